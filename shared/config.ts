@@ -1,0 +1,124 @@
+/**
+ * Typed configuration, parsed once per container. In AWS, secrets live in one Secrets Manager
+ * secret (a JSON object of the same variable names) referenced by FERRY_SECRETS_ARN; it is read
+ * at cold start and overlaid on the environment. Invalid configuration throws a ConfigError that
+ * names every offending variable.
+ */
+import { z } from "zod";
+import { RATE_LIMIT_POLICIES } from "#infra/manifest.ts";
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Comma-separated secrets (rotation: every listed value is accepted). */
+const secretList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(",")
+      .map((v) => v.trim())
+      .filter((v) => v.length > 0),
+  )
+  .pipe(z.array(z.string()).min(1, "needs at least one non-empty value"));
+
+const optionalUrl = z.url().optional();
+
+const rateLimitPolicy = z.strictObject({
+  capacity: z.number().int().positive(),
+  refillPerSecond: z.number().positive(),
+});
+
+const rateLimits = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "is not valid JSON" });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.partialRecord(z.enum(RATE_LIMIT_POLICIES), rateLimitPolicy));
+
+export const configSchema = z.object({
+  UPSTASH_REDIS_REST_URL: z.url(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
+  /** Per-call budget for Redis over REST, in milliseconds. */
+  REDIS_TIMEOUT_MS: z.coerce.number().int().positive().default(1000),
+  EMAIL_FROM: z.email().optional(),
+  STRIPE_WEBHOOK_SECRET: secretList.optional(),
+  RAZORPAY_WEBHOOK_SECRET: secretList.optional(),
+  PAYU_MERCHANT_KEY: secretList.optional(),
+  PAYU_MERCHANT_SALT: secretList.optional(),
+  RATE_LIMITS: rateLimits.optional(),
+  EMAIL_QUEUE_URL: optionalUrl,
+  PAYMENTS_QUEUE_URL: optionalUrl,
+  /** API Gateway management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
+  WS_CALLBACK_URL: optionalUrl,
+  /** The wss:// URL clients connect to. */
+  WS_PUBLIC_URL: optionalUrl,
+  AWS_REGION: z.string().min(1).default("us-east-1"),
+  /** Explicit endpoints: set by the local runtime and tests to point the real SDK at emulators. */
+  AWS_ENDPOINT_URL_SQS: optionalUrl,
+  AWS_ENDPOINT_URL_SESV2: optionalUrl,
+  /** Request body limit for JSON routes, in bytes. */
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset": CDK and shells both produce them.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+  }
+  return result.data;
+}
+
+/** Reads the JSON secret named by FERRY_SECRETS_ARN, if any, and overlays it on the environment. */
+async function environmentWithSecrets(env: NodeJS.ProcessEnv): Promise<Record<string, string | undefined>> {
+  const arn = env.FERRY_SECRETS_ARN;
+  if (!arn) return env;
+  const { SecretsManagerClient, GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
+  const client = new SecretsManagerClient({});
+  const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+  let values: unknown;
+  try {
+    values = JSON.parse(out.SecretString ?? "{}");
+  } catch {
+    throw new ConfigError("FERRY_SECRETS_ARN: the secret is not a JSON object");
+  }
+  if (typeof values !== "object" || values === null) {
+    throw new ConfigError("FERRY_SECRETS_ARN: the secret is not a JSON object");
+  }
+  const strings = Object.entries(values).filter((e): e is [string, string] => typeof e[1] === "string");
+  return { ...env, ...Object.fromEntries(strings) };
+}
+
+let cached: Promise<Config> | undefined;
+
+/** The container's configuration: loaded on first use (cold start), then shared. */
+export function getConfig(): Promise<Config> {
+  cached ??= environmentWithSecrets(process.env).then(parseConfig);
+  // A failed load is not cached: the next invocation reports the same error afresh.
+  cached.catch(() => {
+    cached = undefined;
+  });
+  return cached;
+}
+
+/** Returns a config value a caller cannot work without, or throws naming the variable. */
+export function required<K extends keyof Config>(config: Config, key: K): NonNullable<Config[K]> {
+  const value = config[key];
+  if (value === undefined || value === null)
+    throw new ConfigError(`Invalid configuration: ${key} is required`);
+  return value as NonNullable<Config[K]>;
+}
