@@ -1,0 +1,26 @@
+/**
+ * What the HTTP middleware chain attaches to the Lambda context for later middlewares and the
+ * handler: the manifest route being served, the request id, the authenticated principal, config
+ * and the Redis client. Domain code in shared/ receives plain values from it, never the event.
+ */
+import type { Context } from "aws-lambda";
+import type { HttpRoute } from "#infra/manifest.ts";
+import type { Config } from "#shared/config.ts";
+import type { Principal } from "#shared/auth/principal.ts";
+import type { RedisClient } from "#shared/redis/client.ts";
+
+export interface FerryRequestState {
+  readonly requestId: string;
+  /** The manifest route matched by the event's routeKey; undefined on the fallback route. */
+  readonly route: HttpRoute | undefined;
+  readonly config: Config;
+  readonly redis: RedisClient;
+  /** Set by the auth middleware on apiKey routes. */
+  principal?: Principal;
+  /** The raw request body bytes, decoded from base64 when API Gateway encoded them. */
+  rawBody: Buffer;
+  /** Response headers every middleware may add to (rate-limit headers, for instance). */
+  readonly responseHeaders: Record<string, string>;
+}
+
+export type FerryContext = Context & { ferry: FerryRequestState };

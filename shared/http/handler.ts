@@ -1,0 +1,73 @@
+/**
+ * Builds an HTTP Lambda handler with Ferry's middy chain:
+ *   response (problem+json, collected headers) → logger context → request state (route, ids,
+ *   deps, body limit) → API-key auth → rate limit → JSON body + zod → your function.
+ * The route's auth and rate-limit policies come from the app manifest, found by routeKey, so
+ * a handler file never restates them.
+ */
+import middy from "@middy/core";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { z } from "zod";
+import { logger } from "#shared/logger.ts";
+import { apiKeyAuth } from "./api-key-auth.ts";
+import type { FerryContext, FerryRequestState } from "./context.ts";
+import { parseJsonBody, parseWith } from "./json-body.ts";
+import { requestState } from "./request-state.ts";
+import { responseFinalizer } from "./response.ts";
+
+export interface HttpResult {
+  readonly status: number;
+  /** Serialised as JSON unless it is a string (then sent as is with the given content-type). */
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface HttpInput<B, P> {
+  readonly event: APIGatewayProxyEventV2;
+  readonly ferry: FerryRequestState;
+  readonly body: B;
+  readonly params: P;
+}
+
+export interface HttpHandlerOptions<BS extends z.ZodType | undefined, PS extends z.ZodType | undefined> {
+  /** Schema of the JSON body; omit for routes that read the raw body or none. */
+  readonly body?: BS;
+  /** Schema of the path parameters. */
+  readonly params?: PS;
+  readonly handle: (
+    input: HttpInput<BS extends z.ZodType ? z.infer<BS> : undefined, PS extends z.ZodType ? z.infer<PS> : undefined>,
+  ) => Promise<HttpResult>;
+}
+
+function toResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
+  const isText = typeof result.body === "string";
+  return {
+    statusCode: result.status,
+    headers: {
+      ...(result.body === undefined ? {} : { "content-type": isText ? "text/plain; charset=utf-8" : "application/json" }),
+      ...result.headers,
+    },
+    ...(result.body === undefined ? {} : { body: isText ? (result.body as string) : JSON.stringify(result.body) }),
+  };
+}
+
+export function httpHandler<BS extends z.ZodType | undefined = undefined, PS extends z.ZodType | undefined = undefined>(
+  options: HttpHandlerOptions<BS, PS>,
+) {
+  const core = async (
+    event: APIGatewayProxyEventV2,
+    context: FerryContext,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
+    const { ferry } = context;
+    const body = options.body ? parseJsonBody(ferry.rawBody, event.headers?.["content-type"], options.body) : undefined;
+    const params = options.params ? parseWith(options.params, event.pathParameters ?? {}) : undefined;
+    const result = await options.handle({ event, ferry, body, params } as Parameters<typeof options.handle>[0]);
+    return toResponse(result);
+  };
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, FerryContext>(core)
+    .use(responseFinalizer())
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(requestState())
+    .use(apiKeyAuth());
+}

@@ -1,0 +1,42 @@
+/**
+ * The outermost middleware: turns the handler's result or any error into the API Gateway
+ * response, adding the headers other middlewares collected (x-request-id, rate-limit headers).
+ * Registered first so its `after`/`onError` run last.
+ */
+import type { MiddlewareObj } from "@middy/core";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { logger } from "#shared/logger.ts";
+import type { FerryContext } from "./context.ts";
+import { HttpError } from "./errors.ts";
+import { problemResponse } from "./problem-response.ts";
+
+type Ctx = FerryContext | (FerryContext & { ferry?: undefined });
+
+function collectedHeaders(context: Ctx): Record<string, string> {
+  return context.ferry?.responseHeaders ?? { "x-request-id": context.awsRequestId };
+}
+
+export function responseFinalizer(): MiddlewareObj<
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Error,
+  FerryContext
+> {
+  return {
+    name: "ferry-response",
+    after: (request) => {
+      const response = request.response ?? { statusCode: 204 };
+      request.response = { ...response, headers: { ...collectedHeaders(request.context), ...response.headers } };
+    },
+    onError: (request) => {
+      const error = request.error;
+      if (error instanceof HttpError && error.status < 500) {
+        logger.info("request rejected", { status: error.status, type: error.type, detail: error.detail });
+      } else {
+        logger.error("request failed", error instanceof Error ? error : String(error));
+      }
+      const problem = problemResponse(error, request.event.rawPath);
+      request.response = { ...problem, headers: { ...collectedHeaders(request.context), ...problem.headers } };
+    },
+  };
+}
