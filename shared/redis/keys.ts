@@ -8,4 +8,10 @@ export const redisKeys = {
   apiKeyByHash: (sha256Hex: string) => `${PREFIX}apikey:${sha256Hex}`,
   /** Hash: keyId → sha256 of the secret, for list and revoke. */
   apiKeyIndex: () => `${PREFIX}apikeys`,
+  task: (taskId: string) => `${PREFIX}task:${taskId}`,
+  /** Idempotency record for POST /v1/emails, scoped to the calling key. */
+  idempotency: (keyId: string, keyHash: string) => `${PREFIX}idem:${keyId}:${keyHash}`,
+  /** Send lease and outcome marker per email task (at most one SES call per task). */
+  emailSend: (taskId: string) => `${PREFIX}email-send:${taskId}`,
+  sesBreaker: () => `${PREFIX}ses-breaker`,
 } as const;
