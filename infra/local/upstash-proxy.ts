@@ -1,0 +1,155 @@
+/**
+ * An Upstash-REST-compatible HTTP server in front of a real Redis, so `@upstash/redis` runs
+ * unchanged offline. No package does this: `@humanwhocodes/upstash-redis-server` has no base64
+ * encoding, no `/multi-exec` and skips auth on `/pipeline`, and `ioredis-mock` has no SCRIPT and
+ * differs from Redis on Lua nil/false (see /work/shared/notes/local-emulators.md). So this is a
+ * small node:http server over ioredis and a real redis-server.
+ *
+ * Wire format (what @upstash/redis 1.39 sends and expects):
+ * - `POST /` one command as a JSON array → `{result}`, or 400 `{error}` with Redis's own text.
+ * - `POST /pipeline` a list of commands → `[{result}|{error}, ...]`, one per command, in order.
+ * - `POST /multi-exec` the same inside MULTI/EXEC → the same array, or 400 `{error}` when Redis
+ *   discards the whole transaction (EXECABORT).
+ * - `Authorization: Bearer <token>`; a missing or wrong token → 401 `{"error":"Unauthorized"}`.
+ * - `Upstash-Encoding: base64` → strings in results are base64 (see reply-encoding.ts).
+ * - Redis unreachable → 503 `{error}` at once (no queueing, no replay: see redis-runner.ts).
+ * The path-style GET API (`/get/key`) is not served: the client never uses it.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { RedisCommandError, RedisRunner, RedisUnavailableError } from "./upstash/redis-runner.ts";
+import { encodeReply, type ResponseEncoding } from "./upstash/reply-encoding.ts";
+import { BadRequestError, parseCommand, parseCommandList, readBody } from "./upstash/request-body.ts";
+
+export interface UpstashProxyOptions {
+  readonly redisUrl: string;
+  readonly token: string;
+  /** Defaults to 127.0.0.1: the proxy must never be reachable from the network. */
+  readonly host?: string;
+  /** Defaults to 0 (a random free port). */
+  readonly port?: number;
+  /** Fails a command Redis has not answered in time (a hung Redis). Defaults to 10 s. */
+  readonly commandTimeoutMs?: number;
+}
+
+export interface UpstashProxy {
+  /** Base URL for `new Redis({ url, token })`, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+/** The REST API accepts large values; 10 MB keeps a runaway body from exhausting memory. */
+const BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+
+type JsonBody = unknown;
+
+function send(res: ServerResponse, status: number, body: JsonBody): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(payload),
+  });
+  res.end(payload);
+}
+
+/** Compares digests so the comparison takes the same time whatever the token's length. */
+function tokenMatches(header: string | undefined, expected: Buffer): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? "");
+  if (!match?.[1]) return false;
+  return timingSafeEqual(createHash("sha256").update(match[1].trim()).digest(), expected);
+}
+
+function responseEncoding(req: IncomingMessage): ResponseEncoding {
+  const header = req.headers["upstash-encoding"];
+  return typeof header === "string" && header.toLowerCase() === "base64" ? "base64" : "utf8";
+}
+
+async function answer(req: IncomingMessage, runner: RedisRunner, path: string): Promise<[number, JsonBody]> {
+  const encoding = responseEncoding(req);
+  const body = await readBody(req, BODY_LIMIT_BYTES);
+  if (path === "/") {
+    try {
+      return [200, { result: encodeReply(await runner.one(parseCommand(body)), encoding) }];
+    } catch (error) {
+      if (error instanceof RedisCommandError) return [400, { error: error.message }];
+      throw error;
+    }
+  }
+  const commands = parseCommandList(body);
+  let outcomes: Awaited<ReturnType<RedisRunner["pipeline"]>>;
+  try {
+    outcomes = path === "/pipeline" ? await runner.pipeline(commands) : await runner.transaction(commands);
+  } catch (error) {
+    if (error instanceof RedisCommandError) return [400, { error: error.message }];
+    throw error;
+  }
+  return [200, outcomes.map((o) => ("reply" in o ? { result: encodeReply(o.reply, encoding) } : o))];
+}
+
+const PATHS = new Set(["/", "/pipeline", "/multi-exec"]);
+
+export async function startUpstashProxy(options: UpstashProxyOptions): Promise<UpstashProxy> {
+  const host = options.host ?? "127.0.0.1";
+  const expectedToken = createHash("sha256").update(options.token).digest();
+  const runner = new RedisRunner({
+    redisUrl: options.redisUrl,
+    commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
+  });
+  await runner.start();
+
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://proxy").pathname;
+    if (!tokenMatches(req.headers.authorization, expectedToken)) {
+      req.resume();
+      send(res, 401, { error: "Unauthorized" });
+      return;
+    }
+    if (!PATHS.has(path)) {
+      req.resume();
+      send(res, 404, { error: `ERR ${path} is not served by the local Upstash proxy` });
+      return;
+    }
+    if (req.method !== "POST") {
+      req.resume();
+      send(res, 405, { error: "ERR only POST is supported by the local Upstash proxy" });
+      return;
+    }
+    answer(req, runner, path).then(
+      ([status, body]) => send(res, status, body),
+      (error: unknown) => {
+        if (error instanceof BadRequestError) send(res, error.status, { error: error.message });
+        else if (error instanceof RedisUnavailableError) send(res, 503, { error: error.message });
+        else send(res, 500, { error: `ERR local Upstash proxy failed: ${String(error)}` });
+      },
+    );
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await runner.close();
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    token: options.token,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets from fetch would otherwise hold close() open.
+      server.closeAllConnections();
+      await closed;
+      await runner.close();
+    },
+  };
+}
