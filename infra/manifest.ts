@@ -6,16 +6,31 @@
  * every reference names a function that exists.
  */
 import { core } from "./manifest/core.ts";
-import type { FunctionSpec, HttpRoute, ManifestPart, QueueName, QueueSpec, WebSocketRoute } from "./manifest/types.ts";
+import { email } from "./manifest/email.ts";
+import { realtime } from "./manifest/realtime.ts";
+import type {
+  FunctionSpec,
+  HttpRoute,
+  ManifestPart,
+  QueueName,
+  QueueSpec,
+  WebSocketRoute,
+} from "./manifest/types.ts";
 
 export * from "./manifest/types.ts";
 
-const parts: readonly ManifestPart[] = [core];
+const parts: readonly ManifestPart[] = [core, email, realtime];
 
 export interface AppManifest {
   readonly functions: Readonly<Record<string, FunctionSpec>>;
-  readonly http: { readonly routes: readonly HttpRoute[]; /** `$default` route: unknown paths. */ readonly fallback: string };
-  readonly webSocket: { readonly routeSelectionExpression: string; readonly routes: readonly WebSocketRoute[] };
+  readonly http: {
+    readonly routes: readonly HttpRoute[] /** `$default` route: unknown paths. */;
+    readonly fallback: string;
+  };
+  readonly webSocket: {
+    readonly routeSelectionExpression: string;
+    readonly routes: readonly WebSocketRoute[];
+  };
   readonly queues: Partial<Readonly<Record<QueueName, QueueSpec>>>;
 }
 

@@ -62,6 +62,14 @@ export const configSchema = z.object({
   /** Explicit endpoints: set by the local runtime and tests to point the real SDK at emulators. */
   AWS_ENDPOINT_URL_SQS: optionalUrl,
   AWS_ENDPOINT_URL_SESV2: optionalUrl,
+  /** Email retries: full-jitter exponential backoff, delay = random(0, min(max, base × 2^(n-1))). */
+  EMAIL_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).default(2),
+  EMAIL_RETRY_MAX_SECONDS: z.coerce.number().int().positive().max(43_200).default(900),
+  /** SES circuit breaker: this many throttles within the window open it for the cooldown. */
+  SES_BREAKER_THRESHOLD: z.coerce.number().int().positive().default(5),
+  SES_BREAKER_WINDOW_MS: z.coerce.number().int().positive().default(10_000),
+  SES_BREAKER_COOLDOWN_MS: z.coerce.number().int().positive().default(5_000),
+  SES_BREAKER_MAX_COOLDOWN_MS: z.coerce.number().int().positive().default(60_000),
   /** Request body limit for JSON routes, in bytes. */
   MAX_BODY_BYTES: z.coerce
     .number()

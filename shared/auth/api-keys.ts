@@ -6,6 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { SCOPES, type Scope } from "#infra/manifest.ts";
 import type { RedisClient } from "#shared/redis/client.ts";
+import { hgetallRecord } from "#shared/redis/hash.ts";
 import { redisKeys } from "#shared/redis/keys.ts";
 import type { Principal } from "./principal.ts";
 
@@ -19,7 +20,8 @@ const storedKey = z.object({
 });
 export type StoredApiKey = z.infer<typeof storedKey>;
 
-export const hashApiKey = (secret: string): string => createHash("sha256").update(secret, "utf8").digest("hex");
+export const hashApiKey = (secret: string): string =>
+  createHash("sha256").update(secret, "utf8").digest("hex");
 
 /** 32 random bytes, base64url: 256 bits of entropy, safe in headers and shells. */
 export const generateApiKeySecret = (): string => KEY_PREFIX + randomBytes(32).toString("base64url");
@@ -75,9 +77,11 @@ export async function authenticateApiKey(redis: RedisClient, secret: string): Pr
 }
 
 export async function listApiKeys(redis: RedisClient): Promise<StoredApiKey[]> {
-  const index = (await redis.hgetall<Record<string, string>>(redisKeys.apiKeyIndex())) ?? {};
+  const index = await hgetallRecord(redis, redisKeys.apiKeyIndex());
   const keys = await Promise.all(Object.values(index).map((hash) => findByHash(redis, hash)));
-  return keys.filter((k): k is StoredApiKey => k !== undefined).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  return keys
+    .filter((k): k is StoredApiKey => k !== undefined)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
 /** Deletes a key by its id. Returns false when no such key exists. */

@@ -21,7 +21,9 @@ export async function checkRedis(redis: RedisClient): Promise<CheckResult> {
   try {
     const pong = await redis.ping();
     const latencyMs = Math.round(performance.now() - started);
-    return pong === "PONG" ? { status: "ok", latencyMs } : { status: "error", detail: "unexpected PING reply" };
+    return pong === "PONG"
+      ? { status: "ok", latencyMs }
+      : { status: "error", detail: "unexpected PING reply" };
   } catch {
     return { status: "error", detail: "unreachable" };
   }

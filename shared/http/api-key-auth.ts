@@ -13,7 +13,12 @@ import { forbidden, serviceUnavailable, unauthorized } from "./errors.ts";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-export function apiKeyAuth(): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, FerryContext> {
+export function apiKeyAuth(): MiddlewareObj<
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Error,
+  FerryContext
+> {
   return {
     name: "ferry-api-key-auth",
     before: async ({ event, context }) => {

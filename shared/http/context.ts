@@ -5,8 +5,8 @@
  */
 import type { Context } from "aws-lambda";
 import type { HttpRoute } from "#infra/manifest.ts";
-import type { Config } from "#shared/config.ts";
 import type { Principal } from "#shared/auth/principal.ts";
+import type { Config } from "#shared/config.ts";
 import type { RedisClient } from "#shared/redis/client.ts";
 
 export interface FerryRequestState {

@@ -61,11 +61,14 @@ export const unauthorized = (detail: string) =>
     headers: { "www-authenticate": 'Bearer realm="ferry"' },
   });
 
-export const forbidden = (detail: string) => new HttpError(403, { type: "forbidden", title: "Forbidden", detail });
+export const forbidden = (detail: string) =>
+  new HttpError(403, { type: "forbidden", title: "Forbidden", detail });
 
-export const notFound = (detail: string) => new HttpError(404, { type: "not-found", title: "Not found", detail });
+export const notFound = (detail: string) =>
+  new HttpError(404, { type: "not-found", title: "Not found", detail });
 
-export const conflict = (type: string, detail: string) => new HttpError(409, { type, title: "Conflict", detail });
+export const conflict = (type: string, detail: string) =>
+  new HttpError(409, { type, title: "Conflict", detail });
 
 export const payloadTooLarge = (limitBytes: number) =>
   new HttpError(413, {

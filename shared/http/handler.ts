@@ -5,8 +5,9 @@
  * The route's auth and rate-limit policies come from the app manifest, found by routeKey, so
  * a handler file never restates them.
  */
-import middy from "@middy/core";
+
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { z } from "zod";
 import { logger } from "#shared/logger.ts";
@@ -36,7 +37,10 @@ export interface HttpHandlerOptions<BS extends z.ZodType | undefined, PS extends
   /** Schema of the path parameters. */
   readonly params?: PS;
   readonly handle: (
-    input: HttpInput<BS extends z.ZodType ? z.infer<BS> : undefined, PS extends z.ZodType ? z.infer<PS> : undefined>,
+    input: HttpInput<
+      BS extends z.ZodType ? z.infer<BS> : undefined,
+      PS extends z.ZodType ? z.infer<PS> : undefined
+    >,
   ) => Promise<HttpResult>;
 }
 
@@ -45,24 +49,33 @@ function toResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: result.status,
     headers: {
-      ...(result.body === undefined ? {} : { "content-type": isText ? "text/plain; charset=utf-8" : "application/json" }),
+      ...(result.body === undefined
+        ? {}
+        : { "content-type": isText ? "text/plain; charset=utf-8" : "application/json" }),
       ...result.headers,
     },
-    ...(result.body === undefined ? {} : { body: isText ? (result.body as string) : JSON.stringify(result.body) }),
+    ...(result.body === undefined
+      ? {}
+      : { body: isText ? (result.body as string) : JSON.stringify(result.body) }),
   };
 }
 
-export function httpHandler<BS extends z.ZodType | undefined = undefined, PS extends z.ZodType | undefined = undefined>(
-  options: HttpHandlerOptions<BS, PS>,
-) {
+export function httpHandler<
+  BS extends z.ZodType | undefined = undefined,
+  PS extends z.ZodType | undefined = undefined,
+>(options: HttpHandlerOptions<BS, PS>) {
   const core = async (
     event: APIGatewayProxyEventV2,
     context: FerryContext,
   ): Promise<APIGatewayProxyStructuredResultV2> => {
     const { ferry } = context;
-    const body = options.body ? parseJsonBody(ferry.rawBody, event.headers?.["content-type"], options.body) : undefined;
+    const body = options.body
+      ? parseJsonBody(ferry.rawBody, event.headers?.["content-type"], options.body)
+      : undefined;
     const params = options.params ? parseWith(options.params, event.pathParameters ?? {}) : undefined;
-    const result = await options.handle({ event, ferry, body, params } as Parameters<typeof options.handle>[0]);
+    const result = await options.handle({ event, ferry, body, params } as Parameters<
+      typeof options.handle
+    >[0]);
     return toResponse(result);
   };
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, FerryContext>(core)

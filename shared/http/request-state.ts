@@ -14,19 +14,27 @@ const routesByKey = new Map<string, HttpRoute>(manifest.http.routes.map((r) => [
 
 export const routeForKey = (routeKey: string): HttpRoute | undefined => routesByKey.get(routeKey);
 
-export function requestState(): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, FerryContext> {
+export function requestState(): MiddlewareObj<
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Error,
+  FerryContext
+> {
   return {
     name: "ferry-request-state",
     before: async (request) => {
       const { event, context } = request;
       // API Gateway's request id is authoritative; the header is only trusted when there is none.
-      const requestId = event.requestContext?.requestId || event.headers?.["x-request-id"] || context.awsRequestId;
+      const requestId =
+        event.requestContext?.requestId || event.headers?.["x-request-id"] || context.awsRequestId;
       const route = routeForKey(event.routeKey);
       // State that needs no dependency is attached first, so an error below still has a request id.
       const partial = {
         requestId,
         route,
-        rawBody: event.body ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0),
+        rawBody: event.body
+          ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8")
+          : Buffer.alloc(0),
         responseHeaders: { "x-request-id": requestId },
       };
       (context as { ferry?: unknown }).ferry = partial;

@@ -26,7 +26,10 @@ export function responseFinalizer(): MiddlewareObj<
     name: "ferry-response",
     after: (request) => {
       const response = request.response ?? { statusCode: 204 };
-      request.response = { ...response, headers: { ...collectedHeaders(request.context), ...response.headers } };
+      request.response = {
+        ...response,
+        headers: { ...collectedHeaders(request.context), ...response.headers },
+      };
     },
     onError: (request) => {
       const error = request.error;
@@ -36,7 +39,10 @@ export function responseFinalizer(): MiddlewareObj<
         logger.error("request failed", error instanceof Error ? error : String(error));
       }
       const problem = problemResponse(error, request.event.rawPath);
-      request.response = { ...problem, headers: { ...collectedHeaders(request.context), ...problem.headers } };
+      request.response = {
+        ...problem,
+        headers: { ...collectedHeaders(request.context), ...problem.headers },
+      };
     },
   };
 }

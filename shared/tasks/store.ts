@@ -16,7 +16,16 @@ export interface StoredTask extends Task {
 
 export function newQueuedTask(id: string, ownerKeyId: string, now: Date): StoredTask {
   const at = now.toISOString();
-  return { id, type: "email", status: "queued", attempts: 0, createdAt: at, updatedAt: at, version: 1, ownerKeyId };
+  return {
+    id,
+    type: "email",
+    status: "queued",
+    attempts: 0,
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+    ownerKeyId,
+  };
 }
 
 /** The client-facing view: everything but the owner. */
@@ -36,7 +45,11 @@ export async function getTask(redis: RedisClient, taskId: string): Promise<Store
 }
 
 /** The task if it exists and belongs to this key; otherwise undefined (callers answer 404). */
-export async function getOwnedTask(redis: RedisClient, taskId: string, keyId: string): Promise<StoredTask | undefined> {
+export async function getOwnedTask(
+  redis: RedisClient,
+  taskId: string,
+  keyId: string,
+): Promise<StoredTask | undefined> {
   const task = await getTask(redis, taskId);
   return task && task.ownerKeyId === keyId ? task : undefined;
 }

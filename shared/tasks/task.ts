@@ -32,6 +32,11 @@ export const isTerminal = (status: TaskStatus): boolean => status === "succeeded
 /** A transition request: the status the caller wants and the attempt it belongs to. */
 export type TaskTransition =
   | { readonly status: "processing"; readonly attempt: number }
-  | { readonly status: "retrying"; readonly attempt: number; readonly error: TaskError; readonly nextAttemptAt: string }
+  | {
+      readonly status: "retrying";
+      readonly attempt: number;
+      readonly error: TaskError;
+      readonly nextAttemptAt: string;
+    }
   | { readonly status: "succeeded"; readonly attempt: number; readonly messageId: string }
   | { readonly status: "failed"; readonly attempt: number; readonly error: TaskError };

@@ -1,0 +1,45 @@
+/** SQS email queue → SES. Glue: dependencies from config, then shared/email/batch.ts. */
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { manifest } from "#infra/manifest.ts";
+import { sesClient, sqsClient } from "#shared/aws/clients.ts";
+import { required } from "#shared/config.ts";
+import { getDeps } from "#shared/deps.ts";
+import { processEmailBatch } from "#shared/email/batch.ts";
+import { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
+import { logger } from "#shared/logger.ts";
+import { publishTaskUpdate } from "#shared/realtime/publish.ts";
+
+const LEASE_MARGIN_MS = 5_000;
+
+async function run(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const { config, redis } = await getDeps();
+  return processEmailBatch(
+    {
+      redis,
+      ses: sesClient(config),
+      sqs: sqsClient(config),
+      queueUrl: required(config, "EMAIL_QUEUE_URL"),
+      breaker: new SesCircuitBreaker(redis, {
+        threshold: config.SES_BREAKER_THRESHOLD,
+        windowMs: config.SES_BREAKER_WINDOW_MS,
+        cooldownMs: config.SES_BREAKER_COOLDOWN_MS,
+        maxCooldownMs: config.SES_BREAKER_MAX_COOLDOWN_MS,
+      }),
+      from: required(config, "EMAIL_FROM"),
+      retryBaseSeconds: config.EMAIL_RETRY_BASE_SECONDS,
+      retryMaxSeconds: config.EMAIL_RETRY_MAX_SECONDS,
+      maxReceiveCount: manifest.queues.emails?.maxReceiveCount ?? 1,
+      leaseMs: context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
+      onTaskUpdated: async (task) => {
+        await publishTaskUpdate({ redis, config }, task);
+      },
+    },
+    event.Records,
+  );
+}
+
+export const handler = middy<SQSEvent, SQSBatchResponse>(run).use(
+  injectLambdaContext(logger, { resetKeys: true }),
+);

@@ -1,0 +1,104 @@
+/**
+ * A circuit breaker around SES, shared by every worker container through Redis (a per-container
+ * breaker would let N cold containers keep hammering a throttled account).
+ *   closed     → calls go through; throttles are counted in a fixed window.
+ *   open       → no calls until `openUntil`; messages go back to the queue for later.
+ *   half_open  → exactly one caller (the probe) may call SES; success closes the breaker,
+ *                a throttle reopens it with a doubled cooldown (capped).
+ * State changes are logged by the caller; GET /health reports the state.
+ */
+import type { RedisClient } from "#shared/redis/client.ts";
+import { redisKeys } from "#shared/redis/keys.ts";
+
+export interface BreakerSettings {
+  readonly threshold: number;
+  readonly windowMs: number;
+  readonly cooldownMs: number;
+  readonly maxCooldownMs: number;
+}
+
+export type BreakerDecision =
+  | { readonly allow: true; readonly probe: boolean }
+  | { readonly allow: false; readonly retryInMs: number };
+
+export type BreakerState = "closed" | "open" | "half_open";
+
+// KEYS[1] · ARGV: nowMs, probe lease ms. Returns {'allow', probe?} or {'deny', retryInMs}.
+const CHECK = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {'allow', '0'} end
+local b = cjson.decode(raw)
+local now = tonumber(ARGV[1])
+if b.state == 'closed' then return {'allow', '0'} end
+if b.state == 'open' and now < tonumber(b.openUntil) then return {'deny', tostring(tonumber(b.openUntil) - now)} end
+if b.state == 'half_open' and now < tonumber(b.probeUntil) then return {'deny', tostring(tonumber(b.probeUntil) - now)} end
+b.state = 'half_open'
+b.probeUntil = now + tonumber(ARGV[2])
+redis.call('SET', KEYS[1], cjson.encode(b), 'PX', 86400000)
+return {'allow', '1'}
+`;
+
+// KEYS[1] · ARGV: nowMs, threshold, windowMs, cooldownMs, maxCooldownMs. Returns the new state.
+const THROTTLED = `
+local raw = redis.call('GET', KEYS[1])
+local now = tonumber(ARGV[1])
+local b = raw and cjson.decode(raw) or {state = 'closed', count = 0, windowStart = now, cooldown = 0}
+local reopen = b.state == 'half_open' or b.state == 'open'
+if not reopen then
+  if now - tonumber(b.windowStart) >= tonumber(ARGV[3]) then b.windowStart = now; b.count = 0 end
+  b.count = tonumber(b.count) + 1
+end
+if reopen or b.count >= tonumber(ARGV[2]) then
+  local prev = tonumber(b.cooldown) or 0
+  local cooldown = tonumber(ARGV[4])
+  if reopen and prev > 0 then cooldown = math.min(prev * 2, tonumber(ARGV[5])) end
+  b.state = 'open'; b.cooldown = cooldown; b.openUntil = now + cooldown; b.count = 0; b.windowStart = now
+end
+redis.call('SET', KEYS[1], cjson.encode(b), 'PX', 86400000)
+return b.state
+`;
+
+export class SesCircuitBreaker {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly settings: BreakerSettings,
+  ) {}
+
+  /** May this caller call SES now? A probe must report its outcome. */
+  async check(nowMs: number, probeLeaseMs: number): Promise<BreakerDecision> {
+    const [verdict, value] = (await this.redis.eval(
+      CHECK,
+      [redisKeys.sesBreaker()],
+      [String(nowMs), String(probeLeaseMs)],
+    )) as [string, string];
+    return verdict === "allow"
+      ? { allow: true, probe: value === "1" }
+      : { allow: false, retryInMs: Number(value) };
+  }
+
+  /** Counts a throttle; returns the resulting state (open when it tripped or a probe failed). */
+  async recordThrottle(nowMs: number): Promise<BreakerState> {
+    const s = this.settings;
+    return (await this.redis.eval(
+      THROTTLED,
+      [redisKeys.sesBreaker()],
+      [String(nowMs), String(s.threshold), String(s.windowMs), String(s.cooldownMs), String(s.maxCooldownMs)],
+    )) as BreakerState;
+  }
+
+  /** A successful call closes the breaker (after a probe) and clears the throttle count. */
+  async recordSuccess(wasProbe: boolean): Promise<void> {
+    if (wasProbe) await this.redis.del(redisKeys.sesBreaker());
+  }
+
+  async state(nowMs: number): Promise<{ state: BreakerState; openUntil?: string }> {
+    const raw = await this.redis.get<string>(redisKeys.sesBreaker());
+    if (!raw) return { state: "closed" };
+    const b = JSON.parse(raw) as { state: BreakerState; openUntil?: number };
+    if (b.state === "open" && b.openUntil !== undefined && b.openUntil <= nowMs)
+      return { state: "half_open" };
+    return b.openUntil !== undefined && b.state === "open"
+      ? { state: b.state, openUntil: new Date(b.openUntil).toISOString() }
+      : { state: b.state };
+  }
+}

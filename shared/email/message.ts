@@ -1,0 +1,48 @@
+/**
+ * The email queue's message: everything the worker needs to send and to create the task record
+ * if it runs before the API's own write lands. Parsed with zod on the way out of the queue.
+ */
+import { z } from "zod";
+import type { EmailContent } from "./request.ts";
+
+/** SQS's payload limit (256 KiB). */
+export const SQS_MAX_MESSAGE_BYTES = 262_144;
+
+export const emailMessageSchema = z.object({
+  kind: z.literal("email.send"),
+  taskId: z.string().min(1),
+  ownerKeyId: z.string().min(1),
+  createdAt: z.iso.datetime(),
+  email: z.object({
+    to: z.array(z.string()).min(1),
+    subject: z.string(),
+    text: z.string().optional(),
+    html: z.string().optional(),
+    replyTo: z.array(z.string()).optional(),
+    tags: z.record(z.string(), z.string()).optional(),
+  }),
+});
+
+export type EmailMessage = z.infer<typeof emailMessageSchema>;
+
+export function buildEmailMessage(
+  taskId: string,
+  ownerKeyId: string,
+  createdAt: Date,
+  email: EmailContent,
+): EmailMessage {
+  return {
+    kind: "email.send",
+    taskId,
+    ownerKeyId,
+    createdAt: createdAt.toISOString(),
+    email: {
+      to: [...email.to],
+      subject: email.subject,
+      ...(email.text !== undefined ? { text: email.text } : {}),
+      ...(email.html !== undefined ? { html: email.html } : {}),
+      ...(email.replyTo ? { replyTo: [...email.replyTo] } : {}),
+      ...(email.tags ? { tags: { ...email.tags } } : {}),
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The POST /v1/emails body (DESIGN.md) and its validation. Addresses are checked with zod's
+ * email rule; the subject may not contain line breaks (header injection); unknown fields are
+ * rejected so that a typo (`body` for `text`) is reported instead of silently ignored.
+ */
+import { z } from "zod";
+
+export const MAX_RECIPIENTS = 50;
+
+const address = z.email({ message: "must be a valid email address" }).max(320);
+
+const tagName = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[A-Za-z0-9_-]+$/, "tag names may contain only letters, digits, '_' and '-'");
+const tagValue = z
+  .string()
+  .max(256)
+  .regex(/^[A-Za-z0-9_.@-]*$/, "tag values may contain only letters, digits, '_', '-', '.' and '@'");
+
+export const emailRequestSchema = z
+  .strictObject({
+    to: z.union([address, z.array(address).min(1, "needs at least one recipient").max(MAX_RECIPIENTS)]),
+    subject: z
+      .string()
+      .min(1)
+      .max(998)
+      .refine((s) => !/[\r\n]/.test(s), "must not contain line breaks"),
+    text: z.string().min(1).optional(),
+    html: z.string().min(1).optional(),
+    replyTo: z.union([address, z.array(address).min(1).max(10)]).optional(),
+    tags: z
+      .record(tagName, tagValue)
+      .refine((t) => Object.keys(t).length <= 10, "at most 10 tags")
+      .optional(),
+  })
+  .refine((b) => b.text !== undefined || b.html !== undefined, {
+    message: "give `text`, `html`, or both",
+    path: ["text"],
+  });
+
+export type EmailRequest = z.infer<typeof emailRequestSchema>;
+
+/** The normalized email the queue carries: recipient lists are always arrays. */
+export interface EmailContent {
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly text?: string;
+  readonly html?: string;
+  readonly replyTo?: readonly string[];
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+const asList = (v: string | readonly string[]): string[] => (typeof v === "string" ? [v] : [...v]);
+
+export function normalizeEmail(request: EmailRequest): EmailContent {
+  return {
+    to: asList(request.to),
+    subject: request.subject,
+    ...(request.text !== undefined ? { text: request.text } : {}),
+    ...(request.html !== undefined ? { html: request.html } : {}),
+    ...(request.replyTo !== undefined ? { replyTo: asList(request.replyTo) } : {}),
+    ...(request.tags !== undefined ? { tags: request.tags } : {}),
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * The production Redis client (@upstash/redis via createRedisClient) against the run's private
+ * redis-server, through the local Upstash-REST proxy: tests exercise the same client and wire
+ * format as production.
+ */
+import { randomUUID } from "node:crypto";
+import { inject } from "vitest";
+import { startUpstashProxy } from "#infra/local/upstash-proxy.ts";
+import { createRedisClient, type RedisClient } from "#shared/redis/client.ts";
+
+export interface TestRedis {
+  readonly redis: RedisClient;
+  readonly url: string;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+export async function startTestRedis(timeoutMs = 2000): Promise<TestRedis> {
+  const token = randomUUID();
+  const proxy = await startUpstashProxy({ redisUrl: inject("redisUrl"), token });
+  return {
+    redis: createRedisClient({ url: proxy.url, token, timeoutMs }),
+    url: proxy.url,
+    token,
+    close: () => proxy.close(),
+  };
+}
