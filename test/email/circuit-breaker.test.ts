@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
+import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
+
+// The breaker is one key per deployment; this file's private proxy shares the run's Redis, so
+// each test clears it first and no other test file touches the breaker key.
+let t: TestRedis;
+let breaker: SesCircuitBreaker;
+beforeAll(async () => {
+  t = await startTestRedis();
+});
+afterAll(() => t.close());
+beforeEach(async () => {
+  await t.redis.del("ferry:ses-breaker");
+  breaker = new SesCircuitBreaker(t.redis, { threshold: 3, windowMs: 10_000, cooldownMs: 5_000, maxCooldownMs: 12_000 });
+});
+
+describe("SES circuit breaker", () => {
+  it("stays closed below the threshold and opens at it", async () => {
+    expect(await breaker.recordThrottle(1_000)).toBe("closed");
+    expect(await breaker.recordThrottle(1_100)).toBe("closed");
+    expect(await breaker.check(1_200, 1_000)).toEqual({ allow: true, probe: false });
+    expect(await breaker.recordThrottle(1_200)).toBe("open");
+    expect(await breaker.check(1_300, 1_000)).toEqual({ allow: false, retryInMs: 4_900 });
+  });
+
+  it("forgets throttles from an earlier window", async () => {
+    await breaker.recordThrottle(1_000);
+    await breaker.recordThrottle(1_100);
+    expect(await breaker.recordThrottle(12_000)).toBe("closed");
+  });
+
+  it("lets exactly one probe through after the cooldown; its success closes the breaker", async () => {
+    for (const at of [1_000, 1_001, 1_002]) await breaker.recordThrottle(at);
+    const decisions = await Promise.all([1, 2, 3, 4, 5].map(() => breaker.check(7_000, 1_000)));
+    expect(decisions.filter((d) => d.allow && d.probe)).toHaveLength(1);
+    expect(decisions.filter((d) => !d.allow)).toHaveLength(4);
+    await breaker.recordSuccess(true);
+    expect(await breaker.check(7_100, 1_000)).toEqual({ allow: true, probe: false });
+    expect((await breaker.state(7_100)).state).toBe("closed");
+  });
+
+  it("reopens with a doubled, capped cooldown when the probe is throttled", async () => {
+    for (const at of [1_000, 1_001, 1_002]) await breaker.recordThrottle(at);
+    await breaker.check(7_000, 1_000);
+    expect(await breaker.recordThrottle(7_010)).toBe("open");
+    expect(await breaker.check(7_020, 1_000)).toEqual({ allow: false, retryInMs: 9_990 });
+    await breaker.check(17_010, 1_000);
+    await breaker.recordThrottle(17_020);
+    expect(await breaker.check(17_030, 1_000)).toEqual({ allow: false, retryInMs: 11_990 });
+  });
+
+  it("reports its state for /health", async () => {
+    for (const at of [1_000, 1_001, 1_002]) await breaker.recordThrottle(at);
+    expect(await breaker.state(2_000)).toEqual({ state: "open", openUntil: new Date(6_002).toISOString() });
+    expect((await breaker.state(6_500)).state).toBe("half_open");
+  });
+});
