@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: more workers only add contention for the emulators and redis-server.
     maxWorkers: 2,
+    // Handlers log through Powertools; tests assert on behaviour, so keep their output readable.
+    env: { POWERTOOLS_LOG_LEVEL: "SILENT" },
   },
 });

@@ -131,7 +131,13 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
       if (state === "open") logger.warn("SES circuit breaker is open", { probe: gate.probe });
     }
     const taskError = { code: failure.code, message: failure.message };
-    logger.warn("SES send failed", { ...taskError, kind: failure.kind, attempt, receiveCount });
+    logger.warn("SES send failed", {
+      errorCode: failure.code,
+      errorMessage: failure.message,
+      kind: failure.kind,
+      attempt,
+      receiveCount,
+    });
     if (failure.kind === "permanent") {
       await move({ status: "failed", attempt, error: taskError });
       return { kind: "done" };

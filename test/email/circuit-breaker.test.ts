@@ -12,7 +12,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 beforeEach(async () => {
   await t.redis.del("ferry:ses-breaker");
-  breaker = new SesCircuitBreaker(t.redis, { threshold: 3, windowMs: 10_000, cooldownMs: 5_000, maxCooldownMs: 12_000 });
+  breaker = new SesCircuitBreaker(t.redis, {
+    threshold: 3,
+    windowMs: 10_000,
+    cooldownMs: 5_000,
+    maxCooldownMs: 12_000,
+  });
 });
 
 describe("SES circuit breaker", () => {

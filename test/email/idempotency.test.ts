@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprint } from "#shared/idempotency/fingerprint.ts";
-import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from "#shared/idempotency/store.ts";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+} from "#shared/idempotency/store.ts";
 import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 
 let t: TestRedis;

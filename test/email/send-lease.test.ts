@@ -33,8 +33,12 @@ describe("send lease: at most one SES call per task", () => {
   it("reports an expired lease without an outcome as unknown (a worker died mid-send)", async () => {
     const taskId = randomUUID();
     await acquireSendLease(t.redis, taskId, randomUUID(), 1_000, 30_000);
-    expect(await acquireSendLease(t.redis, taskId, randomUUID(), 20_000, 30_000)).toMatchObject({ kind: "busy" });
-    expect(await acquireSendLease(t.redis, taskId, randomUUID(), 31_000, 30_000)).toEqual({ kind: "unknown" });
+    expect(await acquireSendLease(t.redis, taskId, randomUUID(), 20_000, 30_000)).toMatchObject({
+      kind: "busy",
+    });
+    expect(await acquireSendLease(t.redis, taskId, randomUUID(), 31_000, 30_000)).toEqual({
+      kind: "unknown",
+    });
   });
 
   it("lets a later attempt send after a release, and ignores a settle by a non-holder", async () => {
@@ -43,6 +47,8 @@ describe("send lease: at most one SES call per task", () => {
     await acquireSendLease(t.redis, taskId, holder, 1_000, 30_000);
     expect(await recordSent(t.redis, taskId, randomUUID(), "forged")).toBe(false);
     await releaseSendLease(t.redis, taskId, holder);
-    expect(await acquireSendLease(t.redis, taskId, randomUUID(), 2_000, 30_000)).toEqual({ kind: "acquired" });
+    expect(await acquireSendLease(t.redis, taskId, randomUUID(), 2_000, 30_000)).toEqual({
+      kind: "acquired",
+    });
   });
 });

@@ -1,0 +1,277 @@
+/**
+ * The email task queue end to end through the local runtime: HTTP gateway → create-email
+ * handler → fauxqs → poller → email worker → SES (aws-ses-v2-local behind a fault proxy).
+ */
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
+import { createApiKey } from "#shared/auth/api-keys.ts";
+import { createRedisClient } from "#shared/redis/client.ts";
+import type { Task } from "#shared/tasks/task.ts";
+import { call, eventually } from "#test/support/http.ts";
+import { reject, type SesFaultProxy, startSesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
+
+let rt: LocalRuntime;
+let ses: SesFaultProxy;
+let key: string;
+let readOnlyKey: string;
+
+beforeAll(async () => {
+  ses = await startSesFaultProxy();
+  rt = await startLocalRuntime({
+    port: 0,
+    quiet: true,
+    stateFile: false,
+    redisUrl: inject("redisUrl"),
+    env: {
+      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+      EMAIL_RETRY_BASE_SECONDS: "1",
+      EMAIL_RETRY_MAX_SECONDS: "2",
+      // The breaker has its own file; keep it out of the way of these storms.
+      SES_BREAKER_THRESHOLD: "1000",
+      EMAIL_FROM: "sender@ferry.test",
+    },
+  });
+  ses.setTarget(rt.ses.endpoint);
+  const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
+  key = (await createApiKey(redis, { name: "e2e", scopes: ["emails:send", "tasks:read"] })).secret;
+  readOnlyKey = (await createApiKey(redis, { name: "ro", scopes: ["tasks:read"] })).secret;
+});
+
+afterAll(async () => {
+  await rt?.stop();
+  await ses?.close();
+});
+
+beforeEach(() => ses.setPlan(() => ({ kind: "forward" })));
+
+const send = (json: unknown, headers: Record<string, string> = {}, k = key) =>
+  call<{ taskId: string; status: string }>(rt.url, "POST", "/v1/emails", { key: k, json, headers });
+
+const task = async (id: string) => (await call<Task>(rt.url, "GET", `/v1/tasks/${id}`, { key })).body;
+
+const settled = (id: string) =>
+  eventually(
+    async () => {
+      const t = await task(id);
+      return t.status === "succeeded" || t.status === "failed" ? t : undefined;
+    },
+    { timeoutMs: 40_000, what: `task ${id} to settle` },
+  );
+
+const sentTo = async (subject: string) => (await rt.outbox()).filter((e) => e.subject === subject);
+
+const uniqueSubject = (label: string) => `${label} ${Math.random().toString(36).slice(2)}`;
+
+async function dlqDepth(): Promise<number> {
+  const sqs = new SQSClient({
+    region: rt.sqs.region,
+    endpoint: rt.sqs.endpoint,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: rt.sqs.queueUrls.emails?.dlqUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
+  );
+  return (
+    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+describe("POST /v1/emails → SES", () => {
+  it("queues, sends once to every recipient, and reports the SES message id", async () => {
+    const subject = uniqueSubject("welcome");
+    const to = ["ada@example.com", "grace@example.com", "alan@example.com"];
+
+    const accepted = await send({ to, subject, text: "Hello", html: "<p>Hello</p>" });
+
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toEqual({ taskId: expect.stringMatching(/^tsk_/), status: "queued" });
+    expect(accepted.headers.get("location")).toBe(`/v1/tasks/${accepted.body.taskId}`);
+    const done = await settled(accepted.body.taskId);
+    expect(done).toMatchObject({
+      status: "succeeded",
+      attempts: 1,
+      result: { messageId: expect.any(String) },
+    });
+    const emails = await sentTo(subject);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]).toMatchObject({ from: "sender@ferry.test", to, text: "Hello", html: "<p>Hello</p>" });
+    expect(emails[0]?.messageId).toBe(done.result?.messageId);
+  });
+
+  it.each([
+    ["no recipient", { to: [], subject: "s", text: "t" }, "to"],
+    [
+      "51 recipients",
+      { to: Array.from({ length: 51 }, (_, i) => `u${i}@example.com`), subject: "s", text: "t" },
+      "to",
+    ],
+    ["a bad address", { to: ["nope"], subject: "s", text: "t" }, "to.0"],
+    ["an empty subject", { to: "a@example.com", subject: "", text: "t" }, "subject"],
+    ["a 999-character subject", { to: "a@example.com", subject: "x".repeat(999), text: "t" }, "subject"],
+    ["no text or html", { to: "a@example.com", subject: "s" }, "text"],
+    ["an unknown field", { to: "a@example.com", subject: "s", text: "t", from: "me@evil.test" }, ""],
+  ])("refuses %s with a 400 problem naming the field, and queues nothing", async (_label, json, path) => {
+    const before = ses.calls.length;
+
+    const res = await send(json);
+
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(res.body).toMatchObject({ status: 400, title: "Request validation failed" });
+    expect((res.body as unknown as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain(path);
+    expect(ses.calls.length).toBe(before);
+  });
+
+  it("refuses malformed JSON (400), a non-JSON content type (415), and an oversized body (413)", async () => {
+    const malformed = await call(rt.url, "POST", "/v1/emails", {
+      key,
+      body: '{"to": "a@example.com",',
+      headers: { "content-type": "application/json" },
+    });
+    const wrongType = await call(rt.url, "POST", "/v1/emails", {
+      key,
+      body: "to=a@example.com",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    const huge = await send({ to: "a@example.com", subject: "s", text: "x".repeat(300 * 1024) });
+
+    expect([malformed.status, wrongType.status, huge.status]).toEqual([400, 415, 413]);
+    for (const r of [malformed, wrongType, huge])
+      expect(r.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  it("needs a key with emails:send (401 without, 403 with the wrong scope)", async () => {
+    const body = { to: "a@example.com", subject: "s", text: "t" };
+    const none = await call(rt.url, "POST", "/v1/emails", { json: body });
+    const unknown = await send(body, {}, "fry_not_a_key");
+    const wrongScope = await send(body, {}, readOnlyKey);
+    expect([none.status, unknown.status, wrongScope.status]).toEqual([401, 401, 403]);
+    expect(wrongScope.body).toMatchObject({ detail: expect.stringContaining("emails:send") });
+  });
+});
+
+describe("Idempotency-Key", () => {
+  it("replays the first response for the same key and body, and sends once", async () => {
+    const subject = uniqueSubject("idem");
+    const body = { to: "a@example.com", subject, text: "once" };
+
+    const first = await send(body, { "idempotency-key": `k-${subject}` });
+    const second = await send(
+      { text: "once", subject, to: "a@example.com" },
+      { "idempotency-key": `k-${subject}` },
+    );
+
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    expect(second.body).toEqual(first.body);
+    expect(second.headers.get("idempotent-replayed")).toBe("true");
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    await settled(first.body.taskId);
+    expect(await sentTo(subject)).toHaveLength(1);
+  });
+
+  it("refuses the same key with a different body (422) and an over-long key (400)", async () => {
+    const k = `k-${Math.random()}`;
+    await send({ to: "a@example.com", subject: "one", text: "t" }, { "idempotency-key": k });
+
+    const other = await send({ to: "a@example.com", subject: "two", text: "t" }, { "idempotency-key": k });
+    const tooLong = await send(
+      { to: "a@example.com", subject: "x", text: "t" },
+      { "idempotency-key": "k".repeat(256) },
+    );
+
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ type: expect.stringContaining("idempotency-key-reused") });
+    expect(tooLong.status).toBe(400);
+  });
+});
+
+describe("GET /v1/tasks/{taskId}", () => {
+  it("is 404 for an unknown task and for another key's task", async () => {
+    const accepted = await send({ to: "a@example.com", subject: uniqueSubject("mine"), text: "t" });
+    const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
+    const other = (await createApiKey(redis, { name: "other", scopes: ["tasks:read"] })).secret;
+
+    const theirs = await call(rt.url, "GET", `/v1/tasks/${accepted.body.taskId}`, { key: other });
+    const unknown = await call(rt.url, "GET", "/v1/tasks/tsk_nope", { key });
+
+    expect(theirs.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect(theirs.body).toEqual(unknown.body.detail ? { ...theirs.body } : theirs.body);
+    expect(theirs.headers.get("content-type")).toBe("application/problem+json");
+  });
+});
+
+describe("SES faults", () => {
+  it("retries a throttling storm with bounded backoff; nothing lost, nothing sent twice", async () => {
+    const subjects = [1, 2, 3, 4].map((i) => uniqueSubject(`storm-${i}`));
+    let throttled = 0;
+    ses.setPlan((c) => (subjects.includes(c.subject) && throttled++ < 8 ? throttle() : { kind: "forward" }));
+
+    const tasks = await Promise.all(
+      subjects.map((subject) => send({ to: "a@example.com", subject, text: "t" })),
+    );
+    const final = await Promise.all(tasks.map((t) => settled(t.body.taskId)));
+
+    expect(final.map((t) => t.status)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
+    expect(final.reduce((n, t) => n + t.attempts, 0)).toBe(4 + 8);
+    for (const subject of subjects) expect(await sentTo(subject)).toHaveLength(1);
+  });
+
+  it("shows `retrying` with the error and the next attempt's time while backing off", async () => {
+    const subject = uniqueSubject("retrying");
+    let n = 0;
+    ses.setPlan((c) => (c.subject === subject && n++ < 2 ? throttle("Rate exceeded") : { kind: "forward" }));
+
+    const accepted = await send({ to: "a@example.com", subject, text: "t" });
+    const retrying = await eventually(
+      async () => {
+        const t = await task(accepted.body.taskId);
+        return t.status === "retrying" ? t : undefined;
+      },
+      { intervalMs: 20, what: "a retrying state" },
+    );
+
+    expect(retrying.error).toEqual({ code: "TooManyRequestsException", message: "Rate exceeded" });
+    const delay = Date.parse(retrying.nextAttemptAt ?? "") - Date.parse(retrying.updatedAt);
+    expect(delay).toBeGreaterThanOrEqual(0);
+    expect(delay).toBeLessThanOrEqual(2000);
+    expect((await settled(accepted.body.taskId)).status).toBe("succeeded");
+  });
+
+  it("fails a permanently rejected email at once: one attempt, no DLQ churn", async () => {
+    const subject = uniqueSubject("rejected");
+    ses.setPlan((c) => (c.subject === subject ? reject() : { kind: "forward" }));
+
+    const accepted = await send({ to: "a@example.com", subject, text: "t" });
+    const done = await settled(accepted.body.taskId);
+
+    expect(done).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      error: { code: "MessageRejected", message: "Email address is not verified." },
+    });
+    expect(ses.calls.filter((c) => c.subject === subject)).toHaveLength(1);
+    expect(await dlqDepth()).toBe(0);
+  });
+
+  it("marks the task failed on the last allowed attempt, then the message moves to the DLQ", async () => {
+    const subject = uniqueSubject("exhausted");
+    ses.setPlan((c) => (c.subject === subject ? throttle() : { kind: "forward" }));
+
+    const accepted = await send({ to: "a@example.com", subject, text: "t" });
+    const done = await settled(accepted.body.taskId);
+
+    expect(done).toMatchObject({ status: "failed", attempts: 8, error: { code: "retries_exhausted" } });
+    expect(ses.calls.filter((c) => c.subject === subject)).toHaveLength(8);
+    await eventually(async () => ((await dlqDepth()) === 1 ? true : undefined), {
+      what: "the DLQ to hold it",
+    });
+    expect(await sentTo(subject)).toHaveLength(0);
+  }, 60_000);
+});
