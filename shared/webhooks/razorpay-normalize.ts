@@ -1,0 +1,121 @@
+/**
+ * Razorpay events to payment events. The body is `{event, created_at, payload:{payment|order|refund:
+ * {entity}}}`; the event id is not in the body but in the `x-razorpay-event-id` header.
+ */
+import { z } from "zod";
+import {
+  MAX_MINOR_UNITS,
+  type NormalizedWebhook,
+  type PaymentEvent,
+} from "#shared/payments/payment-event.ts";
+import { expectShape, isoFromUnixSeconds, parseJsonBody } from "./parse-body.ts";
+
+export const RAZORPAY_EVENT_ID_HEADER = "x-razorpay-event-id";
+
+const minorUnits = z.number().int().nonnegative().max(MAX_MINOR_UNITS);
+const currency = z
+  .string()
+  .regex(/^[a-zA-Z]{3}$/)
+  .transform((c) => c.toUpperCase());
+
+/** Razorpay fills `email` with this placeholder when checkout did not collect one. */
+const PLACEHOLDER_EMAIL = "void@razorpay.com";
+
+const envelopeSchema = z.object({
+  event: z.string().min(1),
+  created_at: z.number().int().nonnegative(),
+  payload: z.record(z.string(), z.unknown()),
+});
+
+const paymentEntitySchema = z.object({
+  id: z.string().min(1),
+  amount: minorUnits,
+  currency,
+  email: z.string().nullish(),
+  amount_refunded: minorUnits.nullish(),
+  refund_status: z.string().nullish(),
+});
+
+const refundEntitySchema = z.object({
+  id: z.string().min(1),
+  amount: minorUnits,
+  currency,
+  payment_id: z.string().min(1),
+});
+
+const paymentPayloadSchema = z.object({ payment: z.object({ entity: paymentEntitySchema }) });
+const refundPayloadSchema = z.object({
+  refund: z.object({ entity: refundEntitySchema }),
+  payment: z.object({ entity: paymentEntitySchema }).optional(),
+});
+
+const PAYMENT_KINDS = {
+  "payment.authorized": "authorized",
+  "payment.captured": "succeeded",
+  "payment.failed": "failed",
+  // order.paid carries the captured payment alongside the order.
+  "order.paid": "succeeded",
+} as const;
+
+type PaymentType = keyof typeof PAYMENT_KINDS;
+
+function isPaymentType(type: string): type is PaymentType {
+  return Object.hasOwn(PAYMENT_KINDS, type);
+}
+
+/**
+ * refund.created counts as well as refund.processed: Razorpay creates refunds only on captured
+ * payments and almost all complete; both events of one refund carry the same `rfnd_` id, so
+ * counting it twice is impossible.
+ */
+const REFUND_TYPES = new Set(["refund.created", "refund.processed"]);
+
+function realEmail(email: string | null | undefined): { email?: string } {
+  return email && email !== PLACEHOLDER_EMAIL ? { email } : {};
+}
+
+export function normalizeRazorpayEvent(rawBody: Buffer, eventId: string): NormalizedWebhook {
+  const envelope = expectShape(envelopeSchema, parseJsonBody(rawBody), "The Razorpay event");
+  const base = {
+    provider: "razorpay" as const,
+    eventId,
+    occurredAt: isoFromUnixSeconds(envelope.created_at),
+    rawType: envelope.event,
+  };
+
+  if (isPaymentType(envelope.event)) {
+    const payment = expectShape(paymentPayloadSchema, envelope.payload, "The Razorpay payload").payment
+      .entity;
+    const event: PaymentEvent = {
+      ...base,
+      kind: PAYMENT_KINDS[envelope.event],
+      paymentId: payment.id,
+      amount: payment.amount,
+      currency: payment.currency,
+      ...realEmail(payment.email),
+    };
+    return { kind: "payment", event };
+  }
+
+  if (REFUND_TYPES.has(envelope.event)) {
+    const payload = expectShape(refundPayloadSchema, envelope.payload, "The Razorpay payload");
+    const refund = payload.refund.entity;
+    const payment = payload.payment?.entity;
+    const event: PaymentEvent = {
+      ...base,
+      kind: "refund",
+      paymentId: refund.payment_id,
+      ...(payment ? { amount: payment.amount } : {}),
+      currency: refund.currency,
+      ...realEmail(payment?.email),
+      refund: {
+        refunds: [{ id: refund.id, amount: refund.amount }],
+        ...(payment?.amount_refunded != null ? { totalRefunded: payment.amount_refunded } : {}),
+        full: payment?.refund_status === "full",
+      },
+    };
+    return { kind: "payment", event };
+  }
+
+  return { kind: "ignored", provider: "razorpay", eventId, type: envelope.event };
+}

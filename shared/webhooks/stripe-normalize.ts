@@ -1,0 +1,122 @@
+/**
+ * Stripe events to payment events. PaymentIntent events carry the PaymentIntent; `charge.refunded`
+ * carries the Charge, whose `payment_intent` names the payment. Amounts are already in the
+ * currency's smallest unit.
+ */
+import { z } from "zod";
+import {
+  MAX_MINOR_UNITS,
+  type NormalizedWebhook,
+  type PaymentEvent,
+} from "#shared/payments/payment-event.ts";
+import { expectShape, isoFromUnixSeconds, parseJsonBody } from "./parse-body.ts";
+
+const minorUnits = z.number().int().nonnegative().max(MAX_MINOR_UNITS);
+const currency = z
+  .string()
+  .regex(/^[a-zA-Z]{3}$/)
+  .transform((c) => c.toUpperCase());
+const email = z
+  .string()
+  .nullish()
+  .transform((e) => (e ? e : undefined));
+
+const envelopeSchema = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  created: z.number().int().nonnegative(),
+  data: z.object({ object: z.unknown() }),
+});
+
+const paymentIntentSchema = z.object({
+  id: z.string().min(1),
+  amount: minorUnits,
+  amount_received: minorUnits.nullish(),
+  currency,
+  receipt_email: email,
+});
+
+const chargeSchema = z.object({
+  id: z.string().min(1),
+  amount: minorUnits,
+  amount_captured: minorUnits.nullish(),
+  amount_refunded: minorUnits,
+  currency,
+  // A string id unless the event was sent with the field expanded.
+  payment_intent: z.union([z.string().min(1), z.object({ id: z.string().min(1) })]).nullish(),
+  refunded: z.boolean(),
+  receipt_email: email,
+  billing_details: z.object({ email }).nullish(),
+  // Only on API versions before 2022-11-15; newer charges carry the running total alone.
+  refunds: z
+    .object({
+      data: z.array(z.object({ id: z.string().min(1), amount: minorUnits, status: z.string().nullish() })),
+    })
+    .nullish(),
+});
+
+const PAYMENT_INTENT_KINDS = {
+  "payment_intent.processing": "pending",
+  "payment_intent.amount_capturable_updated": "authorized",
+  "payment_intent.succeeded": "succeeded",
+  "payment_intent.payment_failed": "failed",
+} as const;
+
+type IntentType = keyof typeof PAYMENT_INTENT_KINDS;
+
+function isIntentType(type: string): type is IntentType {
+  return Object.hasOwn(PAYMENT_INTENT_KINDS, type);
+}
+
+/** Refunds that did not (or will not) move money are left out of the per-refund amounts. */
+const UNSUCCESSFUL_REFUND = new Set(["failed", "canceled"]);
+
+export function normalizeStripeEvent(rawBody: Buffer): NormalizedWebhook {
+  const envelope = expectShape(envelopeSchema, parseJsonBody(rawBody), "The Stripe event");
+  const base = {
+    provider: "stripe" as const,
+    eventId: envelope.id,
+    occurredAt: isoFromUnixSeconds(envelope.created),
+    rawType: envelope.type,
+  };
+
+  if (isIntentType(envelope.type)) {
+    const intent = expectShape(paymentIntentSchema, envelope.data.object, "The PaymentIntent");
+    const kind = PAYMENT_INTENT_KINDS[envelope.type];
+    const event: PaymentEvent = {
+      ...base,
+      kind,
+      paymentId: intent.id,
+      // On success the amount received is what the customer paid (less than `amount` after a partial capture).
+      amount: kind === "succeeded" && intent.amount_received ? intent.amount_received : intent.amount,
+      currency: intent.currency,
+      ...(intent.receipt_email ? { email: intent.receipt_email } : {}),
+    };
+    return { kind: "payment", event };
+  }
+
+  if (envelope.type === "charge.refunded") {
+    const charge = expectShape(chargeSchema, envelope.data.object, "The Charge");
+    const intent = charge.payment_intent;
+    const chargeEmail = charge.billing_details?.email ?? charge.receipt_email;
+    const event: PaymentEvent = {
+      ...base,
+      kind: "refund",
+      // Charges made without a PaymentIntent (legacy Charges API) are tracked under their own id.
+      paymentId: typeof intent === "string" ? intent : (intent?.id ?? charge.id),
+      amount: charge.amount_captured ? charge.amount_captured : charge.amount,
+      currency: charge.currency,
+      ...(chargeEmail ? { email: chargeEmail } : {}),
+      refund: {
+        refunds: (charge.refunds?.data ?? [])
+          .filter((r) => !UNSUCCESSFUL_REFUND.has(r.status ?? ""))
+          .map((r) => ({ id: r.id, amount: r.amount })),
+        totalRefunded: charge.amount_refunded,
+        full: charge.refunded,
+      },
+    };
+    return { kind: "payment", event };
+  }
+
+  return { kind: "ignored", provider: "stripe", eventId: envelope.id, type: envelope.type };
+}
