@@ -18,7 +18,8 @@ function parseScopes(raw: string | undefined): Scope[] {
   if (!raw) throw new Error(`--scopes is required (${SCOPES.join(", ")})`);
   const scopes = raw.split(",").map((s) => s.trim());
   const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
-  if (unknown.length > 0) throw new Error(`unknown scope(s): ${unknown.join(", ")}; known: ${SCOPES.join(", ")}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown scope(s): ${unknown.join(", ")}; known: ${SCOPES.join(", ")}`);
   return scopes as Scope[];
 }
 
@@ -36,7 +37,10 @@ export async function main(argv: string[]): Promise<number> {
   const redis = await resolveRedisForCli();
   if (command === "create") {
     if (!values.name) throw new Error("--name is required");
-    const { secret, key } = await createApiKey(redis, { name: values.name, scopes: parseScopes(values.scopes) });
+    const { secret, key } = await createApiKey(redis, {
+      name: values.name,
+      scopes: parseScopes(values.scopes),
+    });
     if (values.json) console.log(JSON.stringify({ secret, ...key }));
     else {
       console.log(`Created ${key.keyId} (${key.name}) with scopes ${key.scopes.join(", ")}.`);

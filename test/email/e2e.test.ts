@@ -6,6 +6,7 @@ import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
 import { createApiKey } from "#shared/auth/api-keys.ts";
+import { resendAll } from "#shared/queues/dead-letters.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 import type { Task } from "#shared/tasks/task.ts";
 import { call, eventually } from "#test/support/http.ts";
@@ -63,13 +64,15 @@ const sentTo = async (subject: string) => (await rt.outbox()).filter((e) => e.su
 
 const uniqueSubject = (label: string) => `${label} ${Math.random().toString(36).slice(2)}`;
 
-async function dlqDepth(): Promise<number> {
-  const sqs = new SQSClient({
+const sqsClient = () =>
+  new SQSClient({
     region: rt.sqs.region,
     endpoint: rt.sqs.endpoint,
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
-  const out = await sqs.send(
+
+async function dlqDepth(): Promise<number> {
+  const out = await sqsClient().send(
     new GetQueueAttributesCommand({
       QueueUrl: rt.sqs.queueUrls.emails?.dlqUrl,
       AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],

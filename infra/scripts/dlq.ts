@@ -1,0 +1,101 @@
+/**
+ * `npm run dlq -- list [queue]` · `npm run dlq -- redrive <queue>`
+ * Against the running local runtime (.ferry/local.json) by default; with `--aws` against the
+ * deployed stack (queue URLs from its CloudFormation outputs; stack name `--stack`, default Ferry).
+ */
+
+import { parseArgs } from "node:util";
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { readLocalState } from "#infra/local/local-state.ts";
+import { manifest, QUEUE_NAMES, type QueueName } from "#infra/manifest.ts";
+import { type DeadLetterQueue, depth, peek, resendAll, startRedrive } from "#shared/queues/dead-letters.ts";
+
+const USAGE = `Usage:
+  npm run dlq -- list [${QUEUE_NAMES.join("|")}] [--aws] [--stack Ferry]
+  npm run dlq -- redrive <${QUEUE_NAMES.join("|")}> [--aws] [--stack Ferry]`;
+
+const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+interface Target {
+  readonly sqs: SQSClient;
+  readonly queues: DeadLetterQueue[];
+  readonly mode: "local" | "aws";
+}
+
+async function awsTarget(stackName: string): Promise<Target> {
+  const cfn = new CloudFormationClient({});
+  const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+  const outputs = Object.fromEntries(
+    (out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]),
+  );
+  const queues = Object.entries(manifest.queues).flatMap(([name, spec]) => {
+    const url = outputs[`${pascal(name)}QueueUrl`];
+    const dlqUrl = outputs[`${pascal(name)}DeadLetterQueueUrl`];
+    return url && dlqUrl && spec ? [{ name, url, dlqUrl, fifo: spec.fifo }] : [];
+  });
+  return { sqs: new SQSClient({}), queues, mode: "aws" };
+}
+
+function localTarget(): Target {
+  const state = readLocalState();
+  if (!state)
+    throw new Error(
+      "No local runtime is running: start `npm run dev`, or pass --aws for the deployed stack.",
+    );
+  const queues = (Object.entries(state.sqs.queueUrls) as [QueueName, { url: string; dlqUrl: string }][]).map(
+    ([name, q]) => ({ name, url: q.url, dlqUrl: q.dlqUrl, fifo: manifest.queues[name]?.fifo ?? false }),
+  );
+  const sqs = new SQSClient({
+    region: state.sqs.region,
+    endpoint: state.sqs.endpoint,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  return { sqs, queues, mode: "local" };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { aws: { type: "boolean" }, stack: { type: "string", default: "Ferry" } },
+  });
+  const [command, queueName] = positionals;
+  if ((command !== "list" && command !== "redrive") || (command === "redrive" && !queueName)) {
+    console.error(USAGE);
+    return 2;
+  }
+  const target = values.aws ? await awsTarget(values.stack ?? "Ferry") : localTarget();
+  const selected = target.queues.filter((q) => !queueName || q.name === queueName);
+  if (queueName && selected.length === 0) {
+    console.error(`Unknown queue ${queueName}; known: ${target.queues.map((q) => q.name).join(", ")}`);
+    return 2;
+  }
+  for (const queue of selected) {
+    if (command === "list") {
+      const n = await depth(target.sqs, queue.dlqUrl);
+      console.log(`${queue.name}: ${n} message(s) in the dead-letter queue`);
+      for (const m of await peek(target.sqs, queue.dlqUrl)) {
+        const received = m.Attributes?.ApproximateReceiveCount ?? "?";
+        console.log(`  ${m.MessageId}  received ${received}×  ${(m.Body ?? "").slice(0, 120)}`);
+      }
+    } else if (target.mode === "aws") {
+      const handle = await startRedrive(target.sqs, queue.dlqUrl);
+      console.log(`${queue.name}: redrive started (StartMessageMoveTask ${handle})`);
+    } else {
+      const moved = await resendAll(target.sqs, queue);
+      console.log(`${queue.name}: ${moved} message(s) sent back to the queue`);
+    }
+  }
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`dlq: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
