@@ -1,0 +1,58 @@
+/**
+ * WebSocket connection tickets. A browser cannot set an Authorization header on a WebSocket
+ * upgrade and API keys must never travel in URLs (they end up in access logs), so a client
+ * trades its key for a short-lived, single-use ticket and puts that in the URL instead.
+ * Redis holds only the ticket's SHA-256; redeeming is one GETDEL, so two connects racing with
+ * the same ticket cannot both win.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { RedisClient } from "#shared/redis/client.ts";
+import { realtimeKeys } from "./keys.ts";
+
+export const TICKET_TTL_SECONDS = 60;
+
+const TICKET_PREFIX = "wst_";
+/** `wst_` + 32 random bytes in base64url (43 characters): 256 bits of entropy. */
+const TICKET_FORMAT = /^wst_[A-Za-z0-9_-]{43}$/;
+
+export interface IssuedTicket {
+  readonly ticket: string;
+  readonly expiresInSeconds: number;
+}
+
+/** Who a redeemed ticket was issued to. */
+export interface TicketHolder {
+  readonly keyId: string;
+}
+
+const sha256Hex = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
+
+/** The Redis key a ticket is stored under (exported for tests that age a ticket). */
+export const ticketKey = (ticket: string): string => realtimeKeys.ticket(sha256Hex(ticket));
+
+export async function issueTicket(
+  redis: RedisClient,
+  holder: TicketHolder,
+  options: { ttlSeconds?: number } = {},
+): Promise<IssuedTicket> {
+  const ttlSeconds = options.ttlSeconds ?? TICKET_TTL_SECONDS;
+  const ticket = TICKET_PREFIX + randomBytes(32).toString("base64url");
+  await redis.set(ticketKey(ticket), JSON.stringify({ keyId: holder.keyId }), { ex: ttlSeconds });
+  return { ticket, expiresInSeconds: ttlSeconds };
+}
+
+/**
+ * Consumes a ticket: the holder it was issued to, or undefined when it is malformed, unknown,
+ * expired or already used. Throws only when Redis cannot be reached.
+ */
+export async function redeemTicket(
+  redis: RedisClient,
+  ticket: string | undefined,
+): Promise<TicketHolder | undefined> {
+  // A string that cannot be a ticket is refused without a Redis round trip.
+  if (!ticket || !TICKET_FORMAT.test(ticket)) return undefined;
+  const raw = await redis.getdel<string>(ticketKey(ticket));
+  if (raw === null || raw === undefined) return undefined;
+  const parsed = JSON.parse(raw) as { keyId?: unknown };
+  return typeof parsed.keyId === "string" ? { keyId: parsed.keyId } : undefined;
+}
