@@ -1,0 +1,115 @@
+/**
+ * Every Ferry Lambda function: one place for the runtime, architecture, bundling, tracing and
+ * logging defaults, so the stack only says which manifest entry to build and what env it adds.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Duration } from "aws-cdk-lib";
+import { Policy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Architecture, type CfnFunction, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import type { FunctionSpec } from "#infra/manifest.ts";
+
+/** The repository root: manifest entries are relative to it. */
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * esbuild's ESM output turns a CommonJS dependency's `require()` into a shim that throws; defining
+ * `require` with createRequire lets those dependencies load their own CommonJS imports.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __ferryCreateRequire } from 'node:module'; const require = __ferryCreateRequire(import.meta.url);";
+
+/** Defaults every function gets; the caller's environment is merged over them. */
+export const DEFAULT_FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
+  // Stack traces in CloudWatch point at the TypeScript sources, not the minified bundle.
+  NODE_OPTIONS: "--enable-source-maps",
+  POWERTOOLS_SERVICE_NAME: "ferry",
+  LOG_LEVEL: "INFO",
+};
+
+export interface FerryFunctionProps {
+  /** The manifest entry this function is built from. */
+  readonly spec: FunctionSpec;
+  /** Merged over DEFAULT_FUNCTION_ENVIRONMENT (the caller wins on a clash); never replaces it. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** Directory `spec.entry` is relative to. @default REPO_ROOT */
+  readonly projectRoot?: string;
+}
+
+export class FerryFunction extends NodejsFunction {
+  /** The manifest entry the function was built from. */
+  readonly spec: FunctionSpec;
+  /** Absolute path of the bundled entry file. */
+  readonly entry: string;
+  /**
+   * X-Ray's write actions, in a policy of their own: they only work on `Resource: *`, and keeping
+   * them apart lets that one wildcard be acknowledged without hiding any other in the role.
+   */
+  readonly xrayPolicy: Policy;
+
+  constructor(scope: Construct, id: string, props: FerryFunctionProps) {
+    const projectRoot = props.projectRoot ?? REPO_ROOT;
+    const entry = join(projectRoot, props.spec.entry);
+    // Created beside the function (a subclass cannot use `this` before super()): an explicit log
+    // group gets a retention, and an explicit role avoids the AWSLambdaBasicExecutionRole managed
+    // policy, which may write to every log group in the account.
+    const logGroup = new LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    });
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `Execution role of ${id}`,
+    });
+    logGroup.grantWrite(role);
+
+    super(scope, id, {
+      entry,
+      handler: "handler",
+      projectRoot,
+      depsLockFilePath: join(projectRoot, "package-lock.json"),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      description: props.spec.description,
+      timeout: Duration.seconds(props.spec.timeoutSeconds),
+      memorySize: props.spec.memoryMb,
+      logGroup,
+      role,
+      environment: { ...DEFAULT_FUNCTION_ENVIRONMENT, ...props.environment },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: "node22",
+        // Prefer dependencies' ESM builds: they tree-shake and need no require() shim.
+        mainFields: ["module", "main"],
+        minify: true,
+        // Error classes are matched and logged by name; minification must not rename them.
+        keepNames: true,
+        sourceMap: true,
+        sourcesContent: false,
+        banner: ESM_REQUIRE_BANNER,
+        // The Lambda Node.js runtime ships AWS SDK v3; bundling it would add ~450 KB per function.
+        externalModules: ["@aws-sdk/*"],
+      },
+    });
+    this.spec = props.spec;
+    this.entry = entry;
+    // Active tracing set on the L1: the L2 `tracing` prop would put the X-Ray wildcard statement
+    // into the role's default policy, mixed with every other grant.
+    (this.node.defaultChild as CfnFunction).tracingConfig = { mode: Tracing.ACTIVE };
+    this.xrayPolicy = new Policy(scope, `${id}XRayPolicy`, {
+      roles: [role],
+      statements: [
+        new PolicyStatement({
+          actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+          resources: ["*"],
+        }),
+      ],
+    });
+    // Traces from the first invocation need the permission in place.
+    this.node.addDependency(this.xrayPolicy);
+  }
+}

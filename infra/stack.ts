@@ -1,0 +1,263 @@
+/**
+ * FerryStack: everything Ferry deploys, built from the app manifest. Routes, WebSocket routes,
+ * queues and each function's needs are read from the manifest and never restated here, so the
+ * deployed system and the local runtime cannot drift apart.
+ */
+import { CfnOutput, SecretValue, Stack, type StackProps, Token } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import type { Construct } from "constructs";
+import { z } from "zod";
+import type { AppManifest, FunctionNeed, QueueName } from "#infra/manifest.ts";
+import { configSchema } from "#shared/config.ts";
+import { FerryAlarms } from "./constructs/ferry-alarms.ts";
+import { FerryFunction } from "./constructs/ferry-function.ts";
+import { FerryHttpApi, type ThrottleLimits } from "./constructs/ferry-http-api.ts";
+import { FerryQueue, QUEUE_URL_ENV } from "./constructs/ferry-queue.ts";
+import { FerryWebSocketApi } from "./constructs/ferry-websocket-api.ts";
+import { InvalidStackInputError, validateManifest } from "./constructs/validate-manifest.ts";
+import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
+
+/** Keys of the JSON secret (FERRY_SECRETS_ARN) that shared/config.ts overlays on the environment. */
+export const SECRET_KEYS = [
+  "UPSTASH_REDIS_REST_TOKEN",
+  "STRIPE_WEBHOOK_SECRET",
+  "RAZORPAY_WEBHOOK_SECRET",
+  "PAYU_MERCHANT_KEY",
+  "PAYU_MERCHANT_SALT",
+] as const;
+
+export const DEFAULT_HTTP_THROTTLE: ThrottleLimits = { rateLimit: 100, burstLimit: 200 };
+export const DEFAULT_WEBSOCKET_THROTTLE: ThrottleLimits = { rateLimit: 50, burstLimit: 100 };
+
+export interface FerryStackProps extends StackProps {
+  /** What to build; pass `manifest` from infra/manifest.ts (tests pass fixtures). */
+  readonly manifest: AppManifest;
+  /** Sender address of every email (EMAIL_FROM). */
+  readonly emailFrom: string;
+  /** The verified SES identity emails are sent from: its ARN, or its name (domain or address). */
+  readonly sesIdentity: string;
+  /** Upstash Redis REST URL; the token goes in the Secrets Manager secret, never here. */
+  readonly upstashRestUrl: string;
+  /** RATE_LIMITS JSON (`{"api":{"capacity":n,"refillPerSecond":r}}`); built-in defaults when absent. */
+  readonly rateLimits?: string;
+  /** Subscribed to the alarm topic when given. */
+  readonly alarmEmail?: string;
+  /** LOG_LEVEL of every function. @default "INFO" (the function construct's default) */
+  readonly logLevel?: string;
+  /** @default DEFAULT_HTTP_THROTTLE */
+  readonly httpThrottle?: ThrottleLimits;
+  /** @default DEFAULT_WEBSOCKET_THROTTLE */
+  readonly webSocketThrottle?: ThrottleLimits;
+  /**
+   * Access logs on the WebSocket stage; needs the region's API Gateway CloudWatch role to be set
+   * (see FerryWebSocketApiProps.accessLogs). @default false
+   */
+  readonly webSocketAccessLogs?: boolean;
+}
+
+export class FerryStack extends Stack {
+  /** The manifest the stack was built from. */
+  readonly manifest: AppManifest;
+  /** Functions by manifest name. */
+  readonly functions: Readonly<Record<string, FerryFunction>>;
+  readonly queues: Readonly<Partial<Record<QueueName, FerryQueue>>>;
+  readonly httpApi: FerryHttpApi;
+  /** Absent when the manifest has no WebSocket routes (a WebSocket API without routes cannot deploy). */
+  readonly webSocketApi: FerryWebSocketApi | undefined;
+  readonly secrets: Secret;
+  readonly alarms: FerryAlarms;
+
+  constructor(scope: Construct, id: string, props: FerryStackProps) {
+    super(scope, id, props);
+    const { manifest } = props;
+    validateManifest(manifest);
+    this.manifest = manifest;
+    validateSettings(props);
+
+    this.secrets = new Secret(this, "Secrets", {
+      description: `Ferry secrets (JSON object with ${SECRET_KEYS.join(", ")}); fill in after the first deploy`,
+      // Empty placeholders, not secrets: the operator puts the real values after deploying, and
+      // CloudFormation keeps them because this template value never changes.
+      secretObjectValue: Object.fromEntries(SECRET_KEYS.map((key) => [key, SecretValue.unsafePlainText("")])),
+    });
+
+    const sharedEnvironment: Record<string, string> = {
+      UPSTASH_REDIS_REST_URL: props.upstashRestUrl,
+      FERRY_SECRETS_ARN: this.secrets.secretArn,
+      ...(props.rateLimits ? { RATE_LIMITS: props.rateLimits } : {}),
+      ...(props.logLevel ? { LOG_LEVEL: props.logLevel } : {}),
+    };
+    const functions: Record<string, FerryFunction> = {};
+    for (const [name, spec] of Object.entries(manifest.functions)) {
+      const fn = new FerryFunction(this, `${pascalCase(name)}Function`, {
+        spec,
+        environment: sharedEnvironment,
+      });
+      this.secrets.grantRead(fn);
+      functions[name] = fn;
+    }
+    this.functions = functions;
+    const functionFor = (name: string): FerryFunction => {
+      const fn = functions[name];
+      // validateManifest() already rejected unknown names; this guards the type, not the data.
+      if (!fn) throw new InvalidStackInputError(`Unknown function "${name}"`);
+      return fn;
+    };
+
+    const queues: Partial<Record<QueueName, FerryQueue>> = {};
+    for (const [name, spec] of Object.entries(manifest.queues) as [
+      QueueName,
+      (typeof manifest.queues)[QueueName],
+    ][]) {
+      if (!spec) continue;
+      queues[name] = new FerryQueue(this, `${pascalCase(name)}Queue`, {
+        name,
+        spec,
+        worker: functionFor(spec.worker),
+        urlEnvironmentVariable: QUEUE_URL_ENV[name],
+      });
+    }
+    this.queues = queues;
+
+    this.webSocketApi =
+      manifest.webSocket.routes.length > 0
+        ? new FerryWebSocketApi(this, "WebSocket", {
+            routeSelectionExpression: manifest.webSocket.routeSelectionExpression,
+            routes: manifest.webSocket.routes,
+            functionFor,
+            throttle: props.webSocketThrottle ?? DEFAULT_WEBSOCKET_THROTTLE,
+            accessLogs: props.webSocketAccessLogs ?? false,
+          })
+        : undefined;
+
+    const sesIdentityArn = props.sesIdentity.startsWith("arn:")
+      ? props.sesIdentity
+      : this.formatArn({ service: "ses", resource: "identity", resourceName: props.sesIdentity });
+    for (const fn of Object.values(functions)) {
+      for (const need of fn.spec.needs)
+        this.satisfyNeed(fn, need, { emailFrom: props.emailFrom, sesIdentityArn });
+    }
+
+    this.httpApi = new FerryHttpApi(this, "Http", {
+      routes: manifest.http.routes,
+      functionFor,
+      fallback: functionFor(manifest.http.fallback),
+      throttle: props.httpThrottle ?? DEFAULT_HTTP_THROTTLE,
+    });
+
+    this.alarms = new FerryAlarms(this, "Alarms", props.alarmEmail ? { alarmEmail: props.alarmEmail } : {});
+    for (const [name, queue] of Object.entries(queues)) {
+      this.alarms.alarmOnDeadLetters(pascalCase(name), queue.deadLetterQueue, name);
+    }
+    for (const [name, fn] of Object.entries(functions)) {
+      this.alarms.alarmOnErrors(pascalCase(name), fn, name);
+    }
+
+    new CfnOutput(this, "HttpApiUrl", { value: this.httpApi.url, description: "Base URL of the HTTP API" });
+    if (this.webSocketApi) {
+      new CfnOutput(this, "WebSocketUrl", {
+        value: this.webSocketApi.url,
+        description: "wss:// URL of the WebSocket API",
+      });
+    }
+    new CfnOutput(this, "SecretsArn", {
+      value: this.secrets.secretArn,
+      description: "Secrets Manager secret to fill with the JSON secrets after deploying",
+    });
+    new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
+    for (const [name, queue] of Object.entries(queues)) {
+      new CfnOutput(this, `${pascalCase(name)}QueueUrl`, { value: queue.queue.queueUrl });
+      new CfnOutput(this, `${pascalCase(name)}DeadLetterQueueUrl`, { value: queue.deadLetterQueue.queueUrl });
+    }
+
+    acknowledgeNagFindings(this);
+  }
+
+  /** Turns one manifest need into the environment variables and IAM grants it stands for. */
+  private satisfyNeed(
+    fn: FerryFunction,
+    need: FunctionNeed,
+    ses: { readonly emailFrom: string; readonly sesIdentityArn: string },
+  ): void {
+    switch (need) {
+      case "emailQueue:send":
+      case "paymentQueue:send": {
+        const name: QueueName = need === "emailQueue:send" ? "emails" : "payments";
+        const queue = this.queues[name]?.queue;
+        if (!queue) throw new InvalidStackInputError(`${need} needs the "${name}" queue`);
+        fn.addEnvironment(QUEUE_URL_ENV[name], queue.queueUrl);
+        queue.grantSendMessages(fn);
+        return;
+      }
+      case "ses:send":
+        fn.addEnvironment("EMAIL_FROM", ses.emailFrom);
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ["ses:SendEmail", "ses:SendRawEmail"],
+            resources: [ses.sesIdentityArn],
+          }),
+        );
+        return;
+      case "websocket:manage":
+        fn.addEnvironment("WS_CALLBACK_URL", this.requireWebSocketApi(need).callbackUrl);
+        this.requireWebSocketApi(need).grantManageConnections(fn);
+        return;
+      case "websocket:url":
+        fn.addEnvironment("WS_PUBLIC_URL", this.requireWebSocketApi(need).url);
+        return;
+      default: {
+        const unknown: never = need;
+        throw new InvalidStackInputError(`Unknown function need "${String(unknown)}"`);
+      }
+    }
+  }
+
+  private requireWebSocketApi(need: FunctionNeed): FerryWebSocketApi {
+    if (!this.webSocketApi)
+      throw new InvalidStackInputError(`${need} needs WebSocket routes in the manifest`);
+    return this.webSocketApi;
+  }
+}
+
+/**
+ * Checks deploy settings with the same schema the functions parse at cold start, so a bad value
+ * fails `cdk synth` instead of every invocation. Tokens (e.g. CfnParameters) are checked by no one
+ * until deploy, so they are skipped.
+ */
+function validateSettings(props: FerryStackProps): void {
+  const settings = configSchema.pick({ UPSTASH_REDIS_REST_URL: true, EMAIL_FROM: true, RATE_LIMITS: true });
+  const values = {
+    UPSTASH_REDIS_REST_URL: props.upstashRestUrl,
+    EMAIL_FROM: props.emailFrom,
+    RATE_LIMITS: props.rateLimits,
+  };
+  const concrete = Object.fromEntries(
+    Object.entries(values).filter(([, v]) => v !== undefined && v !== "" && !Token.isUnresolved(v)),
+  );
+  const result = settings.partial().safeParse(concrete);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+  if (!props.emailFrom) problems.push("EMAIL_FROM (emailFrom): is required");
+  if (!props.upstashRestUrl) problems.push("UPSTASH_REDIS_REST_URL (upstashRestUrl): is required");
+  if (!props.sesIdentity) problems.push("sesIdentity: is required");
+  if (
+    props.alarmEmail &&
+    !Token.isUnresolved(props.alarmEmail) &&
+    !z.email().safeParse(props.alarmEmail).success
+  ) {
+    problems.push(`alarmEmail: "${props.alarmEmail}" is not an email address`);
+  }
+  if (problems.length > 0)
+    throw new InvalidStackInputError(`Invalid FerryStack settings: ${problems.join("; ")}`);
+}
+
+/** `notFound` → `NotFound`, `email-worker` → `EmailWorker`: names in construct IDs. */
+function pascalCase(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part.length > 0)
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join("");
+}

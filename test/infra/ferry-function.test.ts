@@ -1,0 +1,151 @@
+/**
+ * FerryFunction holds every function default; callers add environment without losing the defaults.
+ * The bundling test runs esbuild for real on a probe entry and runs the bundle, because the ESM
+ * output, the require() banner and the external AWS SDK only show their worth when the code loads.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { App, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_FUNCTION_ENVIRONMENT, FerryFunction, REPO_ROOT } from "#infra/constructs/ferry-function.ts";
+import type { FunctionSpec } from "#infra/manifest.ts";
+import { cdkJsonContext, logicalIdOf, testApp } from "#test/infra/support/build-stack.ts";
+import {
+  environmentOf,
+  resourceById,
+  roleOfFunction,
+  statementsOfRole,
+} from "#test/infra/support/template-queries.ts";
+
+const spec: FunctionSpec = {
+  entry: "test/infra/fixtures/handler.ts",
+  description: "probe function",
+  timeoutSeconds: 7,
+  memoryMb: 192,
+  needs: [],
+};
+
+describe("FerryFunction", () => {
+  it("merges the caller's environment over its defaults instead of replacing them", () => {
+    // Prepare
+    const stack = new Stack(testApp(), "Probe");
+
+    // Act
+    const fn = new FerryFunction(stack, "Probe", {
+      spec,
+      environment: { LOG_LEVEL: "DEBUG", FEATURE_FLAG: "on" },
+    });
+    fn.addEnvironment("ADDED_LATER", "yes");
+
+    // Assess
+    const env = environmentOf(Template.fromStack(stack), logicalIdOf(stack, fn));
+    expect(env).toEqual({
+      ...DEFAULT_FUNCTION_ENVIRONMENT,
+      LOG_LEVEL: "DEBUG",
+      FEATURE_FLAG: "on",
+      ADDED_LATER: "yes",
+    });
+  });
+
+  it("keeps every default when the caller adds no environment", () => {
+    // Prepare
+    const stack = new Stack(testApp(), "Probe");
+
+    // Act
+    const fn = new FerryFunction(stack, "Probe", { spec });
+
+    // Assess
+    expect(environmentOf(Template.fromStack(stack), logicalIdOf(stack, fn))).toEqual(
+      DEFAULT_FUNCTION_ENVIRONMENT,
+    );
+  });
+
+  it("builds the function from the spec with the runtime, architecture and tracing defaults", () => {
+    // Prepare
+    const stack = new Stack(testApp(), "Probe");
+
+    // Act
+    const fn = new FerryFunction(stack, "Probe", { spec });
+
+    // Assess
+    const props = resourceById(Template.fromStack(stack), logicalIdOf(stack, fn)).Properties;
+    expect(fn.entry).toBe(join(REPO_ROOT, spec.entry));
+    expect(props).toMatchObject({
+      Runtime: "nodejs22.x",
+      Architectures: ["arm64"],
+      TracingConfig: { Mode: "Active" },
+      Handler: "index.handler",
+      Description: spec.description,
+      Timeout: spec.timeoutSeconds,
+      MemorySize: spec.memoryMb,
+    });
+  });
+
+  it("uses its own role: log writes to its log group only, X-Ray in a separate policy, no managed policy", () => {
+    // Prepare
+    const stack = new Stack(testApp(), "Probe");
+
+    // Act
+    const fn = new FerryFunction(stack, "Probe", { spec });
+
+    // Assess
+    const template = Template.fromStack(stack);
+    const roleId = roleOfFunction(template, logicalIdOf(stack, fn));
+    expect(resourceById(template, roleId).Properties.ManagedPolicyArns).toBeUndefined();
+    const logGroupArn = { "Fn::GetAtt": [logicalIdOf(stack, fn.logGroup), "Arn"] };
+    expect(statementsOfRole(template, roleId)).toEqual(
+      expect.arrayContaining([
+        { Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Effect: "Allow", Resource: logGroupArn },
+        { Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Effect: "Allow", Resource: "*" },
+      ]),
+    );
+    const xrayPolicyId = logicalIdOf(stack, fn.xrayPolicy);
+    expect(resourceById(template, xrayPolicyId).Properties.PolicyDocument).toEqual({
+      Statement: [
+        { Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Effect: "Allow", Resource: "*" },
+      ],
+      Version: "2012-10-17",
+    });
+  });
+});
+
+describe("FerryFunction bundling (esbuild for real)", () => {
+  // Inside the repository so the bundle's external `@aws-sdk/*` imports resolve from node_modules.
+  let outdir = "";
+  beforeAll(() => {
+    outdir = mkdtempSync(join(REPO_ROOT, "node_modules", ".cache-ferry-infra-test-"));
+  });
+  afterAll(() => {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it("emits an ESM .mjs bundle with a source map that loads CommonJS deps and keeps the AWS SDK external", async () => {
+    // Prepare
+    const app = new App({ outdir, context: cdkJsonContext() });
+    const stack = new Stack(app, "Bundled");
+    const fn = new FerryFunction(stack, "Probe", {
+      spec: { ...spec, entry: "test/infra/fixtures/bundle-probe.ts" },
+    });
+
+    // Act
+    const template = Template.fromStack(stack);
+    const code = resourceById(template, logicalIdOf(stack, fn)).Properties.Code as { S3Key: string };
+    const assetDir = join(outdir, `asset.${code.S3Key.replace(/\.zip$/, "")}`);
+    const bundle = readFileSync(join(assetDir, "index.mjs"), "utf8");
+    const probe = (await import(pathToFileURL(join(assetDir, "index.mjs")).href)) as {
+      handler: () => Promise<{ webSocketOpen: number; sdkClient: string }>;
+    };
+    const result = await probe.handler();
+
+    // Assess
+    expect(bundle.startsWith("import { createRequire")).toBe(true);
+    expect(bundle).toMatch(/from\s*"@aws-sdk\/client-sqs"/);
+    expect(JSON.parse(readFileSync(join(assetDir, "index.mjs.map"), "utf8")).sources).toEqual(
+      expect.arrayContaining([expect.stringMatching(/bundle-probe\.ts$/)]),
+    );
+    // `ws` is CommonJS and require()s Node built-ins: this throws without the banner.
+    expect(result).toEqual({ webSocketOpen: 1, sdkClient: "function" });
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * cdk-nag's AwsSolutions checks, registered the way infra/bin/app.ts registers them: synth fails on
+ * any finding (error or warning) that infra/nag-acknowledgements.ts does not acknowledge.
+ */
+import { Stack, Validations } from "aws-cdk-lib";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { describe, expect, it } from "vitest";
+import { type AppManifest, manifest as realManifest } from "#infra/manifest.ts";
+import type { FerryStackProps } from "#infra/stack.ts";
+import { fullManifest } from "#test/infra/fixtures/full-manifest.ts";
+import { buildStack, testApp } from "#test/infra/support/build-stack.ts";
+
+const cases: readonly { label: string; props: Partial<FerryStackProps> & { manifest: AppManifest } }[] = [
+  { label: "real manifest", props: { manifest: realManifest } },
+  { label: "fixture manifest", props: { manifest: fullManifest } },
+  {
+    label: "fixture manifest with WebSocket access logs",
+    props: { manifest: fullManifest, webSocketAccessLogs: true },
+  },
+];
+
+/** Every finding nag reports for `app`, as "rule at construct path" lines (empty when clean). */
+function unacknowledgedFindings(app: ReturnType<typeof testApp>): string[] {
+  const report = new AwsSolutionsChecks(app).validateScope(app);
+  return report.violations.flatMap((v) =>
+    v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`),
+  );
+}
+
+describe.each(cases)("cdk-nag AwsSolutions on the stack from the $label", ({ props }) => {
+  it("reports no unacknowledged finding, error or warning", () => {
+    // Prepare / Act
+    const { app } = buildStack(props);
+
+    // Assess
+    expect(unacknowledgedFindings(app)).toEqual([]);
+  });
+
+  it("lets the app synthesize with the checks registered as a validation plugin", () => {
+    // Prepare
+    const app = testApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    // Act / Assess
+    expect(() => buildStack(props, app)).not.toThrow();
+  });
+});
+
+describe("cdk-nag harness", () => {
+  it("does report a finding nobody acknowledged (so a clean report means something)", () => {
+    // Prepare: a secret without rotation and without an acknowledgement.
+    const app = testApp();
+    new Secret(new Stack(app, "Bare"), "Secret");
+    app.synth();
+
+    // Act
+    const findings = unacknowledgedFindings(app);
+
+    // Assess
+    expect(findings).toContain("error AwsSolutions-SMG4 at Bare/Secret/Resource");
+  });
+
+  it("fails synthesis on that finding when registered as a validation plugin", () => {
+    // Prepare
+    const app = testApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    new Secret(new Stack(app, "Bare"), "Secret");
+
+    // Act / Assess
+    expect(() => app.synth()).toThrow(/AwsSolutions-SMG4/);
+  });
+});

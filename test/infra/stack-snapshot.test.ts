@@ -1,0 +1,23 @@
+/**
+ * One snapshot of the whole template, built from the fixture manifest (stable, and it exercises
+ * every construct) with bundling skipped. Asset hashes change with any source edit, so they are
+ * normalized away: the snapshot reviews infrastructure changes, not code changes.
+ */
+import { describe, expect, it } from "vitest";
+import { fullManifest } from "#test/infra/fixtures/full-manifest.ts";
+import { buildStack } from "#test/infra/support/build-stack.ts";
+
+/** Replaces asset hashes (64 hex digits, in S3 keys and elsewhere) with a placeholder. */
+function normalized(template: unknown): unknown {
+  return JSON.parse(JSON.stringify(template).replace(/[0-9a-f]{64}/g, "[ASSET-HASH]"));
+}
+
+describe("FerryStack template", () => {
+  it("matches the reviewed snapshot", () => {
+    // Prepare / Act
+    const { template } = buildStack({ manifest: fullManifest });
+
+    // Assess
+    expect(normalized(template.toJSON())).toMatchSnapshot();
+  });
+});

@@ -1,0 +1,454 @@
+/**
+ * FerryStack is built from the manifest: every assertion here iterates over a manifest and follows
+ * CloudFormation references to prove each route, queue and need is wired to the right function.
+ * Run against the real manifest and against a fixture that has every feature the real one will get.
+ */
+import { join } from "node:path";
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_FUNCTION_ENVIRONMENT, REPO_ROOT } from "#infra/constructs/ferry-function.ts";
+import { HTTP_ACCESS_LOG_FORMAT } from "#infra/constructs/ferry-http-api.ts";
+import { MIN_VISIBILITY_TO_WORKER_TIMEOUT_RATIO, QUEUE_URL_ENV } from "#infra/constructs/ferry-queue.ts";
+import { WEBSOCKET_ACCESS_LOG_FORMAT, WEBSOCKET_STAGE_NAME } from "#infra/constructs/ferry-websocket-api.ts";
+import type { AppManifest, FunctionNeed, QueueName } from "#infra/manifest.ts";
+import { manifest as realManifest } from "#infra/manifest.ts";
+import { DEFAULT_HTTP_THROTTLE, type FerryStack, SECRET_KEYS } from "#infra/stack.ts";
+import { fullManifest } from "#test/infra/fixtures/full-manifest.ts";
+import { buildStack, logicalIdOf, TEST_SETTINGS } from "#test/infra/support/build-stack.ts";
+import {
+  allows,
+  environmentOf,
+  functionInvokedBy,
+  resourceById,
+  roleOfFunction,
+  routeKeysOf,
+  statementsOfRole,
+} from "#test/infra/support/template-queries.ts";
+
+const manifests: readonly { label: string; manifest: AppManifest }[] = [
+  { label: "real manifest", manifest: realManifest },
+  { label: "fixture manifest", manifest: fullManifest },
+];
+
+const NEED_ENV: Record<FunctionNeed, string> = {
+  "emailQueue:send": "EMAIL_QUEUE_URL",
+  "paymentQueue:send": "PAYMENTS_QUEUE_URL",
+  "ses:send": "EMAIL_FROM",
+  "websocket:manage": "WS_CALLBACK_URL",
+  "websocket:url": "WS_PUBLIC_URL",
+};
+
+const queueEntries = (manifest: AppManifest) =>
+  Object.entries(manifest.queues).flatMap(([name, spec]) =>
+    spec ? [[name as QueueName, spec] as const] : [],
+  );
+
+describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
+  let stack: FerryStack;
+  let template: Template;
+  const fnId = (name: string): string => {
+    const fn = stack.functions[name];
+    if (!fn) throw new Error(`no function ${name}`);
+    return logicalIdOf(stack, fn);
+  };
+  const queueIds = (name: QueueName) => {
+    const queue = stack.queues[name];
+    if (!queue) throw new Error(`no queue ${name}`);
+    return { queue: logicalIdOf(stack, queue.queue), dlq: logicalIdOf(stack, queue.deadLetterQueue) };
+  };
+  const httpApiId = () => logicalIdOf(stack, stack.httpApi.api);
+  const webSocketApiId = () => {
+    if (!stack.webSocketApi) throw new Error("no WebSocket API");
+    return logicalIdOf(stack, stack.webSocketApi.api);
+  };
+
+  beforeAll(() => {
+    ({ stack, template } = buildStack({ manifest }));
+  });
+
+  it("builds one Node 22 arm64 function with active tracing from each manifest entry", () => {
+    template.resourceCountIs("AWS::Lambda::Function", Object.keys(manifest.functions).length);
+    for (const [name, spec] of Object.entries(manifest.functions)) {
+      expect(stack.functions[name]?.entry).toBe(join(REPO_ROOT, spec.entry));
+      const matching = template.findResources("AWS::Lambda::Function", {
+        Properties: Match.objectLike({
+          Runtime: "nodejs22.x",
+          Architectures: ["arm64"],
+          TracingConfig: { Mode: "Active" },
+          Handler: "index.handler",
+          Description: spec.description,
+          Timeout: spec.timeoutSeconds,
+          MemorySize: spec.memoryMb,
+        }),
+      });
+      expect(Object.keys(matching), name).toContain(fnId(name));
+    }
+  });
+
+  it("gives every function its own log group with a retention", () => {
+    for (const name of Object.keys(manifest.functions)) {
+      const config = resourceById(template, fnId(name)).Properties.LoggingConfig as {
+        LogGroup: { Ref: string };
+      };
+      const logGroup = resourceById(template, config.LogGroup.Ref);
+      expect(logGroup.Type).toBe("AWS::Logs::LogGroup");
+      expect(logGroup.Properties.RetentionInDays, name).toBe(30);
+    }
+  });
+
+  it("routes each HTTP route (METHOD path) to the function the manifest names, and nothing else", () => {
+    const expectedKeys = manifest.http.routes.map((r) => `${r.method} ${r.path}`);
+    expect(routeKeysOf(template, httpApiId()).sort()).toEqual([...expectedKeys, "$default"].sort());
+    for (const route of manifest.http.routes) {
+      const key = `${route.method} ${route.path}`;
+      expect(functionInvokedBy(template, httpApiId(), key), key).toBe(fnId(route.function));
+    }
+  });
+
+  it("sends requests no route matches ($default) to the fallback function", () => {
+    expect(functionInvokedBy(template, httpApiId(), "$default")).toBe(fnId(manifest.http.fallback));
+  });
+
+  it("lets API Gateway invoke each HTTP route's function for that path only", () => {
+    const permissions = Object.values(template.findResources("AWS::Lambda::Permission")).map(
+      (p) =>
+        p.Properties as {
+          FunctionName: unknown;
+          Principal: string;
+          SourceArn: { "Fn::Join": [string, unknown[]] };
+        },
+    );
+    for (const route of manifest.http.routes) {
+      const granted = permissions.some(
+        (p) =>
+          JSON.stringify(p.FunctionName) ===
+            JSON.stringify({ "Fn::GetAtt": [fnId(route.function), "Arn"] }) &&
+          p.Principal === "apigateway.amazonaws.com" &&
+          p.SourceArn["Fn::Join"][1].at(-1) === `/*/*${route.path}`,
+      );
+      expect(granted, `${route.method} ${route.path}`).toBe(true);
+    }
+  });
+
+  it("serves the HTTP API from one explicit $default stage with JSON access logs and throttling", () => {
+    const stages = template.findResources("AWS::ApiGatewayV2::Stage", {
+      Properties: { ApiId: { Ref: httpApiId() } },
+    });
+    expect(Object.keys(stages)).toHaveLength(1);
+    const stage = Object.values(stages)[0]?.Properties;
+    expect(stage).toMatchObject({
+      StageName: "$default",
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: DEFAULT_HTTP_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: DEFAULT_HTTP_THROTTLE.burstLimit,
+      },
+    });
+    const logGroupId = (stage.AccessLogSettings.DestinationArn as { "Fn::GetAtt": [string] })[
+      "Fn::GetAtt"
+    ][0];
+    expect(resourceById(template, logGroupId).Type).toBe("AWS::Logs::LogGroup");
+    expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({
+      requestId: "$context.requestId",
+      ip: "$context.identity.sourceIp",
+      routeKey: "$context.routeKey",
+      status: "$context.status",
+      latency: "$context.responseLatency",
+    });
+    expect(JSON.parse(stage.AccessLogSettings.Format)).toEqual(HTTP_ACCESS_LOG_FORMAT);
+  });
+
+  it("builds the WebSocket API from the manifest's routes, or none when it has no routes", () => {
+    const webSocketApis = template.findResources("AWS::ApiGatewayV2::Api", {
+      Properties: { ProtocolType: "WEBSOCKET" },
+    });
+    if (manifest.webSocket.routes.length === 0) {
+      expect(webSocketApis).toEqual({});
+      expect(template.toJSON().Outputs).not.toHaveProperty("WebSocketUrl");
+      return;
+    }
+    expect(Object.keys(webSocketApis)).toEqual([webSocketApiId()]);
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", {
+      ProtocolType: "WEBSOCKET",
+      RouteSelectionExpression: manifest.webSocket.routeSelectionExpression,
+    });
+    expect(routeKeysOf(template, webSocketApiId()).sort()).toEqual(
+      manifest.webSocket.routes.map((r) => r.routeKey).sort(),
+    );
+    for (const route of manifest.webSocket.routes) {
+      expect(functionInvokedBy(template, webSocketApiId(), route.routeKey), route.routeKey).toBe(
+        fnId(route.function),
+      );
+    }
+    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      ApiId: { Ref: webSocketApiId() },
+      StageName: WEBSOCKET_STAGE_NAME,
+      AutoDeploy: true,
+    });
+  });
+
+  it("gives every queue an encrypted, TLS-only queue and dead-letter queue with redrive", () => {
+    template.resourceCountIs("AWS::SQS::Queue", 2 * queueEntries(manifest).length);
+    for (const [name, spec] of queueEntries(manifest)) {
+      const ids = queueIds(name);
+      template.templateMatches({
+        Resources: {
+          [ids.queue]: {
+            Properties: {
+              FifoQueue: spec.fifo ? true : Match.absent(),
+              SqsManagedSseEnabled: true,
+              VisibilityTimeout: spec.visibilityTimeoutSeconds,
+              MessageRetentionPeriod: spec.retentionDays * 86_400,
+              RedrivePolicy: {
+                deadLetterTargetArn: { "Fn::GetAtt": [ids.dlq, "Arn"] },
+                maxReceiveCount: spec.maxReceiveCount,
+              },
+            },
+          },
+          [ids.dlq]: {
+            Properties: {
+              FifoQueue: spec.fifo ? true : Match.absent(),
+              SqsManagedSseEnabled: true,
+              MessageRetentionPeriod: spec.dlqRetentionDays * 86_400,
+            },
+          },
+        },
+      });
+      for (const id of [ids.queue, ids.dlq]) {
+        template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+          Queues: [{ Ref: id }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: "Deny",
+                Action: "sqs:*",
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+              }),
+            ]),
+          },
+        });
+      }
+    }
+  });
+
+  it("feeds each queue to its worker, reporting partial batch failures", () => {
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", queueEntries(manifest).length);
+    for (const [name, spec] of queueEntries(manifest)) {
+      template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        EventSourceArn: { "Fn::GetAtt": [queueIds(name).queue, "Arn"] },
+        FunctionName: { Ref: fnId(spec.worker) },
+        BatchSize: spec.batchSize,
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+        MaximumBatchingWindowInSeconds:
+          spec.fifo || spec.maxBatchingWindowSeconds === 0 ? Match.absent() : spec.maxBatchingWindowSeconds,
+      });
+    }
+  });
+
+  it("keeps each queue's visibility timeout at least 6 x its worker's timeout", () => {
+    for (const [name, spec] of queueEntries(manifest)) {
+      const visibility = resourceById(template, queueIds(name).queue).Properties.VisibilityTimeout as number;
+      const workerTimeout = resourceById(template, fnId(spec.worker)).Properties.Timeout as number;
+      expect(visibility, name).toBeGreaterThanOrEqual(MIN_VISIBILITY_TO_WORKER_TIMEOUT_RATIO * workerTimeout);
+    }
+  });
+
+  it("gives each worker its queue's URL and lets it change message visibility itself", () => {
+    for (const [name, spec] of queueEntries(manifest)) {
+      const worker = fnId(spec.worker);
+      expect(environmentOf(template, worker)[QUEUE_URL_ENV[name]]).toEqual({ Ref: queueIds(name).queue });
+      const statements = statementsOfRole(template, roleOfFunction(template, worker));
+      const queueArn = { "Fn::GetAtt": [queueIds(name).queue, "Arn"] };
+      expect(allows(statements, "sqs:ChangeMessageVisibility", queueArn), name).toBe(true);
+      expect(allows(statements, "sqs:DeleteMessage", queueArn), name).toBe(true);
+    }
+  });
+
+  it("gives every function exactly the environment its defaults, settings, needs and queues call for", () => {
+    for (const [name, spec] of Object.entries(manifest.functions)) {
+      const expected = new Set([
+        ...Object.keys(DEFAULT_FUNCTION_ENVIRONMENT),
+        "UPSTASH_REDIS_REST_URL",
+        "FERRY_SECRETS_ARN",
+        "RATE_LIMITS",
+        ...spec.needs.map((need) => NEED_ENV[need]),
+        ...queueEntries(manifest)
+          .filter(([, q]) => q.worker === name)
+          .map(([queue]) => QUEUE_URL_ENV[queue]),
+      ]);
+      const env = environmentOf(template, fnId(name));
+      expect(Object.keys(env).sort(), name).toEqual([...expected].sort());
+      expect(env, name).toMatchObject({
+        ...DEFAULT_FUNCTION_ENVIRONMENT,
+        UPSTASH_REDIS_REST_URL: TEST_SETTINGS.upstashRestUrl,
+        FERRY_SECRETS_ARN: { Ref: logicalIdOf(stack, stack.secrets) },
+        RATE_LIMITS: TEST_SETTINGS.rateLimits,
+      });
+    }
+  });
+
+  it("lets every function read the secrets, and creates the secret with every key config reads", () => {
+    const secretId = logicalIdOf(stack, stack.secrets);
+    const secretString = resourceById(template, secretId).Properties.SecretString as string;
+    expect(Object.keys(JSON.parse(secretString)).sort()).toEqual([...SECRET_KEYS].sort());
+    for (const name of Object.keys(manifest.functions)) {
+      const statements = statementsOfRole(template, roleOfFunction(template, fnId(name)));
+      expect(allows(statements, "secretsmanager:GetSecretValue", { Ref: secretId }), name).toBe(true);
+    }
+  });
+
+  it("turns each need into its environment variable and IAM grant, and grants nothing unneeded", () => {
+    for (const [name, spec] of Object.entries(manifest.functions)) {
+      const env = environmentOf(template, fnId(name));
+      const statements = statementsOfRole(template, roleOfFunction(template, fnId(name)));
+      const needs = new Set(spec.needs);
+      for (const [queue, need] of [
+        ["emails", "emailQueue:send"],
+        ["payments", "paymentQueue:send"],
+      ] as const) {
+        const queueArn = manifest.queues[queue]
+          ? { "Fn::GetAtt": [queueIds(queue).queue, "Arn"] }
+          : undefined;
+        expect(
+          queueArn !== undefined && allows(statements, "sqs:SendMessage", queueArn),
+          `${name} ${need}`,
+        ).toBe(needs.has(need));
+        if (needs.has(need)) expect(env[NEED_ENV[need]]).toEqual({ Ref: queueIds(queue).queue });
+      }
+
+      const sesIdentityArn = {
+        "Fn::Join": [
+          "",
+          [
+            "arn:",
+            { Ref: "AWS::Partition" },
+            ":ses:",
+            { Ref: "AWS::Region" },
+            ":",
+            { Ref: "AWS::AccountId" },
+            `:identity/${TEST_SETTINGS.sesIdentity}`,
+          ],
+        ],
+      };
+      const sendsEmail = needs.has("ses:send");
+      expect(allows(statements, "ses:SendEmail", sesIdentityArn), `${name} ses:SendEmail`).toBe(sendsEmail);
+      expect(allows(statements, "ses:SendRawEmail", sesIdentityArn), `${name} ses:SendRawEmail`).toBe(
+        sendsEmail,
+      );
+      if (sendsEmail) expect(env.EMAIL_FROM).toBe(TEST_SETTINGS.emailFrom);
+
+      const manages = needs.has("websocket:manage");
+      const manageStatements = statements.filter((s) =>
+        [s.Action].flat().includes("execute-api:ManageConnections"),
+      );
+      expect(manageStatements.length > 0, `${name} websocket:manage`).toBe(manages);
+      if (manages) {
+        const apiRef = { Ref: webSocketApiId() };
+        const resource = JSON.stringify(manageStatements[0]?.Resource);
+        expect(resource).toContain(JSON.stringify(apiRef));
+        expect(resource).toContain(`/${WEBSOCKET_STAGE_NAME}/*/@connections/*`);
+        const callback = JSON.stringify(env.WS_CALLBACK_URL);
+        expect(callback).toMatch(/^\{"Fn::Join":\["",\["https:\/\//);
+        expect(callback).toContain(JSON.stringify(apiRef));
+        expect(callback).toContain(`"/${WEBSOCKET_STAGE_NAME}"`);
+      }
+      if (needs.has("websocket:url")) {
+        const url = JSON.stringify(env.WS_PUBLIC_URL);
+        expect(url).toMatch(/^\{"Fn::Join":\["",\["wss:\/\//);
+        expect(url).toContain(JSON.stringify({ Ref: webSocketApiId() }));
+      }
+    }
+  });
+
+  it("alarms on every dead-letter queue and every function, notifying the alarm topic", () => {
+    const topic = { Ref: logicalIdOf(stack, stack.alarms.topic) };
+    template.resourceCountIs(
+      "AWS::CloudWatch::Alarm",
+      queueEntries(manifest).length + Object.keys(manifest.functions).length,
+    );
+    for (const [name] of queueEntries(manifest)) {
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Namespace: "AWS/SQS",
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queueIds(name).dlq, "QueueName"] } }],
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        Threshold: 1,
+        AlarmActions: [topic],
+      });
+    }
+    for (const name of Object.keys(manifest.functions)) {
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Namespace: "AWS/Lambda",
+        MetricName: "Errors",
+        Dimensions: [{ Name: "FunctionName", Value: { Ref: fnId(name) } }],
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        Threshold: 1,
+        AlarmActions: [topic],
+      });
+    }
+    template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: TEST_SETTINGS.alarmEmail,
+      TopicArn: topic,
+    });
+  });
+
+  it("outputs the API URLs and the secret to fill in", () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.HttpApiUrl?.Value)).toContain(JSON.stringify({ Ref: httpApiId() }));
+    expect(outputs.SecretsArn?.Value).toEqual({ Ref: logicalIdOf(stack, stack.secrets) });
+    if (manifest.webSocket.routes.length > 0) {
+      const url = JSON.stringify(outputs.WebSocketUrl?.Value);
+      expect(url).toMatch(/^\{"Fn::Join":\["",\["wss:\/\//);
+      expect(url).toContain(JSON.stringify({ Ref: webSocketApiId() }));
+    }
+  });
+});
+
+describe("FerryStack with WebSocket access logs turned on", () => {
+  it("logs every WebSocket event as JSON to a log group with a retention", () => {
+    // Prepare / Act
+    const { stack, template } = buildStack({ manifest: fullManifest, webSocketAccessLogs: true });
+
+    // Assess
+    const apiId = logicalIdOf(stack, stack.webSocketApi?.api ?? stack);
+    const stage = Object.values(
+      template.findResources("AWS::ApiGatewayV2::Stage", { Properties: { ApiId: { Ref: apiId } } }),
+    )[0]?.Properties;
+    const logGroupId = (stage.AccessLogSettings.DestinationArn as { "Fn::GetAtt": [string] })[
+      "Fn::GetAtt"
+    ][0];
+    expect(resourceById(template, logGroupId).Properties.RetentionInDays).toBe(30);
+    expect(JSON.parse(stage.AccessLogSettings.Format)).toEqual(WEBSOCKET_ACCESS_LOG_FORMAT);
+    expect(WEBSOCKET_ACCESS_LOG_FORMAT).toMatchObject({
+      requestId: "$context.requestId",
+      ip: "$context.identity.sourceIp",
+      routeKey: "$context.routeKey",
+      connectionId: "$context.connectionId",
+      status: "$context.status",
+    });
+  });
+
+  it("leaves WebSocket access logs off by default", () => {
+    // Prepare / Act
+    const { stack, template } = buildStack({ manifest: fullManifest });
+
+    // Assess
+    const apiId = logicalIdOf(stack, stack.webSocketApi?.api ?? stack);
+    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      ApiId: { Ref: apiId },
+      AccessLogSettings: Match.absent(),
+    });
+  });
+});
+
+describe("FerryStack without an alarm email", () => {
+  it("creates the alarm topic without subscriptions", () => {
+    // Prepare / Act
+    const { template } = buildStack({ manifest: fullManifest, alarmEmail: undefined });
+
+    // Assess
+    template.resourceCountIs("AWS::SNS::Topic", 1);
+    template.resourceCountIs("AWS::SNS::Subscription", 0);
+  });
+});
