@@ -1,0 +1,122 @@
+/**
+ * What the Lambda service adds around a handler call, played locally: a realistic `Context`
+ * (request id, function name and ARN, memory, log names, remaining time) and the function
+ * timeout. A handler still running when its time is up is treated as Lambda treats it: the
+ * invocation fails with "Task timed out". Unlike Lambda, the handler's promise cannot be killed
+ * here; it keeps running in the background and its result is ignored.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import type { Context } from "aws-lambda";
+
+/** The part of a manifest function spec the Lambda service cares about. */
+export interface LambdaFunctionSettings {
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+}
+
+export interface LambdaIdentity {
+  readonly region: string;
+  readonly accountId: string;
+}
+
+export const LOCAL_ACCOUNT_ID = "000000000000";
+
+export type LambdaHandler = (event: unknown, context: Context) => unknown;
+
+/** Where the local runtime writes what CloudWatch would hold: invoke errors, poller trouble. */
+export interface LocalLog {
+  info(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+export const consoleLog: LocalLog = {
+  info: (message) => console.log(message),
+  error: (message, error) => (error === undefined ? console.error(message) : console.error(message, error)),
+};
+
+export const silentLog: LocalLog = { info: () => undefined, error: () => undefined };
+
+/** Raised for an invocation that ran past its function's timeout. */
+export class LambdaTimeoutError extends Error {
+  override readonly name = "LambdaTimeoutError";
+}
+
+/** Raised when a handler's result cannot be returned (Lambda JSON-serialises every result). */
+export class LambdaResultError extends Error {
+  override readonly name = "LambdaResultError";
+}
+
+function logStreamName(now: Date): string {
+  const day = now.toISOString().slice(0, 10).replaceAll("-", "/");
+  return `${day}/[$LATEST]${randomBytes(16).toString("hex")}`;
+}
+
+export function createLambdaContext(
+  functionName: string,
+  settings: LambdaFunctionSettings,
+  identity: LambdaIdentity,
+  startedAt = Date.now(),
+): Context {
+  const deadline = startedAt + settings.timeoutSeconds * 1000;
+  // The deprecated callback-era methods exist on the real context; calling them is a bug in
+  // the handler, so they throw instead of silently doing nothing.
+  const unsupported = (name: string) => () => {
+    throw new Error(`context.${name}() is not supported by the Node.js 22 runtime`);
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:${identity.region}:${identity.accountId}:function:${functionName}`,
+    memoryLimitInMB: String(settings.memoryMb),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: logStreamName(new Date(startedAt)),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: unsupported("done"),
+    fail: unsupported("fail"),
+    succeed: unsupported("succeed"),
+  };
+}
+
+/**
+ * Lambda hands the caller the JSON serialisation of the result: `undefined` becomes null, Dates
+ * become strings, and an unserialisable value fails the invocation. Doing the same round trip
+ * here keeps the local gateway and poller from seeing values AWS would never deliver.
+ */
+function asLambdaPayload(result: unknown): unknown {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(result);
+  } catch (error) {
+    throw new LambdaResultError(`Unable to stringify response body: ${(error as Error).message}`);
+  }
+  return json === undefined ? null : (JSON.parse(json) as unknown);
+}
+
+/** Calls a handler with a fresh context and fails the call when it outlives the function's timeout. */
+export async function invokeWithLambdaContext(
+  functionName: string,
+  settings: LambdaFunctionSettings,
+  identity: LambdaIdentity,
+  handler: LambdaHandler,
+  event: unknown,
+): Promise<unknown> {
+  const startedAt = Date.now();
+  const context = createLambdaContext(functionName, settings, identity, startedAt);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const seconds = ((Date.now() - startedAt) / 1000).toFixed(2);
+      reject(new LambdaTimeoutError(`${context.awsRequestId} Task timed out after ${seconds} seconds`));
+    }, settings.timeoutSeconds * 1000);
+  });
+  try {
+    const running = Promise.resolve().then(() => handler(event, context));
+    // A handler abandoned by the timeout may still reject later: that must not crash the process.
+    running.catch(() => undefined);
+    return asLambdaPayload(await Promise.race([running, timedOut]));
+  } finally {
+    clearTimeout(timer);
+  }
+}
