@@ -1,10 +1,14 @@
 /** GET /health: no auth; 200 with `ok`, or `degraded` when a dependency is unreachable. */
-import { checkRedis, summarize } from "#shared/health/checks.ts";
+import { checkRedis, checkSesCircuit, summarize } from "#shared/health/checks.ts";
 import { httpHandler } from "#shared/http/handler.ts";
 
 export const handler = httpHandler({
   handle: async ({ ferry }) => {
-    const report = summarize({ redis: await checkRedis(ferry.redis) });
+    const [redis, sesCircuit] = await Promise.all([
+      checkRedis(ferry.redis),
+      checkSesCircuit(ferry.redis, Date.now()),
+    ]);
+    const report = summarize({ redis, sesCircuit });
     return { status: 200, body: report, headers: { "cache-control": "no-store" } };
   },
 });

@@ -48,7 +48,9 @@ export async function startPrivateRedis(binary = "redis-server"): Promise<Privat
   const child: ChildProcess = spawn(
     binary,
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
-    { stdio: "ignore" },
+    // Own process group: Ctrl-C in a terminal must not kill Redis before the runtime's orderly
+    // stop (which still ends it by pid).
+    { stdio: "ignore", detached: true },
   );
   const spawnError = new Promise<never>((_, reject) => child.once("error", reject));
   const deadline = Date.now() + 5000;

@@ -23,7 +23,9 @@ export type BreakerDecision =
 
 export type BreakerState = "closed" | "open" | "half_open";
 
-// KEYS[1] · ARGV: nowMs, probe lease ms. Returns {'allow', probe?} or {'deny', retryInMs}.
+// KEYS[1] · ARGV: nowMs, probe lease ms, cooldown ms. Returns {'allow', probe?} or {'deny', retryInMs}.
+// While a probe is out, others are told to come back after one cooldown (not the probe's whole
+// lease): a quick probe success should not leave the backlog waiting for a worst-case deadline.
 const CHECK = `
 local raw = redis.call('GET', KEYS[1])
 if not raw then return {'allow', '0'} end
@@ -31,7 +33,9 @@ local b = cjson.decode(raw)
 local now = tonumber(ARGV[1])
 if b.state == 'closed' then return {'allow', '0'} end
 if b.state == 'open' and now < tonumber(b.openUntil) then return {'deny', tostring(tonumber(b.openUntil) - now)} end
-if b.state == 'half_open' and now < tonumber(b.probeUntil) then return {'deny', tostring(tonumber(b.probeUntil) - now)} end
+if b.state == 'half_open' and now < tonumber(b.probeUntil) then
+  return {'deny', tostring(math.min(tonumber(b.probeUntil) - now, tonumber(ARGV[3])))}
+end
 b.state = 'half_open'
 b.probeUntil = now + tonumber(ARGV[2])
 redis.call('SET', KEYS[1], cjson.encode(b), 'PX', 86400000)
@@ -39,11 +43,14 @@ return {'allow', '1'}
 `;
 
 // KEYS[1] · ARGV: nowMs, threshold, windowMs, cooldownMs, maxCooldownMs. Returns the new state.
+// A throttle reported while already open came from a call admitted before the breaker opened:
+// it says nothing new and must not extend the cooldown. One while half-open fails the probe.
 const THROTTLED = `
 local raw = redis.call('GET', KEYS[1])
 local now = tonumber(ARGV[1])
 local b = raw and cjson.decode(raw) or {state = 'closed', count = 0, windowStart = now, cooldown = 0}
-local reopen = b.state == 'half_open' or b.state == 'open'
+if b.state == 'open' then return 'open' end
+local reopen = b.state == 'half_open'
 if not reopen then
   if now - tonumber(b.windowStart) >= tonumber(ARGV[3]) then b.windowStart = now; b.count = 0 end
   b.count = tonumber(b.count) + 1
@@ -69,7 +76,7 @@ export class SesCircuitBreaker {
     const [verdict, value] = (await this.redis.eval(
       CHECK,
       [redisKeys.sesBreaker()],
-      [String(nowMs), String(probeLeaseMs)],
+      [String(nowMs), String(probeLeaseMs), String(this.settings.cooldownMs)],
     )) as [string, string];
     return verdict === "allow"
       ? { allow: true, probe: value === "1" }

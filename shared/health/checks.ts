@@ -3,12 +3,15 @@
  * rather than throws: health answers 200 with `degraded` so that load balancers and humans can
  * tell "up but impaired" from "down".
  */
+import { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
 import type { RedisClient } from "#shared/redis/client.ts";
 
 export interface CheckResult {
   readonly status: "ok" | "error";
   readonly latencyMs?: number;
   readonly detail?: string;
+  readonly state?: string;
+  readonly openUntil?: string;
 }
 
 export interface HealthReport {
@@ -24,6 +27,23 @@ export async function checkRedis(redis: RedisClient): Promise<CheckResult> {
     return pong === "PONG"
       ? { status: "ok", latencyMs }
       : { status: "error", detail: "unexpected PING reply" };
+  } catch {
+    return { status: "error", detail: "unreachable" };
+  }
+}
+
+/** The shared SES circuit breaker: `open` means sends are paused after repeated throttling. */
+export async function checkSesCircuit(redis: RedisClient, nowMs: number): Promise<CheckResult> {
+  try {
+    // Settings only matter for recording throttles; reading the state needs none.
+    const breaker = new SesCircuitBreaker(redis, {
+      threshold: 1,
+      windowMs: 1,
+      cooldownMs: 1,
+      maxCooldownMs: 1,
+    });
+    const { state, openUntil } = await breaker.state(nowMs);
+    return { status: state === "closed" ? "ok" : "error", state, ...(openUntil ? { openUntil } : {}) };
   } catch {
     return { status: "error", detail: "unreachable" };
   }

@@ -29,6 +29,18 @@ describe("SES circuit breaker", () => {
     expect(await breaker.check(1_300, 1_000)).toEqual({ allow: false, retryInMs: 4_900 });
   });
 
+  it("does not extend the cooldown for throttles from calls admitted before it opened", async () => {
+    for (const at of [1_000, 1_001, 1_002]) await breaker.recordThrottle(at);
+    expect(await breaker.recordThrottle(1_050)).toBe("open");
+    expect(await breaker.check(1_100, 1_000)).toEqual({ allow: false, retryInMs: 4_902 });
+  });
+
+  it("tells callers waiting on a probe to come back after one cooldown at most", async () => {
+    for (const at of [1_000, 1_001, 1_002]) await breaker.recordThrottle(at);
+    expect(await breaker.check(7_000, 60_000)).toEqual({ allow: true, probe: true });
+    expect(await breaker.check(7_100, 60_000)).toEqual({ allow: false, retryInMs: 5_000 });
+  });
+
   it("forgets throttles from an earlier window", async () => {
     await breaker.recordThrottle(1_000);
     await breaker.recordThrottle(1_100);

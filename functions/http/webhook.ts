@@ -1,0 +1,71 @@
+/**
+ * POST /v1/webhooks/{stripe|razorpay|payu}: verify the provider's signature on the raw body,
+ * normalise, put the event on the payments FIFO queue, and only then answer 200. Refusals are
+ * 4xx problem+json and queue nothing; a failed enqueue is a 503 so the provider delivers again.
+ * Verified events of types Ferry does not act on are recorded and acknowledged, never queued.
+ */
+import { sqsClient } from "#shared/aws/clients.ts";
+import { required } from "#shared/config.ts";
+import { notFound, serviceUnavailable } from "#shared/http/errors.ts";
+import { httpHandler } from "#shared/http/handler.ts";
+import { logger } from "#shared/logger.ts";
+import { enqueuePaymentEvent, PaymentEnqueueFailedError } from "#shared/payments/enqueue-event.ts";
+import { PAYMENT_PROVIDERS, type PaymentProvider } from "#shared/payments/payment-event.ts";
+import { recordIgnoredEvent } from "#shared/payments/repository.ts";
+import { ingestWebhook, webhookSecretsFromConfig } from "#shared/webhooks/ingest.ts";
+
+const isProvider = (value: string | undefined): value is PaymentProvider =>
+  (PAYMENT_PROVIDERS as readonly (string | undefined)[]).includes(value);
+
+/** The manifest serves one literal route per provider; a `{provider}` route works too. */
+function providerOf(routePath: string | undefined, pathParameters: Record<string, string | undefined>) {
+  const provider = pathParameters.provider ?? routePath?.split("/").pop();
+  if (!isProvider(provider)) throw notFound("No webhook endpoint for this provider.");
+  return provider;
+}
+
+const RECEIVED = { status: 200, body: { received: true } } as const;
+
+export const handler = httpHandler({
+  handle: async ({ event, ferry }) => {
+    const provider = providerOf(ferry.route?.path, event.pathParameters ?? {});
+    const webhook = ingestWebhook(
+      provider,
+      { rawBody: ferry.rawBody, headers: event.headers ?? {} },
+      { secrets: webhookSecretsFromConfig(ferry.config), now: new Date() },
+    );
+
+    if (webhook.kind === "ignored") {
+      const ids = { provider, eventId: webhook.eventId, type: webhook.type };
+      try {
+        const { duplicate } = await recordIgnoredEvent(ferry.redis, webhook, new Date());
+        logger.info("webhook event type ignored", { ...ids, duplicate });
+      } catch (error) {
+        // The record is bookkeeping; a retry by the provider would be ignored again anyway.
+        logger.warn("ignored webhook event not recorded", { ...ids, error: error as Error });
+      }
+      return RECEIVED;
+    }
+
+    const paymentEvent = webhook.event;
+    const queueUrl = required(ferry.config, "PAYMENTS_QUEUE_URL");
+    try {
+      await enqueuePaymentEvent({ sqs: sqsClient(ferry.config), queueUrl }, paymentEvent);
+    } catch (error) {
+      if (!(error instanceof PaymentEnqueueFailedError)) throw error;
+      logger.error("payment event not queued; answering 503 so the provider retries", {
+        provider,
+        eventId: paymentEvent.eventId,
+        error: error as Error,
+      });
+      throw serviceUnavailable("The event could not be queued; deliver it again.", 30);
+    }
+    logger.info("webhook accepted", {
+      provider,
+      eventId: paymentEvent.eventId,
+      paymentId: paymentEvent.paymentId,
+      type: paymentEvent.rawType,
+    });
+    return RECEIVED;
+  },
+});

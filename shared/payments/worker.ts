@@ -1,0 +1,178 @@
+/**
+ * The payment worker's work for one SQS record:
+ *   parse → applyPaymentEvent → for each effect: enqueue its email (fixed task id) → confirmEffect.
+ *
+ * Outcomes:
+ *   done  → the message may be deleted (applied, duplicate, or every effect confirmed);
+ *   retry → report a batch item failure. `redeliverAfterSeconds` is set only when it is SAFE to
+ *           see the message again before the queue's visibility timeout:
+ *             - a poison message (nothing was applied): at once, so it reaches the DLQ quickly;
+ *             - an effect that failed and whose claim was released (release-effect.ts): backoff.
+ *           Otherwise (apply failed midway, or the release failed) the worker may still hold an
+ *           effect claim; the queue's visibility timeout, longer than the claim, must pass so the
+ *           redelivery finds the claim lapsed and re-emits the effect.
+ */
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSRecord } from "aws-lambda";
+import { enqueueEmail } from "#shared/email/enqueue.ts";
+import { logger } from "#shared/logger.ts";
+import type { RedisClient } from "#shared/redis/client.ts";
+import type { Payment, PaymentEffect } from "./payment.ts";
+import {
+  InvalidPaymentEventMessageError,
+  type PaymentEvent,
+  parsePaymentEventMessage,
+} from "./payment-event.ts";
+import { PAYMENT_EMAIL_OWNER, paymentEffectEmail } from "./receipt-email.ts";
+import { releaseEffectClaim } from "./release-effect.ts";
+import { type ApplyResult, applyPaymentEvent, confirmEffect } from "./repository.ts";
+
+export interface PaymentWorkerDeps {
+  readonly redis: RedisClient;
+  /** Sends to the email queue. */
+  readonly sqs: SQSClient;
+  readonly emailQueueUrl: string;
+  readonly now?: () => Date;
+  /** Passed to applyPaymentEvent; must stay below the payments queue's visibility timeout. */
+  readonly effectClaimMs?: number;
+}
+
+export type PaymentRecordOutcome =
+  | { readonly kind: "done" }
+  | {
+      readonly kind: "retry";
+      readonly reason: "poison" | "apply_failed" | "effect_failed";
+      readonly redeliverAfterSeconds?: number;
+    };
+
+/**
+ * Backoff after a released effect failure, by receive count: 2, 8, 32, 128 s... capped. With the
+ * manifest's maxReceiveCount of 5 a message is retried for about three minutes before the DLQ,
+ * about as long as one visibility timeout.
+ */
+export function effectRetryDelaySeconds(receiveCount: number): number {
+  return Math.min(2 * 4 ** Math.max(0, receiveCount - 1), 300);
+}
+
+async function deliverEffect(
+  deps: PaymentWorkerDeps,
+  payment: Payment,
+  effect: PaymentEffect,
+  now: () => Date,
+): Promise<void> {
+  const email = paymentEffectEmail(effect.kind, payment);
+  if (email) {
+    await enqueueEmail(
+      { redis: deps.redis, sqs: deps.sqs, queueUrl: deps.emailQueueUrl, now, newTaskId: () => effect.taskId },
+      PAYMENT_EMAIL_OWNER,
+      email,
+    );
+  } else {
+    logger.info("payment has no usable email address; effect confirmed without an email", {
+      provider: payment.provider,
+      paymentId: payment.paymentId,
+      effect: effect.kind,
+    });
+  }
+  await confirmEffect(
+    deps.redis,
+    { provider: payment.provider, paymentId: payment.paymentId, kind: effect.kind, taskId: effect.taskId },
+    now(),
+  );
+}
+
+/** Releases the claims of effects not confirmed; true only if every release reached Redis. */
+async function releaseClaims(
+  deps: PaymentWorkerDeps,
+  event: PaymentEvent,
+  effects: readonly PaymentEffect[],
+  claimedAt: Date,
+): Promise<boolean> {
+  try {
+    for (const effect of effects) {
+      await releaseEffectClaim(deps.redis, {
+        ...effect,
+        provider: event.provider,
+        paymentId: event.paymentId,
+        claimedAt,
+      });
+    }
+    return true;
+  } catch (error) {
+    logger.warn("could not release effect claims; the redelivery waits for the claim to lapse", {
+      error: error as Error,
+    });
+    return false;
+  }
+}
+
+export async function processPaymentRecord(
+  deps: PaymentWorkerDeps,
+  record: SQSRecord,
+): Promise<PaymentRecordOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const ids = { messageId: record.messageId };
+  let event: PaymentEvent;
+  try {
+    event = parsePaymentEventMessage(record.body);
+  } catch (error) {
+    if (!(error instanceof InvalidPaymentEventMessageError)) throw error;
+    // Poison: retried at once until maxReceiveCount moves it, intact, to the DLQ for a human.
+    logger.error("unreadable payment event message; leaving it for the DLQ", {
+      ...ids,
+      reason: error.message,
+    });
+    return { kind: "retry", reason: "poison", redeliverAfterSeconds: 0 };
+  }
+  const context = { ...ids, provider: event.provider, paymentId: event.paymentId, eventId: event.eventId };
+
+  const appliedAt = now();
+  let result: ApplyResult;
+  try {
+    result = await applyPaymentEvent(
+      deps.redis,
+      event,
+      appliedAt,
+      deps.effectClaimMs !== undefined ? { effectClaimMs: deps.effectClaimMs } : {},
+    );
+  } catch (error) {
+    // The script may have run (a lost reply) and claimed effects: wait out the visibility timeout.
+    logger.error("applying the payment event failed", { ...context, error: error as Error });
+    return { kind: "retry", reason: "apply_failed" };
+  }
+  logger.info("payment event processed", {
+    ...context,
+    duplicate: result.duplicate,
+    status: result.payment?.status,
+    statusChanged: result.statusChanged,
+    effects: result.effects.map((e) => e.kind),
+  });
+  if (result.effects.length === 0) return { kind: "done" };
+  const payment = result.payment;
+  if (!payment) throw new Error("applyPaymentEvent returned effects without a payment");
+
+  const pending = [...result.effects];
+  try {
+    while (pending.length > 0) {
+      const effect = pending[0] as PaymentEffect;
+      await deliverEffect(deps, payment, effect, now);
+      pending.shift();
+    }
+  } catch (error) {
+    logger.error("payment effect not delivered; the event will be redelivered", {
+      ...context,
+      effect: pending[0]?.kind,
+      error: error as Error,
+    });
+    const released = await releaseClaims(deps, event, pending, appliedAt);
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? "1");
+    return released
+      ? {
+          kind: "retry",
+          reason: "effect_failed",
+          redeliverAfterSeconds: effectRetryDelaySeconds(receiveCount),
+        }
+      : { kind: "retry", reason: "effect_failed" };
+  }
+  return { kind: "done" };
+}
