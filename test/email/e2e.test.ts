@@ -276,5 +276,27 @@ describe("SES faults", () => {
       what: "the DLQ to hold it",
     });
     expect(await sentTo(subject)).toHaveLength(0);
+
+    // An operator redrives the DLQ once SES recovers: the task runs again and is sent once.
+    ses.setPlan(() => ({ kind: "forward" }));
+    const queue = rt.sqs.queueUrls.emails;
+    if (!queue) throw new Error("no emails queue");
+    const moved = await resendAll(sqsClient(), {
+      name: "emails",
+      url: queue.url,
+      dlqUrl: queue.dlqUrl,
+      fifo: false,
+    });
+    expect(moved).toBe(1);
+    const redriven = await eventually(
+      async () => {
+        const t = await task(accepted.body.taskId);
+        return t.status === "succeeded" ? t : undefined;
+      },
+      { timeoutMs: 20_000, what: "the redriven task to succeed" },
+    );
+    expect(redriven.attempts).toBe(9);
+    expect(await sentTo(subject)).toHaveLength(1);
+    expect(await dlqDepth()).toBe(0);
   }, 60_000);
 });
