@@ -7,6 +7,7 @@
  */
 import { core } from "./manifest/core.ts";
 import { email } from "./manifest/email.ts";
+import { payments } from "./manifest/payments.ts";
 import { realtime } from "./manifest/realtime.ts";
 import type {
   FunctionSpec,
@@ -19,7 +20,7 @@ import type {
 
 export * from "./manifest/types.ts";
 
-const parts: readonly ManifestPart[] = [core, email, realtime];
+const parts: readonly ManifestPart[] = [core, email, realtime, payments];
 
 export interface AppManifest {
   readonly functions: Readonly<Record<string, FunctionSpec>>;
