@@ -1,7 +1,8 @@
 /**
  * Builds an HTTP Lambda handler with Ferry's middy chain:
  *   response (problem+json, collected headers) → logger context → request state (route, ids,
- *   deps, body limit) → API-key auth → rate limit → JSON body + zod → your function.
+ *   deps, body limit) → API-key auth → rate limit (the route's manifest policies) → JSON body +
+ *   zod → your function.
  * The route's auth and rate-limit policies come from the app manifest, found by routeKey, so
  * a handler file never restates them.
  */
@@ -11,6 +12,7 @@ import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { z } from "zod";
 import { logger } from "#shared/logger.ts";
+import { rateLimitMiddleware } from "#shared/ratelimit/middleware.ts";
 import { apiKeyAuth } from "./api-key-auth.ts";
 import type { FerryContext, FerryRequestState } from "./context.ts";
 import { parseJsonBody, parseWith } from "./json-body.ts";
@@ -78,9 +80,13 @@ export function httpHandler<
     >[0]);
     return toResponse(result);
   };
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, FerryContext>(core)
-    .use(responseFinalizer())
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(requestState())
-    .use(apiKeyAuth());
+  return (
+    middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, FerryContext>(core)
+      .use(responseFinalizer())
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(requestState())
+      .use(apiKeyAuth())
+      // One per handler module (so per container): its denied-subject cache and counters persist.
+      .use(rateLimitMiddleware())
+  );
 }

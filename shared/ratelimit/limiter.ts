@@ -13,7 +13,7 @@ import { logger as sharedLogger } from "#shared/logger.ts";
 import { DeniedCache } from "./denied-cache.ts";
 import { bucketKey, RATE_LIMIT_KEY_PREFIX } from "./keys.ts";
 import { type FailureMode, intervalMicros, type RateLimitPolicy } from "./policies.ts";
-import { DELETE_KEYS_SCRIPT, DELETE_KEYS_SCRIPT_SHA, GCRA_SCRIPT, GCRA_SCRIPT_SHA } from "./script.ts";
+import { DELETE_KEYS, GCRA, type LuaScript, type ScriptVariants } from "./script.ts";
 
 /** The one capability the limiter needs from a Redis client. @upstash/redis's Redis fits as is. */
 export interface ScriptClient {
@@ -167,8 +167,10 @@ function overallRetry(states: readonly PolicyState[]): number | null {
   return longest;
 }
 
-const isNoScript = (error: unknown) =>
-  /noscript/i.test(error instanceof Error ? error.message : String(error));
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const isNoScript = (error: unknown) => /noscript/i.test(messageOf(error));
+/** Redis refused the key-locking shebang (7.x: unknown flag; 6.x: no shebang at all): nothing ran. */
+const isShebangRefused = (error: unknown) => /shebang|unexpected flag|near '#'/i.test(messageOf(error));
 
 export class RateLimiter {
   readonly metrics: RateLimitMetrics;
@@ -182,6 +184,8 @@ export class RateLimiter {
   readonly #prefix: string;
   readonly #cache: DeniedCache | undefined;
   readonly #logger: FallbackLogger;
+  /** Whether to send Upstash's key-locking form of the scripts (until Redis refuses it). */
+  #keyLocking = true;
 
   constructor(options: RateLimiterOptions) {
     this.#redis = options.redis;
@@ -270,9 +274,7 @@ export class RateLimiter {
     if (policies.length === 0) return 0;
     const keys = policies.map((p) => this.keyFor(p.name, subject));
     for (const key of keys) this.#cache?.forget(key);
-    const deleted = await this.#withBudget(() =>
-      this.#run(DELETE_KEYS_SCRIPT_SHA, DELETE_KEYS_SCRIPT, keys, []),
-    );
+    const deleted = await this.#withBudget(() => this.#run(DELETE_KEYS, keys, []));
     return Number(deleted);
   }
 
@@ -306,7 +308,7 @@ export class RateLimiter {
     const args = [String(now), String(this.#slackMs)];
     for (const b of buckets)
       args.push(String(b.intervalUs), String(b.request.policy.capacity), String(b.cost));
-    const reply = await this.#withBudget(() => this.#run(GCRA_SCRIPT_SHA, GCRA_SCRIPT, keys, args));
+    const reply = await this.#withBudget(() => this.#run(GCRA, keys, args));
     if (
       !Array.isArray(reply) ||
       reply.length !== buckets.length + 1 ||
@@ -317,13 +319,28 @@ export class RateLimiter {
     return reply as number[];
   }
 
-  /** EVALSHA, then EVAL only when Redis says it does not know the script (so it did not run). */
-  async #run(sha: string, script: string, keys: string[], args: string[]): Promise<unknown> {
+  /**
+   * Runs the key-locking form of a script, or the plain one once Redis has refused the flag.
+   * Neither retry can run a script twice: both errors are raised before a script runs.
+   */
+  async #run(script: ScriptVariants, keys: string[], args: string[]): Promise<unknown> {
+    if (!this.#keyLocking) return this.#evalsha(script.plain, keys, args);
     try {
-      return await this.#redis.evalsha(sha, keys, args);
+      return await this.#evalsha(script.keyLocking, keys, args);
+    } catch (error) {
+      if (!isShebangRefused(error)) throw error;
+      this.#keyLocking = false;
+      return this.#evalsha(script.plain, keys, args);
+    }
+  }
+
+  /** EVALSHA, then EVAL only when Redis says it does not know the script (so it did not run). */
+  async #evalsha(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await this.#redis.evalsha(script.sha, keys, args);
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      return await this.#redis.eval(script, keys, args);
+      return await this.#redis.eval(script.source, keys, args);
     }
   }
 

@@ -88,10 +88,34 @@ end
 return out
 `;
 
-/** SHA-1 of the script, for EVALSHA. */
-export const GCRA_SCRIPT_SHA = createHash("sha1").update(GCRA_SCRIPT).digest("hex");
+export interface LuaScript {
+  readonly source: string;
+  /** SHA-1 of the source, for EVALSHA. */
+  readonly sha: string;
+}
+
+/** A script in two forms: Upstash's key-locking one, and the plain one open-source Redis accepts. */
+export interface ScriptVariants {
+  /**
+   * Upstash runs a script under a global lock (nothing else runs meanwhile) unless its shebang
+   * asks to lock only the keys in KEYS, which ours touch exclusively. Open-source Redis rejects
+   * that flag before running anything, so the limiter falls back to `plain` once it sees that.
+   */
+  readonly keyLocking: LuaScript;
+  readonly plain: LuaScript;
+}
+
+const KEY_LOCKING_SHEBANG = "#!lua flags=allow-key-locking\n";
+
+function variants(source: string): ScriptVariants {
+  const script = (text: string): LuaScript => ({
+    source: text,
+    sha: createHash("sha1").update(text).digest("hex"),
+  });
+  return { keyLocking: script(KEY_LOCKING_SHEBANG + source), plain: script(source) };
+}
+
+export const GCRA = variants(GCRA_SCRIPT);
 
 /** Deletes exactly the keys given: resetting a subject never matches a pattern. */
-export const DELETE_KEYS_SCRIPT = "return redis.call('DEL', unpack(KEYS))";
-
-export const DELETE_KEYS_SCRIPT_SHA = createHash("sha1").update(DELETE_KEYS_SCRIPT).digest("hex");
+export const DELETE_KEYS = variants("return redis.call('DEL', unpack(KEYS))");

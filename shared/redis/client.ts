@@ -19,7 +19,9 @@ export function createRedisClient(options: RedisClientOptions): RedisClient {
   return new Redis({
     url: options.url,
     token: options.token,
-    retry: false,
+    // Not `retry: false`: in @upstash/redis 1.39 that still re-sends once on a connection error
+    // (measured in test/ratelimit); zero retries with no backoff sends exactly once.
+    retry: { retries: 0, backoff: () => 0 },
     // A fresh signal per request: the budget applies to each call, not to the client's lifetime.
     signal: () => AbortSignal.timeout(options.timeoutMs),
     // Values are stored and read as plain strings; domain code owns its (de)serialisation.
