@@ -11,6 +11,8 @@ import type { RedisClient } from "#shared/redis/client.ts";
 import { redisKeys } from "#shared/redis/keys.ts";
 
 export interface BreakerSettings {
+  /** The Redis key holding the state; one per deployment by default. */
+  readonly key?: string;
   readonly threshold: number;
   readonly windowMs: number;
   readonly cooldownMs: number;
@@ -66,16 +68,20 @@ return b.state
 `;
 
 export class SesCircuitBreaker {
+  private readonly key: string;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly settings: BreakerSettings,
-  ) {}
+  ) {
+    this.key = settings.key ?? redisKeys.sesBreaker();
+  }
 
   /** May this caller call SES now? A probe must report its outcome. */
   async check(nowMs: number, probeLeaseMs: number): Promise<BreakerDecision> {
     const [verdict, value] = (await this.redis.eval(
       CHECK,
-      [redisKeys.sesBreaker()],
+      [this.key],
       [String(nowMs), String(probeLeaseMs), String(this.settings.cooldownMs)],
     )) as [string, string];
     return verdict === "allow"
@@ -88,18 +94,18 @@ export class SesCircuitBreaker {
     const s = this.settings;
     return (await this.redis.eval(
       THROTTLED,
-      [redisKeys.sesBreaker()],
+      [this.key],
       [String(nowMs), String(s.threshold), String(s.windowMs), String(s.cooldownMs), String(s.maxCooldownMs)],
     )) as BreakerState;
   }
 
   /** A successful call closes the breaker (after a probe) and clears the throttle count. */
   async recordSuccess(wasProbe: boolean): Promise<void> {
-    if (wasProbe) await this.redis.del(redisKeys.sesBreaker());
+    if (wasProbe) await this.redis.del(this.key);
   }
 
   async state(nowMs: number): Promise<{ state: BreakerState; openUntil?: string }> {
-    const raw = await this.redis.get<string>(redisKeys.sesBreaker());
+    const raw = await this.redis.get<string>(this.key);
     if (!raw) return { state: "closed" };
     const b = JSON.parse(raw) as { state: BreakerState; openUntil?: number };
     if (b.state === "open" && b.openUntil !== undefined && b.openUntil <= nowMs)

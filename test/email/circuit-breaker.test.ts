@@ -1,18 +1,19 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
 import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 
-// The breaker is one key per deployment; this file's private proxy shares the run's Redis, so
-// each test clears it first and no other test file touches the breaker key.
+// The breaker is one key per deployment; every test here uses a key of its own, so that a
+// breaker opened here never pauses the runtimes of other test files sharing the run's Redis.
 let t: TestRedis;
 let breaker: SesCircuitBreaker;
 beforeAll(async () => {
   t = await startTestRedis();
 });
 afterAll(() => t.close());
-beforeEach(async () => {
-  await t.redis.del("ferry:ses-breaker");
+beforeEach(() => {
   breaker = new SesCircuitBreaker(t.redis, {
+    key: `test:ses-breaker:${randomUUID()}`,
     threshold: 3,
     windowMs: 10_000,
     cooldownMs: 5_000,

@@ -3,10 +3,11 @@
  * GET /health), queued emails wait without calling SES, one probe closes it, everything is sent
  * exactly once.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalRuntime } from "#infra/local/runtime.ts";
 import type { Task } from "#shared/tasks/task.ts";
 import { call, eventually } from "#test/support/http.ts";
+import { startTestRuntime } from "#test/support/runtime.ts";
 import { type SesFaultProxy, startSesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
 
 let rt: LocalRuntime;
@@ -14,19 +15,18 @@ let ses: SesFaultProxy;
 
 beforeAll(async () => {
   ses = await startSesFaultProxy();
-  rt = await startLocalRuntime({
-    port: 0,
-    quiet: true,
-    stateFile: false,
-    redisUrl: inject("redisUrl"),
-    env: {
+  // Its own Redis database: an open breaker pauses sends for the whole deployment, which here
+  // would be every other test file's runtime.
+  rt = await startTestRuntime(
+    {
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       EMAIL_RETRY_BASE_SECONDS: "1",
       EMAIL_RETRY_MAX_SECONDS: "1",
       SES_BREAKER_THRESHOLD: "3",
       SES_BREAKER_COOLDOWN_MS: "3000",
     },
-  });
+    { db: 7 },
+  );
   ses.setTarget(rt.ses.endpoint);
 });
 

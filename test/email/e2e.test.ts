@@ -3,13 +3,17 @@
  * handler → fauxqs → poller → email worker → SES (aws-ses-v2-local behind a fault proxy).
  */
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
-import { createApiKey } from "#shared/auth/api-keys.ts";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { LocalRuntime } from "#infra/local/runtime.ts";
+import { authenticateApiKey, createApiKey } from "#shared/auth/api-keys.ts";
+import { emailRequestSchema } from "#shared/email/request.ts";
+import { fingerprint } from "#shared/idempotency/fingerprint.ts";
+import { claimIdempotencyKey } from "#shared/idempotency/store.ts";
 import { resendAll } from "#shared/queues/dead-letters.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 import type { Task } from "#shared/tasks/task.ts";
 import { call, eventually } from "#test/support/http.ts";
+import { startTestRuntime } from "#test/support/runtime.ts";
 import { reject, type SesFaultProxy, startSesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
 
 let rt: LocalRuntime;
@@ -19,19 +23,13 @@ let readOnlyKey: string;
 
 beforeAll(async () => {
   ses = await startSesFaultProxy();
-  rt = await startLocalRuntime({
-    port: 0,
-    quiet: true,
-    stateFile: false,
-    redisUrl: inject("redisUrl"),
-    env: {
-      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
-      EMAIL_RETRY_BASE_SECONDS: "1",
-      EMAIL_RETRY_MAX_SECONDS: "2",
-      // The breaker has its own file; keep it out of the way of these storms.
-      SES_BREAKER_THRESHOLD: "1000",
-      EMAIL_FROM: "sender@ferry.test",
-    },
+  rt = await startTestRuntime({
+    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+    EMAIL_RETRY_BASE_SECONDS: "1",
+    EMAIL_RETRY_MAX_SECONDS: "2",
+    // The breaker has its own file; keep it out of the way of these storms.
+    SES_BREAKER_THRESHOLD: "1000",
+    EMAIL_FROM: "sender@ferry.test",
   });
   ses.setTarget(rt.ses.endpoint);
   const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
@@ -176,6 +174,27 @@ describe("Idempotency-Key", () => {
     expect(first.headers.get("idempotent-replayed")).toBeNull();
     await settled(first.body.taskId);
     expect(await sentTo(subject)).toHaveLength(1);
+  });
+
+  it("answers 409 while the first request with the key is still running", async () => {
+    const json = { to: "a@example.com", subject: uniqueSubject("in-flight"), text: "t" };
+    const idempotencyKey = `k-${json.subject}`;
+    const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
+    const principal = await authenticateApiKey(redis, key);
+    // The first request's claim, as a concurrent request holding it right now would have left it.
+    const claim = await claimIdempotencyKey(
+      redis,
+      principal?.keyId ?? "",
+      idempotencyKey,
+      fingerprint(emailRequestSchema.parse(json)),
+    );
+
+    const second = await send(json, { "idempotency-key": idempotencyKey });
+
+    expect(claim.kind).toBe("claimed");
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ type: expect.stringContaining("idempotency-key-in-flight") });
+    expect(ses.calls.filter((c) => c.subject === json.subject)).toHaveLength(0);
   });
 
   it("refuses the same key with a different body (422) and an over-long key (400)", async () => {

@@ -1,9 +1,10 @@
 /** Rate limiting through the local runtime: the manifest's policies on real routes. */
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { createApiKey } from "#shared/auth/api-keys.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 import { call } from "#test/support/http.ts";
+import { startTestRuntime } from "#test/support/runtime.ts";
 
 let rt: LocalRuntime;
 const newKey = async () => {
@@ -12,18 +13,12 @@ const newKey = async () => {
 };
 
 beforeAll(async () => {
-  rt = await startLocalRuntime({
-    port: 0,
-    quiet: true,
-    stateFile: false,
-    redisUrl: inject("redisUrl"),
-    env: {
-      RATE_LIMITS: JSON.stringify({
-        api: { capacity: 3, refillPerSecond: 0.01 },
-        emails: { capacity: 5, refillPerSecond: 0.01 },
-        webhooks: { capacity: 2, refillPerSecond: 0.01 },
-      }),
-    },
+  rt = await startTestRuntime({
+    RATE_LIMITS: JSON.stringify({
+      api: { capacity: 3, refillPerSecond: 0.01 },
+      emails: { capacity: 5, refillPerSecond: 0.01 },
+      webhooks: { capacity: 2, refillPerSecond: 0.01 },
+    }),
   });
 });
 afterAll(() => rt?.stop());

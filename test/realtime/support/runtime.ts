@@ -7,6 +7,7 @@ import { createApiKey } from "#shared/auth/api-keys.ts";
 import { type Config, parseConfig } from "#shared/config.ts";
 import { createRedisClient, type RedisClient } from "#shared/redis/client.ts";
 import { newQueuedTask, type StoredTask, saveQueuedTask } from "#shared/tasks/store.ts";
+import { GENEROUS_RATE_LIMITS } from "#test/support/runtime.ts";
 
 export interface RealtimeHarness {
   readonly runtime: LocalRuntime;
@@ -22,6 +23,7 @@ export async function startHarness(): Promise<RealtimeHarness> {
     redisUrl: inject("redisUrl"),
     quiet: true,
     stateFile: false,
+    env: { RATE_LIMITS: GENEROUS_RATE_LIMITS },
   });
   const redis = createRedisClient({
     url: runtime.upstash.url,

@@ -1,0 +1,28 @@
+/**
+ * The local runtime as end-to-end tests use it: quiet, no state file, on the run's private Redis,
+ * and with rate limits far above what a test sends (tests that are about rate limiting set their
+ * own). `db` puts the runtime on its own Redis database, for tests that change deployment-wide
+ * state (such as the SES circuit breaker) that other files' runtimes would otherwise see.
+ */
+import { inject } from "vitest";
+import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
+
+export const GENEROUS_RATE_LIMITS = JSON.stringify({
+  api: { capacity: 100_000, refillPerSecond: 10_000 },
+  emails: { capacity: 100_000, refillPerSecond: 10_000 },
+  webhooks: { capacity: 100_000, refillPerSecond: 10_000 },
+});
+
+export function startTestRuntime(
+  env: Record<string, string> = {},
+  options: { db?: number } = {},
+): Promise<LocalRuntime> {
+  const redisUrl = inject("redisUrl") + (options.db ? `/${options.db}` : "");
+  return startLocalRuntime({
+    port: 0,
+    quiet: true,
+    stateFile: false,
+    redisUrl,
+    env: { RATE_LIMITS: GENEROUS_RATE_LIMITS, ...env },
+  });
+}
