@@ -9,6 +9,7 @@
  */
 import type { RedisClient } from "#shared/redis/client.ts";
 import { redisKeys } from "#shared/redis/keys.ts";
+import { defineScript } from "#shared/redis/script.ts";
 
 export interface BreakerSettings {
   /** The Redis key holding the state; one per deployment by default. */
@@ -28,7 +29,7 @@ export type BreakerState = "closed" | "open" | "half_open";
 // KEYS[1] · ARGV: nowMs, probe lease ms, cooldown ms. Returns {'allow', probe?} or {'deny', retryInMs}.
 // While a probe is out, others are told to come back after one cooldown (not the probe's whole
 // lease): a quick probe success should not leave the backlog waiting for a worst-case deadline.
-const CHECK = `
+const CHECK = defineScript(`
 local raw = redis.call('GET', KEYS[1])
 if not raw then return {'allow', '0'} end
 local b = cjson.decode(raw)
@@ -42,12 +43,12 @@ b.state = 'half_open'
 b.probeUntil = now + tonumber(ARGV[2])
 redis.call('SET', KEYS[1], cjson.encode(b), 'PX', 86400000)
 return {'allow', '1'}
-`;
+`);
 
 // KEYS[1] · ARGV: nowMs, threshold, windowMs, cooldownMs, maxCooldownMs. Returns the new state.
 // A throttle reported while already open came from a call admitted before the breaker opened:
 // it says nothing new and must not extend the cooldown. One while half-open fails the probe.
-const THROTTLED = `
+const THROTTLED = defineScript(`
 local raw = redis.call('GET', KEYS[1])
 local now = tonumber(ARGV[1])
 local b = raw and cjson.decode(raw) or {state = 'closed', count = 0, windowStart = now, cooldown = 0}
@@ -65,7 +66,7 @@ if reopen or b.count >= tonumber(ARGV[2]) then
 end
 redis.call('SET', KEYS[1], cjson.encode(b), 'PX', 86400000)
 return b.state
-`;
+`);
 
 export class SesCircuitBreaker {
   private readonly key: string;
@@ -79,8 +80,8 @@ export class SesCircuitBreaker {
 
   /** May this caller call SES now? A probe must report its outcome. */
   async check(nowMs: number, probeLeaseMs: number): Promise<BreakerDecision> {
-    const [verdict, value] = (await this.redis.eval(
-      CHECK,
+    const [verdict, value] = (await CHECK(
+      this.redis,
       [this.key],
       [String(nowMs), String(probeLeaseMs), String(this.settings.cooldownMs)],
     )) as [string, string];
@@ -92,8 +93,8 @@ export class SesCircuitBreaker {
   /** Counts a throttle; returns the resulting state (open when it tripped or a probe failed). */
   async recordThrottle(nowMs: number): Promise<BreakerState> {
     const s = this.settings;
-    return (await this.redis.eval(
-      THROTTLED,
+    return (await THROTTLED(
+      this.redis,
       [this.key],
       [String(nowMs), String(s.threshold), String(s.windowMs), String(s.cooldownMs), String(s.maxCooldownMs)],
     )) as BreakerState;

@@ -9,6 +9,7 @@
  */
 import type { RedisClient } from "#shared/redis/client.ts";
 import { redisKeys } from "#shared/redis/keys.ts";
+import { defineScript } from "#shared/redis/script.ts";
 import { TASK_TTL_SECONDS } from "#shared/tasks/store.ts";
 
 export type LeaseOutcome =
@@ -18,7 +19,7 @@ export type LeaseOutcome =
   | { readonly kind: "unknown" };
 
 // KEYS[1] lease key · ARGV: token, nowMs, leaseMs, ttlSeconds
-const ACQUIRE = `
+const ACQUIRE = defineScript(`
 local raw = redis.call('GET', KEYS[1])
 local now = tonumber(ARGV[2])
 if raw then
@@ -31,17 +32,17 @@ if raw then
 end
 redis.call('SET', KEYS[1], cjson.encode({state = 'sending', token = ARGV[1], leaseUntil = now + tonumber(ARGV[3])}), 'EX', tonumber(ARGV[4]))
 return {'acquired'}
-`;
+`);
 
 // KEYS[1] · ARGV: token, new record JSON, ttlSeconds — only the lease holder may settle it.
-const SETTLE = `
+const SETTLE = defineScript(`
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local r = cjson.decode(raw)
 if r.state ~= 'sending' or r.token ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
 return 1
-`;
+`);
 
 export async function acquireSendLease(
   redis: RedisClient,
@@ -50,8 +51,8 @@ export async function acquireSendLease(
   nowMs: number,
   leaseMs: number,
 ): Promise<LeaseOutcome> {
-  const [kind, value] = (await redis.eval(
-    ACQUIRE,
+  const [kind, value] = (await ACQUIRE(
+    redis,
     [redisKeys.emailSend(taskId)],
     [token, String(nowMs), String(leaseMs), String(TASK_TTL_SECONDS)],
   )) as [string, string | undefined];
@@ -70,15 +71,11 @@ export async function recordSent(
 ): Promise<boolean> {
   const record = JSON.stringify({ state: "sent", messageId });
   return (
-    (await redis.eval(SETTLE, [redisKeys.emailSend(taskId)], [token, record, String(TASK_TTL_SECONDS)])) === 1
+    (await SETTLE(redis, [redisKeys.emailSend(taskId)], [token, record, String(TASK_TTL_SECONDS)])) === 1
   );
 }
 
 /** SES certainly did not accept the email: free the lease so a later attempt may send. */
 export async function releaseSendLease(redis: RedisClient, taskId: string, token: string): Promise<void> {
-  await redis.eval(
-    SETTLE,
-    [redisKeys.emailSend(taskId)],
-    [token, JSON.stringify({ state: "released" }), "60"],
-  );
+  await SETTLE(redis, [redisKeys.emailSend(taskId)], [token, JSON.stringify({ state: "released" }), "60"]);
 }

@@ -10,6 +10,7 @@
  */
 import type { RedisClient } from "#shared/redis/client.ts";
 import { redisKeys } from "#shared/redis/keys.ts";
+import { defineScript } from "#shared/redis/script.ts";
 import { sha256 } from "./fingerprint.ts";
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -34,10 +35,10 @@ export type ClaimOutcome =
   | { readonly kind: "in_flight" };
 
 /** SET NX the in-flight claim, or return what is there, atomically and in one round trip. */
-const CLAIM_SCRIPT = `
+const CLAIM_SCRIPT = defineScript(`
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', tonumber(ARGV[2])) then return {'claimed'} end
 return {'exists', redis.call('GET', KEYS[1])}
-`;
+`);
 
 export async function claimIdempotencyKey(
   redis: RedisClient,
@@ -47,8 +48,8 @@ export async function claimIdempotencyKey(
 ): Promise<ClaimOutcome> {
   const key = redisKeys.idempotency(scope, sha256(idempotencyKey));
   const claim: Record_ = { state: "in_flight", fingerprint: requestFingerprint };
-  const [outcome, existing] = (await redis.eval(
-    CLAIM_SCRIPT,
+  const [outcome, existing] = (await CLAIM_SCRIPT(
+    redis,
     [key],
     [JSON.stringify(claim), String(IN_FLIGHT_TTL_SECONDS)],
   )) as [string, string | undefined];

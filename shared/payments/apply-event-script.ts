@@ -24,7 +24,9 @@
  * ARGV[5] receipt task id, ARGV[6] refund notice task id.
  * Returns JSON {duplicate, applied, statusChanged, previousStatus?, payment?, effects}.
  */
-export const APPLY_PAYMENT_EVENT_SCRIPT = `
+import { defineScript } from "#shared/redis/script.ts";
+
+export const APPLY_PAYMENT_EVENT_SCRIPT = defineScript(`
 local event = cjson.decode(ARGV[1])
 local now = tonumber(ARGV[2])
 local dedupeTtl = tonumber(ARGV[3])
@@ -167,14 +169,14 @@ return cjson.encode({
   duplicate = false, applied = true, statusChanged = previousStatus ~= status,
   previousStatus = previousStatus, payment = payment, effects = effects,
 })
-`;
+`);
 
 /**
  * Marks an effect as enqueued, so no later delivery emits it again. Idempotent.
  * KEYS[1] payment record. ARGV[1] effect kind, ARGV[2] task id, ARGV[3] now (ms).
  * Returns 1 when the effect is (now or already) confirmed, 0 when there is no such effect.
  */
-export const CONFIRM_EFFECT_SCRIPT = `
+export const CONFIRM_EFFECT_SCRIPT = defineScript(`
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local payment = cjson.decode(raw)
@@ -185,4 +187,4 @@ effect.enqueued = true
 effect.enqueuedAt = tonumber(ARGV[3])
 redis.call('SET', KEYS[1], cjson.encode(payment))
 return 1
-`;
+`);

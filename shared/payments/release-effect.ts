@@ -11,6 +11,7 @@
  * Only the worker's own claim is released (same task id, same claim time, still unconfirmed).
  */
 import type { RedisClient } from "#shared/redis/client.ts";
+import { defineScript } from "#shared/redis/script.ts";
 import { paymentKey } from "./keys.ts";
 import type { EffectKind } from "./payment.ts";
 import type { PaymentProvider } from "./payment-event.ts";
@@ -20,7 +21,7 @@ import type { PaymentProvider } from "./payment-event.ts";
  * apply script stamped. Returns 1 when released, 0 when the claim is not (or no longer) ours.
  * A claim time of 0 has lapsed for any claim length, which is all the apply script checks.
  */
-const RELEASE_EFFECT_CLAIM_SCRIPT = `
+const RELEASE_EFFECT_CLAIM_SCRIPT = defineScript(`
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local payment = cjson.decode(raw)
@@ -30,7 +31,7 @@ if effect.claimedAt ~= tonumber(ARGV[3]) then return 0 end
 effect.claimedAt = 0
 redis.call('SET', KEYS[1], cjson.encode(payment))
 return 1
-`;
+`);
 
 export interface HeldEffectClaim {
   readonly provider: PaymentProvider;
@@ -42,11 +43,11 @@ export interface HeldEffectClaim {
 }
 
 export async function releaseEffectClaim(
-  redis: Pick<RedisClient, "eval">,
+  redis: Pick<RedisClient, "createScript">,
   claim: HeldEffectClaim,
 ): Promise<boolean> {
-  const reply = await redis.eval(
-    RELEASE_EFFECT_CLAIM_SCRIPT,
+  const reply = await RELEASE_EFFECT_CLAIM_SCRIPT(
+    redis,
     [paymentKey(claim.provider, claim.paymentId)],
     [claim.kind, claim.taskId, String(claim.claimedAt.getTime())],
   );

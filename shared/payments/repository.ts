@@ -41,23 +41,6 @@ import {
 /** The Upstash client calls this module makes (the production client satisfies it). */
 export type PaymentsRedis = Pick<RedisClient, "createScript" | "get" | "set">;
 
-type Script = ReturnType<PaymentsRedis["createScript"]>;
-
-// One Script per client and script: it remembers the SHA and falls back from EVALSHA to EVAL.
-const scripts = new WeakMap<PaymentsRedis, { apply: Script; confirm: Script }>();
-
-function scriptsFor(redis: PaymentsRedis) {
-  let found = scripts.get(redis);
-  if (!found) {
-    found = {
-      apply: redis.createScript(APPLY_PAYMENT_EVENT_SCRIPT),
-      confirm: redis.createScript(CONFIRM_EFFECT_SCRIPT),
-    };
-    scripts.set(redis, found);
-  }
-  return found;
-}
-
 const applyResultSchema = z.object({
   duplicate: z.boolean(),
   applied: z.boolean(),
@@ -100,7 +83,8 @@ export async function applyPaymentEvent(
 ): Promise<ApplyResult> {
   // Re-validated here because the script trusts its input: a malformed event must not reach Lua.
   const valid = paymentEventSchema.parse(event);
-  const reply = await scriptsFor(redis).apply.exec(
+  const reply = await APPLY_PAYMENT_EVENT_SCRIPT(
+    redis,
     [paymentKey(valid.provider, valid.paymentId), webhookEventKey(valid.provider, valid.eventId)],
     [
       JSON.stringify(valid),
@@ -131,7 +115,8 @@ export interface EffectRef {
 
 /** Call after the effect's task was enqueued. Returns false when the payment has no such effect. */
 export async function confirmEffect(redis: PaymentsRedis, effect: EffectRef, now: Date): Promise<boolean> {
-  const reply = await scriptsFor(redis).confirm.exec(
+  const reply = await CONFIRM_EFFECT_SCRIPT(
+    redis,
     [paymentKey(effect.provider, effect.paymentId)],
     [effect.kind, effect.taskId, String(now.getTime())],
   );

@@ -10,7 +10,9 @@
  * ARGV[1] connection id · ARGV[2] task id · ARGV[3] max subscriptions per connection
  * Returns {"subscribed", taskJson} or {code}: not_connected | task_not_found | too_many_subscriptions.
  */
-export const SUBSCRIBE_SCRIPT = `
+import { defineScript } from "#shared/redis/script.ts";
+
+export const SUBSCRIBE_SCRIPT = defineScript(`
 local conn = redis.call('GET', KEYS[1])
 if not conn then return {'not_connected'} end
 local keyId = cjson.decode(conn).keyId
@@ -30,4 +32,4 @@ if ttl > 0 then
   if redis.call('TTL', KEYS[3]) < ttl then redis.call('EXPIRE', KEYS[3], ttl) end
 end
 return {'subscribed', raw}
-`;
+`);

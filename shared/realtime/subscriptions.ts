@@ -18,8 +18,8 @@ export async function subscribe(
   connectionId: string,
   taskId: string,
 ): Promise<SubscribeOutcome> {
-  const reply = (await redis.eval(
-    SUBSCRIBE_SCRIPT,
+  const reply = (await SUBSCRIBE_SCRIPT(
+    redis,
     [
       realtimeKeys.connection(connectionId),
       realtimeKeys.connectionSubscriptions(connectionId),

@@ -66,8 +66,8 @@ export async function transitionTask(
   transition: TaskTransition,
   options: { now: Date; createIfMissing?: StoredTask },
 ): Promise<TransitionOutcome | undefined> {
-  const [raw, applied] = (await redis.eval(
-    TRANSITION_SCRIPT,
+  const [raw, applied] = (await TRANSITION_SCRIPT(
+    redis,
     [redisKeys.task(taskId)],
     [
       JSON.stringify(transition),

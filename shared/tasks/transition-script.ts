@@ -9,7 +9,9 @@
  * ARGV[4] JSON of the task to create when the key is missing (the worker can run before the
  * API's own write lands), or "" to refuse. Returns the stored JSON and "1"/"0" (applied?).
  */
-export const TRANSITION_SCRIPT = `
+import { defineScript } from "#shared/redis/script.ts";
+
+export const TRANSITION_SCRIPT = defineScript(`
 local raw = redis.call('GET', KEYS[1])
 local t = cjson.decode(ARGV[1])
 local task
@@ -46,4 +48,4 @@ elseif t.status == 'retrying' then
 end
 redis.call('SET', KEYS[1], cjson.encode(task), 'EX', tonumber(ARGV[3]))
 return {cjson.encode(task), '1'}
-`;
+`);
