@@ -2,10 +2,12 @@
  * The email task queue end to end through the local runtime: HTTP gateway → create-email
  * handler → fauxqs → poller → email worker → SES (aws-ses-v2-local behind a fault proxy).
  */
-import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, type SendMessageCommandInput, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { authenticateApiKey, createApiKey } from "#shared/auth/api-keys.ts";
+import { sqsClient as sqsClientOfHandlers } from "#shared/aws/clients.ts";
+import { getConfig } from "#shared/config.ts";
 import { emailRequestSchema } from "#shared/email/request.ts";
 import { fingerprint } from "#shared/idempotency/fingerprint.ts";
 import { claimIdempotencyKey } from "#shared/idempotency/store.ts";
@@ -17,6 +19,12 @@ import { startTestRuntime } from "#test/support/runtime.ts";
 import { reject, type SesFaultProxy, startSesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
 
 let rt: LocalRuntime;
+/** Subjects whose enqueue fails (matched inside the message body). */
+const failSendsFor = {
+  subjects: new Set<string>(),
+  has: (body: string) => [...failSendsFor.subjects].some((x) => body.includes(x)),
+};
+const refusedTaskIds: string[] = [];
 let ses: SesFaultProxy;
 let key: string;
 let readOnlyKey: string;
@@ -32,6 +40,19 @@ beforeAll(async () => {
     EMAIL_FROM: "sender@ferry.test",
   });
   ses.setTarget(rt.ses.endpoint);
+  // The runtime has set process.env, so this is the SQS client the handlers use: a real SDK
+  // middleware makes SendMessage fail for chosen subjects (a queue outage, as the SDK reports it).
+  sqsClientOfHandlers(await getConfig()).middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as SendMessageCommandInput;
+      if (context.commandName === "SendMessageCommand" && failSendsFor.has(input.MessageBody ?? "")) {
+        refusedTaskIds.push(input.MessageAttributes?.taskId?.StringValue ?? "");
+        throw Object.assign(new Error("injected: the queue is unreachable"), { name: "ServiceUnavailable" });
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "e2eQueueOutage" },
+  );
   const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
   key = (await createApiKey(redis, { name: "e2e", scopes: ["emails:send", "tasks:read"] })).secret;
   readOnlyKey = (await createApiKey(redis, { name: "ro", scopes: ["tasks:read"] })).secret;
@@ -153,6 +174,30 @@ describe("POST /v1/emails → SES", () => {
     const wrongScope = await send(body, {}, readOnlyKey);
     expect([none.status, unknown.status, wrongScope.status]).toEqual([401, 401, 403]);
     expect(wrongScope.body).toMatchObject({ detail: expect.stringContaining("emails:send") });
+  });
+});
+
+describe("when the email queue is down", () => {
+  it("answers 503 problem+json, leaves no task behind, and a retry with the same Idempotency-Key goes through", async () => {
+    const subject = uniqueSubject("outage");
+    const json = { to: "a@example.com", subject, text: "t" };
+    failSendsFor.subjects.add(subject);
+
+    const refused = await send(json, { "idempotency-key": `k-${subject}` });
+    failSendsFor.subjects.delete(subject);
+    const orphan = await call(rt.url, "GET", `/v1/tasks/${refusedTaskIds.at(-1)}`, { key });
+    const retried = await send(json, { "idempotency-key": `k-${subject}` });
+
+    expect(refusedTaskIds.at(-1)).toMatch(/^tsk_/);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(JSON.stringify(refused.body)).not.toContain("injected");
+    expect(orphan.status).toBe(404);
+    expect(retried.status).toBe(202);
+    expect(retried.headers.get("idempotent-replayed")).toBeNull();
+    expect((await settled(retried.body.taskId)).status).toBe("succeeded");
+    expect(await sentTo(subject)).toHaveLength(1);
   });
 });
 
