@@ -100,20 +100,16 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
     return { kind: "done" };
   }
 
+  /** The last allowed delivery: fail the task, then let the message go straight to the DLQ. */
+  const giveUp = async (why: string): Promise<RecordOutcome> => {
+    await move({ status: "failed", attempt, error: { code: RETRIES_EXHAUSTED, message: why } });
+    return { kind: "retry", delaySeconds: 0 };
+  };
+
   const gate = await deps.breaker.check(now().getTime(), deps.leaseMs);
   if (!gate.allow) {
     await releaseSendLease(deps.redis, taskId, token);
-    if (lastDelivery) {
-      await move({
-        status: "failed",
-        attempt,
-        error: {
-          code: RETRIES_EXHAUSTED,
-          message: "SES stayed throttled (circuit open) through every delivery.",
-        },
-      });
-      return { kind: "retry", delaySeconds: 0 };
-    }
+    if (lastDelivery) return giveUp("SES stayed throttled (circuit open) through every delivery.");
     logger.info("SES circuit open; handing the message back", { retryInMs: gate.retryInMs });
     const jitter = Math.round((deps.random ?? Math.random)() * 2);
     return { kind: "retry", delaySeconds: Math.ceil(gate.retryInMs / 1000) + jitter };
@@ -142,18 +138,7 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
       await move({ status: "failed", attempt, error: taskError });
       return { kind: "done" };
     }
-    if (lastDelivery) {
-      await move({
-        status: "failed",
-        attempt,
-        error: {
-          code: RETRIES_EXHAUSTED,
-          message: `Gave up after ${attempt} attempts; last error: ${failure.code}.`,
-        },
-      });
-      // Straight to the DLQ: the next receive exceeds maxReceiveCount.
-      return { kind: "retry", delaySeconds: 0 };
-    }
+    if (lastDelivery) return giveUp(`Gave up after ${attempt} attempts; last error: ${failure.code}.`);
     const delaySeconds = fullJitterDelaySeconds(
       attempt,
       deps.retryBaseSeconds,

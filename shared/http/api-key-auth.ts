@@ -3,22 +3,15 @@
  * Missing or unknown key → 401; key without the route's scopes → 403; Redis unreachable → 503
  * (a server fault, never reported as the caller's).
  */
-import type { MiddlewareObj } from "@middy/core";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { authenticateApiKey } from "#shared/auth/api-keys.ts";
 import type { Principal } from "#shared/auth/principal.ts";
 import { logger } from "#shared/logger.ts";
-import type { FerryContext } from "./context.ts";
+import type { HttpMiddleware } from "./context.ts";
 import { forbidden, serviceUnavailable, unauthorized } from "./errors.ts";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-export function apiKeyAuth(): MiddlewareObj<
-  APIGatewayProxyEventV2,
-  APIGatewayProxyStructuredResultV2,
-  Error,
-  FerryContext
-> {
+export function apiKeyAuth(): HttpMiddleware {
   return {
     name: "ferry-api-key-auth",
     before: async ({ event, context }) => {

@@ -3,7 +3,8 @@
  * handler: the manifest route being served, the request id, the authenticated principal, config
  * and the Redis client. Domain code in shared/ receives plain values from it, never the event.
  */
-import type { Context } from "aws-lambda";
+import type { MiddlewareObj } from "@middy/core";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { HttpRoute } from "#infra/manifest.ts";
 import type { Principal } from "#shared/auth/principal.ts";
 import type { Config } from "#shared/config.ts";
@@ -24,3 +25,11 @@ export interface FerryRequestState {
 }
 
 export type FerryContext = Context & { ferry: FerryRequestState };
+
+/** A middleware of Ferry's HTTP chain. */
+export type HttpMiddleware = MiddlewareObj<
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Error,
+  FerryContext
+>;

@@ -2,24 +2,17 @@
  * First middleware of the HTTP chain: finds the manifest route for the event's routeKey, takes
  * the request id, decodes the raw body, and attaches config and Redis (built once per container).
  */
-import type { MiddlewareObj } from "@middy/core";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { type HttpRoute, manifest } from "#infra/manifest.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
-import type { FerryContext } from "./context.ts";
+import type { HttpMiddleware } from "./context.ts";
 import { payloadTooLarge } from "./errors.ts";
 
 const routesByKey = new Map<string, HttpRoute>(manifest.http.routes.map((r) => [`${r.method} ${r.path}`, r]));
 
 export const routeForKey = (routeKey: string): HttpRoute | undefined => routesByKey.get(routeKey);
 
-export function requestState(): MiddlewareObj<
-  APIGatewayProxyEventV2,
-  APIGatewayProxyStructuredResultV2,
-  Error,
-  FerryContext
-> {
+export function requestState(): HttpMiddleware {
   return {
     name: "ferry-request-state",
     before: async (request) => {

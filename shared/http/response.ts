@@ -3,10 +3,8 @@
  * response, adding the headers other middlewares collected (x-request-id, rate-limit headers).
  * Registered first so its `after`/`onError` run last.
  */
-import type { MiddlewareObj } from "@middy/core";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { logger } from "#shared/logger.ts";
-import type { FerryContext } from "./context.ts";
+import type { FerryContext, HttpMiddleware } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import { problemResponse } from "./problem-response.ts";
 
@@ -16,12 +14,7 @@ function collectedHeaders(context: Ctx): Record<string, string> {
   return context.ferry?.responseHeaders ?? { "x-request-id": context.awsRequestId };
 }
 
-export function responseFinalizer(): MiddlewareObj<
-  APIGatewayProxyEventV2,
-  APIGatewayProxyStructuredResultV2,
-  Error,
-  FerryContext
-> {
+export function responseFinalizer(): HttpMiddleware {
   return {
     name: "ferry-response",
     after: (request) => {

@@ -7,8 +7,8 @@ import { receiptTaskId, refundNoticeTaskId } from "#shared/payments/keys.ts";
 import type { Payment, PaymentEffect } from "#shared/payments/payment.ts";
 import type { PaymentEvent } from "#shared/payments/payment-event.ts";
 import { applyPaymentEvent, confirmEffect, getPayment } from "#shared/payments/repository.ts";
+import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 import { forPayment, permutations, randomId, refundEvent, statusEvent } from "./support/events.ts";
-import { startTestRedis, type TestRedis } from "./support/redis.ts";
 
 let test: TestRedis;
 beforeAll(async () => {

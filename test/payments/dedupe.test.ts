@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { paymentKey, webhookEventKey } from "#shared/payments/keys.ts";
 import { applyPaymentEvent, getPayment, recordIgnoredEvent } from "#shared/payments/repository.ts";
+import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 import { randomId, statusEvent } from "./support/events.ts";
-import { startTestRedis, type TestRedis } from "./support/redis.ts";
 
 let test: TestRedis;
 beforeAll(async () => {

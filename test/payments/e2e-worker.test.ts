@@ -25,8 +25,8 @@ import { getPayment } from "#shared/payments/repository.ts";
 import { effectRetryDelaySeconds } from "#shared/payments/worker.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 import { paymentQueueMessage } from "#shared/webhooks/queue-message.ts";
+import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 import { randomId, statusEvent } from "./support/events.ts";
-import { startTestRedis, type TestRedis } from "./support/redis.ts";
 
 const REGION = "us-east-1";
 

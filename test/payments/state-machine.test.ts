@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { receiptTaskId } from "#shared/payments/keys.ts";
 import { applyPaymentEvent, getPayment } from "#shared/payments/repository.ts";
+import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 import { at, randomId, refundEvent, statusEvent } from "./support/events.ts";
-import { startTestRedis, type TestRedis } from "./support/redis.ts";
 
 let test: TestRedis;
 beforeAll(async () => {
