@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig, required } from "#shared/config.ts";
+
+const base = { UPSTASH_REDIS_REST_URL: "https://db.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" };
+
+describe("configuration", () => {
+  it("parses a minimal environment with defaults", () => {
+    const config = parseConfig(base);
+    expect(config).toMatchObject({
+      REDIS_TIMEOUT_MS: 1000,
+      MAX_BODY_BYTES: 262_144,
+      EMAIL_RETRY_BASE_SECONDS: 2,
+    });
+  });
+
+  it("fails naming every missing or invalid variable", () => {
+    const attempt = () =>
+      parseConfig({ UPSTASH_REDIS_REST_URL: "not a url", EMAIL_FROM: "nobody", REDIS_TIMEOUT_MS: "-5" });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/UPSTASH_REDIS_REST_URL/);
+    expect(attempt).toThrow(/UPSTASH_REDIS_REST_TOKEN/);
+    expect(attempt).toThrow(/EMAIL_FROM/);
+    expect(attempt).toThrow(/REDIS_TIMEOUT_MS/);
+  });
+
+  it("splits comma-separated secrets for rotation and refuses an empty list", () => {
+    expect(
+      parseConfig({ ...base, STRIPE_WEBHOOK_SECRET: "whsec_new, whsec_old" }).STRIPE_WEBHOOK_SECRET,
+    ).toEqual(["whsec_new", "whsec_old"]);
+    expect(() => parseConfig({ ...base, PAYU_MERCHANT_SALT: " , " })).toThrow(/PAYU_MERCHANT_SALT/);
+  });
+
+  it("refuses RATE_LIMITS that is not JSON or names an unknown policy", () => {
+    expect(() => parseConfig({ ...base, RATE_LIMITS: "{oops" })).toThrow(/RATE_LIMITS.*not valid JSON/);
+    expect(() =>
+      parseConfig({ ...base, RATE_LIMITS: '{"bogus":{"capacity":1,"refillPerSecond":1}}' }),
+    ).toThrow(/RATE_LIMITS/);
+    expect(
+      parseConfig({ ...base, RATE_LIMITS: '{"emails":{"capacity":5,"refillPerSecond":0.5}}' }).RATE_LIMITS,
+    ).toEqual({ emails: { capacity: 5, refillPerSecond: 0.5 } });
+  });
+
+  it("treats empty strings as unset and names a variable a caller requires", () => {
+    const config = parseConfig({ ...base, EMAIL_QUEUE_URL: "" });
+    expect(() => required(config, "EMAIL_QUEUE_URL")).toThrow(/EMAIL_QUEUE_URL is required/);
+  });
+});
