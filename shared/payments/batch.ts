@@ -1,15 +1,14 @@
 /**
  * Runs the payment worker over a batch from the payments FIFO queue.
  *
- * FIFO rules (AWS, "partial batch responses" for FIFO event sources): records of one message
- * group (one payment) are processed in order, one after the other; once one fails, every later
- * record of that group in the batch is reported as failed too, without being processed, so the
- * group is redelivered in its original order. Different groups are independent and run in
- * parallel. (Powertools' SqsFifoPartialProcessor with `skipGroupOnError` has the same rule; it is
- * written here because the outcome per record also decides each message's redelivery delay.)
+ * Records of one message group (one payment) are processed one after the other, in batch order;
+ * different groups run in parallel. A failed record does NOT stop the rest of its group: the
+ * payment script gives the same result in any order, so there is no ordering to protect, while
+ * failing the healthy later events with it would make them share its receive count and follow a
+ * poison message into the DLQ. (This deliberately departs from AWS's generic FIFO advice and from
+ * Powertools' `skipGroupOnError`, which assume order-dependent processing.)
  *
- * Failed records whose outcome says it is safe come back early through ChangeMessageVisibility;
- * the skipped records of a group follow their group's failure, so the group unblocks as a whole.
+ * Failed records whose outcome says it is safe come back early through ChangeMessageVisibility.
  */
 import { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from "aws-lambda";
@@ -40,7 +39,7 @@ export function groupRecords(records: readonly SQSRecord[]): SQSRecord[][] {
 
 async function processGroup(deps: PaymentBatchDeps, records: readonly SQSRecord[]): Promise<Failure[]> {
   const failures: Failure[] = [];
-  for (const [i, record] of records.entries()) {
+  for (const record of records) {
     let outcome: PaymentRecordOutcome;
     try {
       outcome = await processPaymentRecord(deps, record);
@@ -52,18 +51,7 @@ async function processGroup(deps: PaymentBatchDeps, records: readonly SQSRecord[
       outcome = { kind: "retry", reason: "apply_failed" };
     }
     if (outcome.kind === "done") continue;
-    const delay = outcome.redeliverAfterSeconds;
-    failures.push({ record, redeliverAfterSeconds: delay });
-    const skipped = records.slice(i + 1);
-    if (skipped.length > 0) {
-      logger.info("skipping the rest of the message group after a failure", {
-        messageGroupId: record.attributes.MessageGroupId,
-        skipped: skipped.length,
-      });
-    }
-    // Never processed, so no claim is at stake: they may come back with the record that failed.
-    for (const later of skipped) failures.push({ record: later, redeliverAfterSeconds: delay });
-    break;
+    failures.push({ record, redeliverAfterSeconds: outcome.redeliverAfterSeconds });
   }
   return failures;
 }
