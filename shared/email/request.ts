@@ -9,15 +9,21 @@ export const MAX_RECIPIENTS = 50;
 
 const address = z.email({ message: "must be a valid email address" }).max(320);
 
+/** SES's MessageTag charset (names and values): ASCII letters, digits, '_' and '-', ≤ 256. */
+const SES_TAG = /^[A-Za-z0-9_-]+$/;
+/** Ferry tags every message with its task id under this name. */
+export const RESERVED_TAG = "ferry_task";
+
 const tagName = z
   .string()
   .min(1)
   .max(256)
-  .regex(/^[A-Za-z0-9_-]+$/, "tag names may contain only letters, digits, '_' and '-'");
+  .regex(SES_TAG, "tag names may contain only letters, digits, '_' and '-'")
+  .refine((n) => n !== RESERVED_TAG, `the tag name ${RESERVED_TAG} is reserved`);
 const tagValue = z
   .string()
   .max(256)
-  .regex(/^[A-Za-z0-9_.@-]*$/, "tag values may contain only letters, digits, '_', '-', '.' and '@'");
+  .regex(SES_TAG, "tag values may contain only letters, digits, '_' and '-'");
 
 export const emailRequestSchema = z
   .strictObject({

@@ -1,6 +1,7 @@
 /** Builds and sends one email with SESv2 SendEmail (the v2 API: full recipient lists, tags). */
 import { type SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import type { EmailMessage } from "./message.ts";
+import { RESERVED_TAG } from "./request.ts";
 
 export async function sendWithSes(ses: SESv2Client, from: string, message: EmailMessage): Promise<string> {
   const { email } = message;
@@ -19,7 +20,7 @@ export async function sendWithSes(ses: SESv2Client, from: string, message: Email
         },
       },
       EmailTags: [
-        { Name: "ferry_task", Value: message.taskId },
+        { Name: RESERVED_TAG, Value: message.taskId },
         ...Object.entries(email.tags ?? {}).map(([Name, Value]) => ({ Name, Value })),
       ],
     }),

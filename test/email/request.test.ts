@@ -48,6 +48,10 @@ describe("POST /v1/emails body", () => {
   it("checks tags and replyTo", () => {
     expect(issuesOf({ ...valid, tags: { campaign: "spring-2026" }, replyTo: "r@example.com" })).toEqual([]);
     expect(issuesOf({ ...valid, tags: { "bad name": "x" } })).toEqual(["tags.bad name"]);
+    // SES refuses these at send time; refusing them here keeps the mistake a 400, not a failed task.
+    expect(issuesOf({ ...valid, tags: { user: "a@b.com" } })).toEqual(["tags.user"]);
+    expect(issuesOf({ ...valid, tags: { empty: "" } })).toEqual(["tags.empty"]);
+    expect(issuesOf({ ...valid, tags: { ferry_task: "mine" } })).toEqual(["tags.ferry_task"]);
     expect(issuesOf({ ...valid, replyTo: "nope" })).toEqual(["replyTo"]);
   });
 });
