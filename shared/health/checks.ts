@@ -43,7 +43,9 @@ export async function checkSesCircuit(redis: RedisClient, nowMs: number): Promis
       maxCooldownMs: 1,
     });
     const { state, openUntil } = await breaker.state(nowMs);
-    return { status: state === "closed" ? "ok" : "error", state, ...(openUntil ? { openUntil } : {}) };
+    // Half-open means the cooldown is over and the next send probes SES: nothing is blocked, so
+    // it is not a degradation (it may stay half-open for long when no email is sent).
+    return { status: state === "open" ? "error" : "ok", state, ...(openUntil ? { openUntil } : {}) };
   } catch {
     return { status: "error", detail: "unreachable" };
   }
