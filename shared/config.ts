@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { RATE_LIMIT_POLICIES } from "#infra/manifest.ts";
+import { MAX_RECIPIENTS } from "#shared/email/request.ts";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -39,7 +40,11 @@ const rateLimits = z
       return z.NEVER;
     }
   })
-  .pipe(z.partialRecord(z.enum(RATE_LIMIT_POLICIES), rateLimitPolicy));
+  .pipe(z.partialRecord(z.enum(RATE_LIMIT_POLICIES), rateLimitPolicy))
+  // An email to MAX_RECIPIENTS costs that many units: a smaller bucket could never admit it.
+  .refine((limits) => (limits.emails?.capacity ?? MAX_RECIPIENTS) >= MAX_RECIPIENTS, {
+    message: `emails.capacity must be at least ${MAX_RECIPIENTS}, the most recipients one email may have`,
+  });
 
 export const configSchema = z.object({
   UPSTASH_REDIS_REST_URL: z.url(),

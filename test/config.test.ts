@@ -36,8 +36,14 @@ describe("configuration", () => {
       parseConfig({ ...base, RATE_LIMITS: '{"bogus":{"capacity":1,"refillPerSecond":1}}' }),
     ).toThrow(/RATE_LIMITS/);
     expect(
-      parseConfig({ ...base, RATE_LIMITS: '{"emails":{"capacity":5,"refillPerSecond":0.5}}' }).RATE_LIMITS,
-    ).toEqual({ emails: { capacity: 5, refillPerSecond: 0.5 } });
+      parseConfig({ ...base, RATE_LIMITS: '{"emails":{"capacity":60,"refillPerSecond":0.5}}' }).RATE_LIMITS,
+    ).toEqual({ emails: { capacity: 60, refillPerSecond: 0.5 } });
+  });
+
+  it("refuses an emails bucket too small for the largest allowed email", () => {
+    expect(() =>
+      parseConfig({ ...base, RATE_LIMITS: '{"emails":{"capacity":10,"refillPerSecond":1}}' }),
+    ).toThrow(/RATE_LIMITS.*emails.capacity must be at least 50/);
   });
 
   it("treats empty strings as unset and names a variable a caller requires", () => {

@@ -5,6 +5,7 @@
  */
 import { logger } from "#shared/logger.ts";
 import type { FerryContext, HttpMiddleware } from "./context.ts";
+import { dependencyUnavailable, isDependencyFailure } from "./dependency-errors.ts";
 import { HttpError } from "./errors.ts";
 import { problemResponse } from "./problem-response.ts";
 
@@ -31,7 +32,10 @@ export function responseFinalizer(): HttpMiddleware {
       } else {
         logger.error("request failed", error instanceof Error ? error : String(error));
       }
-      const problem = problemResponse(error, request.event.rawPath);
+      const problem = problemResponse(
+        isDependencyFailure(error) ? dependencyUnavailable() : error,
+        request.event.rawPath,
+      );
       request.response = {
         ...problem,
         headers: { ...collectedHeaders(request.context), ...problem.headers },

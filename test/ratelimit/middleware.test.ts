@@ -66,14 +66,15 @@ let config: Config;
 
 beforeAll(async () => {
   proxy = await startUpstashProxy({ redisUrl: inject("redisUrl"), token: "middleware-test" });
-  config = parseConfig({
-    UPSTASH_REDIS_REST_URL: proxy.url,
-    UPSTASH_REDIS_REST_TOKEN: proxy.token,
-    RATE_LIMITS: JSON.stringify({
+  // Small buckets keep these mechanics readable. Real configuration refuses an emails bucket
+  // smaller than the largest email (test/config.test.ts), so these policies are set directly.
+  config = {
+    ...parseConfig({ UPSTASH_REDIS_REST_URL: proxy.url, UPSTASH_REDIS_REST_TOKEN: proxy.token }),
+    RATE_LIMITS: {
       api: { capacity: 4, refillPerSecond: 1 },
       emails: { capacity: 5, refillPerSecond: 0.5 },
-    }),
-  });
+    },
+  };
 });
 
 afterAll(async () => {
@@ -404,12 +405,12 @@ describe("RATE_LIMITS", () => {
   it("overrides only the policies and fields it names", () => {
     // Act
     const policies = policiesFromEnvironment({
-      RATE_LIMITS: JSON.stringify({ emails: { capacity: 20, refillPerSecond: 10 } }),
+      RATE_LIMITS: JSON.stringify({ emails: { capacity: 60, refillPerSecond: 10 } }),
     });
 
     // Assess
     expect(policies.emails).toMatchObject({
-      capacity: 20,
+      capacity: 60,
       refillPerSecond: 10,
       onRedisFailure: "closed",
       cost: "recipients",
