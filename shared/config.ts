@@ -70,6 +70,8 @@ export const configSchema = z.object({
   /** Email retries: full-jitter exponential backoff, delay = random(0, min(max, base × 2^(n-1))). */
   EMAIL_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).default(2),
   EMAIL_RETRY_MAX_SECONDS: z.coerce.number().int().positive().max(43_200).default(900),
+  /** An email still held back by an open SES circuit this long after acceptance is given up. */
+  EMAIL_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(86_400),
   /** SES circuit breaker: this many throttles within the window open it for the cooldown. */
   SES_BREAKER_THRESHOLD: z.coerce.number().int().positive().default(5),
   SES_BREAKER_WINDOW_MS: z.coerce.number().int().positive().default(10_000),

@@ -1,24 +1,40 @@
-/** POST /v1/emails: validate, honour Idempotency-Key, enqueue, answer 202 with the task id. */
+/**
+ * POST /v1/emails: validate, honour Idempotency-Key, enqueue, answer 202 with the task id.
+ * With an Idempotency-Key the task id is derived from it (see idempotentTaskId), so a retry after
+ * a 503 can never produce a second email.
+ */
 import { sqsClient } from "#shared/aws/clients.ts";
 import { required } from "#shared/config.ts";
-import { EnqueueFailedError, enqueueEmail, MessageTooLargeError } from "#shared/email/enqueue.ts";
+import {
+  EnqueueFailedError,
+  enqueueEmail,
+  idempotentTaskId,
+  MessageTooLargeError,
+} from "#shared/email/enqueue.ts";
 import { emailRequestSchema, normalizeEmail } from "#shared/email/request.ts";
 import { HttpError, serviceUnavailable } from "#shared/http/errors.ts";
 import { httpHandler } from "#shared/http/handler.ts";
 import { withIdempotency } from "#shared/http/idempotency.ts";
+import { fingerprint } from "#shared/idempotency/fingerprint.ts";
 
 export const handler = httpHandler({
   body: emailRequestSchema,
-  handle: async ({ event, ferry, body }) =>
-    withIdempotency(ferry, event.headers?.["idempotency-key"], body, async () => {
+  handle: async ({ event, ferry, body }) => {
+    const ownerKeyId = ferry.principal?.keyId ?? "";
+    const idempotencyKey = event.headers?.["idempotency-key"];
+    const taskId = idempotencyKey
+      ? idempotentTaskId(ownerKeyId, idempotencyKey, fingerprint(body))
+      : undefined;
+    return withIdempotency(ferry, idempotencyKey, body, async () => {
       try {
         const task = await enqueueEmail(
           {
             redis: ferry.redis,
             sqs: sqsClient(ferry.config),
             queueUrl: required(ferry.config, "EMAIL_QUEUE_URL"),
+            ...(taskId ? { newTaskId: () => taskId } : {}),
           },
-          ferry.principal?.keyId ?? "",
+          ownerKeyId,
           normalizeEmail(body),
         );
         return {
@@ -34,9 +50,14 @@ export const handler = httpHandler({
             detail: `The email is too large to queue (${error.bytes} bytes; the limit is 262144).`,
           });
         }
-        if (error instanceof EnqueueFailedError)
-          throw serviceUnavailable("The email queue is unavailable; retry.", 5);
+        if (error instanceof EnqueueFailedError) {
+          throw serviceUnavailable(
+            "The email queue did not confirm the message; retry with the same Idempotency-Key.",
+            5,
+          );
+        }
         throw error;
       }
-    }),
+    });
+  },
 });

@@ -30,6 +30,7 @@ async function run(event: SQSEvent, context: Context): Promise<SQSBatchResponse>
       from: required(config, "EMAIL_FROM"),
       retryBaseSeconds: config.EMAIL_RETRY_BASE_SECONDS,
       retryMaxSeconds: config.EMAIL_RETRY_MAX_SECONDS,
+      maxAgeSeconds: config.EMAIL_MAX_AGE_SECONDS,
       maxReceiveCount: manifest.queues.emails?.maxReceiveCount ?? 1,
       leaseMs: context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
       onTaskUpdated: async (task) => {

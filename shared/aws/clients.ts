@@ -22,9 +22,11 @@ export const sqsClient = memo(
     new SQSClient({
       region: config.AWS_REGION,
       ...(config.AWS_ENDPOINT_URL_SQS ? { endpoint: config.AWS_ENDPOINT_URL_SQS } : {}),
-      // An API call answers 503 when the enqueue fails; keep the caller's wait bounded.
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 3000 }),
-      maxAttempts: 3,
+      // An API call answers 503 when the enqueue fails: keep the worst case (~4.5 s) well inside
+      // the HTTP functions' 10 s timeout. A retried SendMessage can queue an email twice; both
+      // copies carry one task id and the worker's send lease lets only one reach SES.
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 2000 }),
+      maxAttempts: 2,
     }),
 );
 

@@ -1,19 +1,68 @@
 /**
  * Runs the email worker over an SQS batch: records in parallel (each is independent; SES calls
- * are gated by the shared circuit breaker), then applies each retry's backoff by changing the
- * message's visibility, and reports retries as batch item failures. An unexpected error on one
- * record fails only that record.
+ * are gated by the shared circuit breaker), then carries out each outcome:
+ *   retry   → a batch item failure, its backoff applied by changing the message's visibility;
+ *   requeue → a delayed copy is sent and this message is acknowledged (deleted by the event
+ *             source mapping). If the copy cannot be sent, it falls back to a plain retry. A
+ *             crash between the two leaves two messages for one task: the send lease still lets
+ *             only one of them call SES.
+ * An unexpected error on one record fails only that record.
  */
-import { ChangeMessageVisibilityCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { logger } from "#shared/logger.ts";
 import { type EmailWorkerDeps, processEmailRecord, type RecordOutcome } from "./worker.ts";
 
 /** SQS's ceiling for a visibility timeout (12 h). */
 const MAX_VISIBILITY_SECONDS = 43_200;
+/** SQS's ceiling for a message delay (15 min). */
+const MAX_DELAY_SECONDS = 900;
+
+type BatchDeps = EmailWorkerDeps & { readonly sqs: SQSClient; readonly queueUrl: string };
+
+const clamp = (seconds: number, max: number) => Math.min(Math.max(0, Math.round(seconds)), max);
+
+async function requeue(deps: BatchDeps, record: SQSRecord, delaySeconds: number): Promise<boolean> {
+  try {
+    await deps.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: deps.queueUrl,
+        MessageBody: record.body,
+        DelaySeconds: clamp(delaySeconds, MAX_DELAY_SECONDS),
+        MessageAttributes: Object.fromEntries(
+          Object.entries(record.messageAttributes).flatMap(([name, a]) =>
+            a.stringValue !== undefined ? [[name, { DataType: a.dataType, StringValue: a.stringValue }]] : [],
+          ),
+        ),
+      }),
+    );
+    return true;
+  } catch (error) {
+    logger.warn("could not requeue; retrying the message instead", {
+      messageId: record.messageId,
+      error: error as Error,
+    });
+    return false;
+  }
+}
+
+async function delay(deps: BatchDeps, record: SQSRecord, delaySeconds: number): Promise<void> {
+  try {
+    await deps.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: deps.queueUrl,
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: clamp(delaySeconds, MAX_VISIBILITY_SECONDS),
+      }),
+    );
+  } catch (error) {
+    // The message still comes back, after the queue's own visibility timeout instead.
+    logger.warn("could not set the retry delay", { messageId: record.messageId, error: error as Error });
+  }
+}
 
 export async function processEmailBatch(
-  deps: EmailWorkerDeps & { readonly sqs: SQSClient; readonly queueUrl: string },
+  deps: BatchDeps,
   records: readonly SQSRecord[],
 ): Promise<SQSBatchResponse> {
   const outcomes = await Promise.all(
@@ -26,29 +75,16 @@ export async function processEmailBatch(
       }
     }),
   );
-  const failures: SQSBatchResponse["batchItemFailures"] = [];
-  await Promise.all(
-    records.map(async (record, i) => {
+  const failed = await Promise.all(
+    records.map(async (record, i): Promise<boolean> => {
       const outcome = outcomes[i];
-      if (outcome?.kind !== "retry") return;
-      failures.push({ itemIdentifier: record.messageId });
-      if (outcome.delaySeconds === undefined) return;
-      try {
-        await deps.sqs.send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: deps.queueUrl,
-            ReceiptHandle: record.receiptHandle,
-            VisibilityTimeout: Math.min(
-              Math.max(0, Math.round(outcome.delaySeconds)),
-              MAX_VISIBILITY_SECONDS,
-            ),
-          }),
-        );
-      } catch (error) {
-        // The message still comes back, after the queue's own visibility timeout instead.
-        logger.warn("could not set the retry delay", { messageId: record.messageId, error: error as Error });
-      }
+      if (!outcome || outcome.kind === "done") return false;
+      if (outcome.kind === "requeue" && (await requeue(deps, record, outcome.delaySeconds))) return false;
+      if (outcome.delaySeconds !== undefined) await delay(deps, record, outcome.delaySeconds);
+      return true;
     }),
   );
-  return { batchItemFailures: failures };
+  return {
+    batchItemFailures: records.filter((_, i) => failed[i]).map((r) => ({ itemIdentifier: r.messageId })),
+  };
 }

@@ -68,6 +68,17 @@ redis.call('SET', KEYS[1], cjson.encode(b), 'PX', 86400000)
 return b.state
 `);
 
+// KEYS[1]. Ends an outstanding probe so the next check may start a new one.
+const END_PROBE = defineScript(`
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local b = cjson.decode(raw)
+if b.state ~= 'half_open' then return 0 end
+b.probeUntil = 0
+redis.call('SET', KEYS[1], cjson.encode(b), 'PX', 86400000)
+return 1
+`);
+
 export class SesCircuitBreaker {
   private readonly key: string;
 
@@ -98,6 +109,14 @@ export class SesCircuitBreaker {
       [this.key],
       [String(nowMs), String(s.threshold), String(s.windowMs), String(s.cooldownMs), String(s.maxCooldownMs)],
     )) as BreakerState;
+  }
+
+  /**
+   * The probe got no answer (network error, timeout, lost lease): let the next caller probe now
+   * instead of making everyone wait for the probe's lease to run out.
+   */
+  async endProbe(): Promise<void> {
+    await END_PROBE(this.redis, [this.key], []);
   }
 
   /** A successful call closes the breaker (after a probe) and clears the throttle count. */

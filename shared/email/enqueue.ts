@@ -4,7 +4,7 @@
  * behind (nothing was written). If the task write fails after the send, the worker creates the
  * record from the message when it runs, so the task still appears.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { logger } from "#shared/logger.ts";
 import type { RedisClient } from "#shared/redis/client.ts";
@@ -33,6 +33,19 @@ export interface EnqueueEmailDeps {
 }
 
 export const newTaskId = (): string => `tsk_${randomUUID().replaceAll("-", "")}`;
+
+/**
+ * The task id for a request sent with an Idempotency-Key: the same key, caller and body always
+ * give the same task. So a retry after an ambiguous failure (SQS took the message but its answer
+ * was lost, and the caller got 503) maps to the task the first attempt may already have queued,
+ * and the worker's send lease lets only one of the two messages reach SES.
+ */
+export const idempotentTaskId = (
+  ownerKeyId: string,
+  idempotencyKey: string,
+  requestFingerprint: string,
+): string =>
+  `tsk_${createHash("sha256").update(`${ownerKeyId}\n${idempotencyKey}\n${requestFingerprint}`).digest("hex").slice(0, 32)}`;
 
 export async function enqueueEmail(
   deps: EnqueueEmailDeps,

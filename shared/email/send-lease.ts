@@ -1,11 +1,15 @@
 /**
- * At most one SES call per task. Before calling SES a worker takes the task's send lease (a
- * record with a deadline); afterwards it records `sent` or, when SES certainly did not accept the
- * email, releases it. Another delivery of the same message finds:
- *   - `sent`     → the email went out: never call SES again;
- *   - a live lease → someone is sending right now: come back later;
- *   - an expired lease with no outcome → a worker died mid-call and SES may have accepted the
- *     email: it is NOT resent (a duplicate is worse than an explicit unknown; see README).
+ * At most one SES call per task. A worker first CLAIMS the task's send lease (a record with a
+ * deadline), does its bookkeeping (breaker check, `processing` transition and its push), then
+ * marks the lease SENDING immediately before calling SES, and afterwards records `sent` or —
+ * when SES certainly did not accept the email — releases it. Another delivery finds:
+ *   - `sent`                 → the email went out: never call SES again;
+ *   - a live claim or send   → someone is on it right now: come back later;
+ *   - an expired claim       → its holder died before calling SES: take it over and send;
+ *   - an expired send        → its holder died during the SES call and SES may have accepted
+ *                              the email: it is NOT resent (a duplicate is worse than an
+ *                              explicit unknown; see README).
+ * Settling (sent / release) is safe to repeat: only the holder's token can do it.
  */
 import type { RedisClient } from "#shared/redis/client.ts";
 import { redisKeys } from "#shared/redis/keys.ts";
@@ -19,19 +23,31 @@ export type LeaseOutcome =
   | { readonly kind: "unknown" };
 
 // KEYS[1] lease key · ARGV: token, nowMs, leaseMs, ttlSeconds
-const ACQUIRE = defineScript(`
+const CLAIM = defineScript(`
 local raw = redis.call('GET', KEYS[1])
 local now = tonumber(ARGV[2])
 if raw then
   local r = cjson.decode(raw)
   if r.state == 'sent' then return {'sent', r.messageId} end
-  if r.state == 'sending' then
+  if r.state == 'claimed' or r.state == 'sending' then
     if now < tonumber(r.leaseUntil) then return {'busy', tostring(tonumber(r.leaseUntil) - now)} end
-    return {'unknown'}
+    if r.state == 'sending' then return {'unknown'} end
   end
 end
-redis.call('SET', KEYS[1], cjson.encode({state = 'sending', token = ARGV[1], leaseUntil = now + tonumber(ARGV[3])}), 'EX', tonumber(ARGV[4]))
+redis.call('SET', KEYS[1], cjson.encode({state = 'claimed', token = ARGV[1], leaseUntil = now + tonumber(ARGV[3])}), 'EX', tonumber(ARGV[4]))
 return {'acquired'}
+`);
+
+// KEYS[1] · ARGV: token, nowMs, leaseMs, ttlSeconds. 1 when this holder may now call SES.
+const BEGIN = defineScript(`
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local r = cjson.decode(raw)
+if r.state ~= 'claimed' or r.token ~= ARGV[1] then return 0 end
+r.state = 'sending'
+r.leaseUntil = tonumber(ARGV[2]) + tonumber(ARGV[3])
+redis.call('SET', KEYS[1], cjson.encode(r), 'EX', tonumber(ARGV[4]))
+return 1
 `);
 
 // KEYS[1] · ARGV: token, new record JSON, ttlSeconds — only the lease holder may settle it.
@@ -39,7 +55,7 @@ const SETTLE = defineScript(`
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local r = cjson.decode(raw)
-if r.state ~= 'sending' or r.token ~= ARGV[1] then return 0 end
+if (r.state ~= 'sending' and r.state ~= 'claimed') or r.token ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
 return 1
 `);
@@ -51,7 +67,7 @@ export async function acquireSendLease(
   nowMs: number,
   leaseMs: number,
 ): Promise<LeaseOutcome> {
-  const [kind, value] = (await ACQUIRE(
+  const [kind, value] = (await CLAIM(
     redis,
     [redisKeys.emailSend(taskId)],
     [token, String(nowMs), String(leaseMs), String(TASK_TTL_SECONDS)],
@@ -60,6 +76,25 @@ export async function acquireSendLease(
   if (kind === "busy") return { kind, retryInMs: Number(value ?? 0) };
   if (kind === "unknown") return { kind };
   return { kind: "acquired" };
+}
+
+/**
+ * Marks the claim as "calling SES now". False when the claim is no longer this worker's (it
+ * expired and another delivery took it over): then this worker must not call SES.
+ */
+export async function beginSend(
+  redis: RedisClient,
+  taskId: string,
+  token: string,
+  nowMs: number,
+  leaseMs: number,
+): Promise<boolean> {
+  const reply = await BEGIN(
+    redis,
+    [redisKeys.emailSend(taskId)],
+    [token, String(nowMs), String(leaseMs), String(TASK_TTL_SECONDS)],
+  );
+  return reply === 1;
 }
 
 /** Records that SES accepted the email. Returns false if the lease was no longer this worker's. */
@@ -75,7 +110,7 @@ export async function recordSent(
   );
 }
 
-/** SES certainly did not accept the email: free the lease so a later attempt may send. */
+/** SES certainly did not accept the email (or was never called): free the lease for a later attempt. */
 export async function releaseSendLease(redis: RedisClient, taskId: string, token: string): Promise<void> {
   await SETTLE(redis, [redisKeys.emailSend(taskId)], [token, JSON.stringify({ state: "released" }), "60"]);
 }

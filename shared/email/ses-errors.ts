@@ -8,6 +8,8 @@
 export interface SesFailure {
   readonly kind: "permanent" | "transient";
   readonly throttled: boolean;
+  /** SES answered with an error (so it is reachable); false for network errors and timeouts. */
+  readonly answered: boolean;
   readonly code: string;
   readonly message: string;
 }
@@ -46,10 +48,13 @@ export function classifySesError(error: unknown): SesFailure {
         : "Unknown";
   const message = typeof e.message === "string" ? e.message : String(error);
   const status = e.$metadata?.httpStatusCode;
-  if (THROTTLING.has(code) || status === 429) return { kind: "transient", throttled: true, code, message };
-  if (PERMANENT.has(code)) return { kind: "permanent", throttled: false, code, message };
+  const answered = status !== undefined;
+  if (THROTTLING.has(code) || status === 429)
+    return { kind: "transient", throttled: true, answered, code, message };
+  if (PERMANENT.has(code)) return { kind: "permanent", throttled: false, answered, code, message };
   // Any other 4xx SES answered with is about this request and will not change on retry.
-  if (status !== undefined && status >= 400 && status < 500)
-    return { kind: "permanent", throttled: false, code, message };
-  return { kind: "transient", throttled: false, code, message };
+  if (status !== undefined && status >= 400 && status < 500) {
+    return { kind: "permanent", throttled: false, answered, code, message };
+  }
+  return { kind: "transient", throttled: false, answered, code, message };
 }

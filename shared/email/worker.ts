@@ -1,8 +1,11 @@
 /**
  * The email worker's decision for one SQS record. Outcomes:
- *   done  → delete the message (sent, permanently failed, or nothing left to do);
- *   retry → report a batch item failure; the message comes back after `delaySeconds`
- *           (set through ChangeMessageVisibility: backoff without sleeping in the Lambda).
+ *   done    → delete the message (sent, permanently failed, or nothing left to do);
+ *   retry   → report a batch item failure; the message comes back after `delaySeconds`
+ *             (set through ChangeMessageVisibility: backoff without sleeping in the Lambda);
+ *   requeue → send a copy with `delaySeconds` and delete this one. Used while the SES circuit is
+ *             open: waiting for the breaker must not use up the message's receives (which would
+ *             send a backlog to the DLQ without a single SES attempt).
  * Every task transition that took effect is handed to `onTaskUpdated` in order (live pushes).
  */
 import { randomUUID } from "node:crypto";
@@ -14,14 +17,15 @@ import { getTask, newQueuedTask, publicTask, type StoredTask, transitionTask } f
 import type { Task, TaskTransition } from "#shared/tasks/task.ts";
 import { fullJitterDelaySeconds } from "./backoff.ts";
 import type { SesCircuitBreaker } from "./circuit-breaker.ts";
-import { emailMessageSchema } from "./message.ts";
+import { type EmailMessage, emailMessageSchema } from "./message.ts";
 import { sendWithSes } from "./send.ts";
-import { acquireSendLease, recordSent, releaseSendLease } from "./send-lease.ts";
+import { acquireSendLease, beginSend, recordSent, releaseSendLease } from "./send-lease.ts";
 import { classifySesError } from "./ses-errors.ts";
 
 export type RecordOutcome =
   | { readonly kind: "done" }
-  | { readonly kind: "retry"; readonly delaySeconds?: number };
+  | { readonly kind: "retry"; readonly delaySeconds?: number }
+  | { readonly kind: "requeue"; readonly delaySeconds: number };
 
 export interface EmailWorkerDeps {
   readonly redis: RedisClient;
@@ -34,6 +38,8 @@ export interface EmailWorkerDeps {
   readonly maxReceiveCount: number;
   /** How long a send lease lasts: at least as long as this invocation can still run. */
   readonly leaseMs: number;
+  /** An email still waiting on an open circuit this long after it was accepted is given up. */
+  readonly maxAgeSeconds: number;
   readonly onTaskUpdated: (task: Task) => Promise<void>;
   readonly now?: () => Date;
   readonly random?: () => number;
@@ -41,21 +47,35 @@ export interface EmailWorkerDeps {
 
 const RETRIES_EXHAUSTED = "retries_exhausted";
 
-export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecord): Promise<RecordOutcome> {
-  const now = () => (deps.now ?? (() => new Date()))();
+/** Settling a lease is idempotent (token-checked), so one quick retry is safe and worth it. */
+async function twice<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    logger.warn(`${what} failed once; retrying`, error as Error);
+    return run();
+  }
+}
+
+function parseMessage(record: SQSRecord): EmailMessage | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(record.body);
   } catch {
-    parsed = undefined;
+    return undefined;
   }
   const result = emailMessageSchema.safeParse(parsed);
-  if (!result.success) {
+  return result.success ? result.data : undefined;
+}
+
+export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecord): Promise<RecordOutcome> {
+  const now = () => (deps.now ?? (() => new Date()))();
+  const message = parseMessage(record);
+  if (!message) {
     // Poison: no task to report on. Leave it to the redrive policy so it lands in the DLQ intact.
     logger.error("unreadable email message; leaving it for the DLQ", { messageId: record.messageId });
     return { kind: "retry" };
   }
-  const message = result.data;
   const { taskId } = message;
   logger.appendKeys({ taskId });
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? "1");
@@ -79,6 +99,12 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
   if (current.status === "failed" && current.error?.code !== RETRIES_EXHAUSTED) return { kind: "done" };
   const attempt = current.attempts + 1;
 
+  /** Fail the task as exhausted; `toDlq` lets the message go straight to the DLQ for a redrive. */
+  const giveUp = async (why: string, toDlq = true): Promise<RecordOutcome> => {
+    await move({ status: "failed", attempt, error: { code: RETRIES_EXHAUSTED, message: why } });
+    return toDlq ? { kind: "retry", delaySeconds: 0 } : { kind: "done" };
+  };
+
   const token = randomUUID();
   const lease = await acquireSendLease(deps.redis, taskId, token, now().getTime(), deps.leaseMs);
   if (lease.kind === "sent") {
@@ -88,43 +114,50 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
   }
   if (lease.kind === "busy") return { kind: "retry", delaySeconds: Math.ceil(lease.retryInMs / 1000) };
   if (lease.kind === "unknown") {
-    logger.error("a worker stopped while SES was sending; not resending to avoid a duplicate");
+    logger.error("a worker stopped during the SES call; not resending to avoid a duplicate");
     await move({
       status: "failed",
       attempt,
       error: {
         code: "delivery_unknown",
-        message: "The worker stopped after handing the email to SES; it may have been delivered. Not resent.",
+        message: "The worker stopped while handing the email to SES; it may have been delivered. Not resent.",
       },
     });
     return { kind: "done" };
   }
 
-  /** The last allowed delivery: fail the task, then let the message go straight to the DLQ. */
-  const giveUp = async (why: string): Promise<RecordOutcome> => {
-    await move({ status: "failed", attempt, error: { code: RETRIES_EXHAUSTED, message: why } });
-    return { kind: "retry", delaySeconds: 0 };
-  };
-
   const gate = await deps.breaker.check(now().getTime(), deps.leaseMs);
   if (!gate.allow) {
-    await releaseSendLease(deps.redis, taskId, token);
-    if (lastDelivery) return giveUp("SES stayed throttled (circuit open) through every delivery.");
-    logger.info("SES circuit open; handing the message back", { retryInMs: gate.retryInMs });
+    await twice("releasing the send lease", () => releaseSendLease(deps.redis, taskId, token));
+    const ageSeconds = (now().getTime() - Date.parse(message.createdAt)) / 1000;
+    if (ageSeconds > deps.maxAgeSeconds) {
+      return giveUp(`SES stayed throttled (circuit open) for over ${deps.maxAgeSeconds} s.`, false);
+    }
+    logger.info("SES circuit open; requeueing the message for later", { retryInMs: gate.retryInMs });
     const jitter = Math.round((deps.random ?? Math.random)() * 2);
-    return { kind: "retry", delaySeconds: Math.ceil(gate.retryInMs / 1000) + jitter };
+    return { kind: "requeue", delaySeconds: Math.ceil(gate.retryInMs / 1000) + jitter };
   }
 
   await move({ status: "processing", attempt });
+  // Everything before this point is safe to lose in a crash; from here on SES may be called.
+  if (!(await beginSend(deps.redis, taskId, token, now().getTime(), deps.leaseMs))) {
+    logger.warn("the send lease expired before SES was called; another delivery took over");
+    if (gate.probe) await deps.breaker.endProbe();
+    return { kind: "retry", delaySeconds: 1 };
+  }
   let messageId: string;
   try {
     messageId = await sendWithSes(deps.ses, deps.from, message);
   } catch (error) {
     const failure = classifySesError(error);
-    await releaseSendLease(deps.redis, taskId, token);
+    await twice("releasing the send lease", () => releaseSendLease(deps.redis, taskId, token));
     if (failure.throttled) {
       const state = await deps.breaker.recordThrottle(now().getTime());
       if (state === "open") logger.warn("SES circuit breaker is open", { probe: gate.probe });
+    } else if (gate.probe) {
+      // SES answered (not a throttle): it is reachable again. No answer: let another caller probe.
+      if (failure.answered) await deps.breaker.recordSuccess(true);
+      else await deps.breaker.endProbe();
     }
     const taskError = { code: failure.code, message: failure.message };
     logger.warn("SES send failed", {
@@ -153,7 +186,13 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
     });
     return { kind: "retry", delaySeconds };
   }
-  await recordSent(deps.redis, taskId, token, messageId);
+  try {
+    await twice("recording the send", () => recordSent(deps.redis, taskId, token, messageId));
+  } catch (error) {
+    // The email is out; still try to say so on the task. If that fails too, a redelivery sees an
+    // expired send without outcome and reports `delivery_unknown` — it never resends.
+    logger.error("SES accepted the email but the send could not be recorded", error as Error);
+  }
   if (gate.probe) logger.info("SES probe succeeded; circuit closed");
   await deps.breaker.recordSuccess(gate.probe);
   await move({ status: "succeeded", attempt, messageId });

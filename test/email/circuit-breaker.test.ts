@@ -58,6 +58,16 @@ describe("SES circuit breaker", () => {
     expect((await breaker.state(7_100)).state).toBe("closed");
   });
 
+  it("lets the next caller probe at once when a probe got no answer", async () => {
+    for (const at of [1_000, 1_001, 1_002]) await breaker.recordThrottle(at);
+    expect(await breaker.check(7_000, 60_000)).toEqual({ allow: true, probe: true });
+    expect((await breaker.check(7_100, 60_000)).allow).toBe(false);
+
+    await breaker.endProbe();
+
+    expect(await breaker.check(7_200, 60_000)).toEqual({ allow: true, probe: true });
+  });
+
   it("reopens with a doubled, capped cooldown when the probe is throttled", async () => {
     for (const at of [1_000, 1_001, 1_002]) await breaker.recordThrottle(at);
     await breaker.check(7_000, 1_000);

@@ -25,6 +25,12 @@ const failSendsFor = {
   has: (body: string) => [...failSendsFor.subjects].some((x) => body.includes(x)),
 };
 const refusedTaskIds: string[] = [];
+/** Subjects whose enqueue succeeds but whose answer is lost (an ambiguous failure). */
+const loseAnswersFor = {
+  subjects: new Set<string>(),
+  has: (body: string) => [...loseAnswersFor.subjects].some((x) => body.includes(x)),
+};
+const lostAnswerTaskIds: string[] = [];
 let ses: SesFaultProxy;
 let key: string;
 let readOnlyKey: string;
@@ -49,7 +55,13 @@ beforeAll(async () => {
         refusedTaskIds.push(input.MessageAttributes?.taskId?.StringValue ?? "");
         throw Object.assign(new Error("injected: the queue is unreachable"), { name: "ServiceUnavailable" });
       }
-      return next(args);
+      const out = await next(args);
+      if (context.commandName === "SendMessageCommand" && loseAnswersFor.has(input.MessageBody ?? "")) {
+        // SQS took the message, but its answer never reaches the caller.
+        lostAnswerTaskIds.push(input.MessageAttributes?.taskId?.StringValue ?? "");
+        throw Object.assign(new Error("injected: socket hang up"), { name: "TimeoutError" });
+      }
+      return out;
     },
     { step: "initialize", name: "e2eQueueOutage" },
   );
@@ -197,6 +209,26 @@ describe("when the email queue is down", () => {
     expect(retried.status).toBe(202);
     expect(retried.headers.get("idempotent-replayed")).toBeNull();
     expect((await settled(retried.body.taskId)).status).toBe("succeeded");
+    expect(await sentTo(subject)).toHaveLength(1);
+  });
+});
+
+describe("when the queue's answer is lost after it took the message", () => {
+  it("answers 503, and the retry with the same Idempotency-Key maps to the same task: one email", async () => {
+    const subject = uniqueSubject("lost-answer");
+    const json = { to: "a@example.com", subject, text: "t" };
+    loseAnswersFor.subjects.add(subject);
+
+    const first = await send(json, { "idempotency-key": `k-${subject}` });
+    loseAnswersFor.subjects.delete(subject);
+    const retried = await send(json, { "idempotency-key": `k-${subject}` });
+
+    expect(first.status).toBe(503);
+    expect(retried.status).toBe(202);
+    expect(retried.body.taskId).toBe(lostAnswerTaskIds.at(-1));
+    expect((await settled(retried.body.taskId)).status).toBe("succeeded");
+    // The other copy of the message may still be in flight; the send lease refuses it SES.
+    expect(ses.calls.filter((c) => c.subject === subject)).toHaveLength(1);
     expect(await sentTo(subject)).toHaveLength(1);
   });
 });

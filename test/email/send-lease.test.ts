@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acquireSendLease, recordSent, releaseSendLease } from "#shared/email/send-lease.ts";
+import { acquireSendLease, beginSend, recordSent, releaseSendLease } from "#shared/email/send-lease.ts";
 import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 
 let t: TestRedis;
@@ -30,13 +30,30 @@ describe("send lease: at most one SES call per task", () => {
     });
   });
 
-  it("reports an expired lease without an outcome as unknown (a worker died mid-send)", async () => {
+  it("hands an expired claim to the next delivery: its holder died before calling SES", async () => {
     const taskId = randomUUID();
-    await acquireSendLease(t.redis, taskId, randomUUID(), 1_000, 30_000);
-    expect(await acquireSendLease(t.redis, taskId, randomUUID(), 20_000, 30_000)).toMatchObject({
+    const dead = randomUUID();
+    await acquireSendLease(t.redis, taskId, dead, 1_000, 30_000);
+
+    const early = await acquireSendLease(t.redis, taskId, randomUUID(), 20_000, 30_000);
+    const takeover = await acquireSendLease(t.redis, taskId, randomUUID(), 31_000, 30_000);
+
+    expect(early).toMatchObject({ kind: "busy" });
+    expect(takeover).toEqual({ kind: "acquired" });
+    // The dead holder, were it to wake up, may no longer call SES.
+    expect(await beginSend(t.redis, taskId, dead, 31_500, 30_000)).toBe(false);
+  });
+
+  it("reports an expired send without an outcome as unknown (a worker died during the SES call)", async () => {
+    const taskId = randomUUID();
+    const token = randomUUID();
+    await acquireSendLease(t.redis, taskId, token, 1_000, 30_000);
+    expect(await beginSend(t.redis, taskId, token, 2_000, 30_000)).toBe(true);
+
+    expect(await acquireSendLease(t.redis, taskId, randomUUID(), 31_000, 30_000)).toMatchObject({
       kind: "busy",
     });
-    expect(await acquireSendLease(t.redis, taskId, randomUUID(), 31_000, 30_000)).toEqual({
+    expect(await acquireSendLease(t.redis, taskId, randomUUID(), 32_000, 30_000)).toEqual({
       kind: "unknown",
     });
   });
