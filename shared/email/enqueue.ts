@@ -55,7 +55,8 @@ export async function enqueueEmail(
   const now = (deps.now ?? (() => new Date()))();
   const taskId = (deps.newTaskId ?? newTaskId)();
   const body = JSON.stringify(buildEmailMessage(taskId, ownerKeyId, now, email));
-  const bytes = Buffer.byteLength(body, "utf8");
+  // SQS counts message attributes (name, type and value) towards its limit too.
+  const bytes = Buffer.byteLength(body, "utf8") + "taskId".length + "String".length + taskId.length;
   if (bytes > SQS_MAX_MESSAGE_BYTES) throw new MessageTooLargeError(bytes);
   try {
     await deps.sqs.send(

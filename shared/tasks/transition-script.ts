@@ -42,6 +42,9 @@ if t.status == 'succeeded' then
   task.error = nil
 elseif t.status == 'failed' then
   task.error = t.error
+elseif t.status == 'processing' then
+  -- A new attempt: the previous attempt's error no longer describes the task.
+  task.error = nil
 elseif t.status == 'retrying' then
   task.error = t.error
   task.nextAttemptAt = t.nextAttemptAt

@@ -33,6 +33,21 @@ describe("task transitions", () => {
     });
   });
 
+  it("clears the previous attempt's error when a new attempt starts", async () => {
+    const task = await seedTask();
+    const error = { code: "TooManyRequestsException", message: "slow down" };
+    await transitionTask(t.redis, task.id, { status: "processing", attempt: 1 }, { now });
+    await transitionTask(
+      t.redis,
+      task.id,
+      { status: "retrying", attempt: 1, error, nextAttemptAt: now.toISOString() },
+      { now },
+    );
+    const next = await transitionTask(t.redis, task.id, { status: "processing", attempt: 2 }, { now });
+    expect(next?.task.error).toBeUndefined();
+    expect(next?.task.nextAttemptAt).toBeUndefined();
+  });
+
   it("ignores a stale or repeated transition, so it never goes backwards", async () => {
     const task = await seedTask();
     await transitionTask(t.redis, task.id, { status: "processing", attempt: 2 }, { now });
