@@ -1,0 +1,68 @@
+/**
+ * The whole live-results path: POST /v1/emails, subscribe over a real WebSocket, and watch the
+ * email worker's transitions arrive — through a throttled first attempt — until `succeeded`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalRuntime } from "#infra/local/runtime.ts";
+import { createRedisClient } from "#shared/redis/client.ts";
+import { call } from "#test/support/http.ts";
+import { startTestRuntime } from "#test/support/runtime.ts";
+import { type SesFaultProxy, startSesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
+import { newKey, ticketUrl } from "./support/runtime.ts";
+import { openWs, type ServerMessageJson } from "./support/ws-client.ts";
+
+let rt: LocalRuntime;
+let ses: SesFaultProxy;
+
+beforeAll(async () => {
+  ses = await startSesFaultProxy();
+  rt = await startTestRuntime({
+    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+    EMAIL_RETRY_BASE_SECONDS: "1",
+    EMAIL_RETRY_MAX_SECONDS: "1",
+    SES_BREAKER_THRESHOLD: "1000",
+  });
+  ses.setTarget(rt.ses.endpoint);
+});
+
+afterAll(async () => {
+  await rt?.stop();
+  await ses?.close();
+});
+
+const PHASE: Record<string, number> = { queued: 0, processing: 1, retrying: 2, succeeded: 3, failed: 3 };
+
+describe("live results for an email", () => {
+  it("pushes every transition in order, through a retry, ending in succeeded", async () => {
+    const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
+    const key = await newKey(redis, ["emails:send", "realtime:connect"]);
+    const subject = `live ${Math.random()}`;
+    let throttled = false;
+    ses.setPlan((c) =>
+      c.subject === subject && !throttled && (throttled = true) ? throttle() : { kind: "forward" },
+    );
+
+    const accepted = await call<{ taskId: string }>(rt.url, "POST", "/v1/emails", {
+      key: key.secret,
+      json: { to: "a@example.com", subject, text: "t" },
+    });
+    const ws = await openWs(await ticketUrl(rt, key));
+    ws.send({ action: "subscribe", taskId: accepted.body.taskId });
+    await ws.waitFor((m) => m.type === "task.updated" && m.task?.status === "succeeded");
+    await ws.close();
+
+    const updates = ws.messages.filter((m): m is Required<ServerMessageJson> => m.type === "task.updated");
+    const statuses = updates.map((m) => m.task.status);
+    expect(ws.messages[0]).toEqual({ type: "subscribed", taskId: accepted.body.taskId });
+    expect(statuses).toContain("retrying");
+    expect(statuses.at(-1)).toBe("succeeded");
+    // Never backwards: versions strictly increase, and (attempt, phase) never decreases.
+    for (let i = 1; i < updates.length; i++) {
+      const [prev, next] = [updates[i - 1]?.task, updates[i]?.task];
+      if (!prev || !next) throw new Error("unreachable");
+      expect(next.version).toBeGreaterThan(prev.version);
+      const order = (t: typeof prev) => t.attempts * 10 + (PHASE[t.status] ?? 0);
+      expect(order(next)).toBeGreaterThan(order(prev));
+    }
+  });
+});
