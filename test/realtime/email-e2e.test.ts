@@ -38,9 +38,11 @@ describe("live results for an email", () => {
     const key = await newKey(redis, ["emails:send", "realtime:connect"]);
     const subject = `live ${Math.random()}`;
     let throttled = false;
-    ses.setPlan((c) =>
-      c.subject === subject && !throttled && (throttled = true) ? throttle() : { kind: "forward" },
-    );
+    ses.setPlan((c) => {
+      if (c.subject !== subject || throttled) return { kind: "forward" };
+      throttled = true;
+      return throttle();
+    });
 
     const accepted = await call<{ taskId: string }>(rt.url, "POST", "/v1/emails", {
       key: key.secret,
