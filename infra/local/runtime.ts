@@ -15,8 +15,6 @@
  * get one per file (vitest runs each file in its own process).
  */
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -28,158 +26,27 @@ import {
   SCOPES,
 } from "#infra/manifest.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
-import {
-  createHttpGateway,
-  type GatewayHttpRoute,
-  gatewayError,
-  sendGatewayResponse,
-} from "./http-gateway.ts";
+import { createHttpGateway } from "./http-gateway.ts";
 import { consoleLog, LOCAL_ACCOUNT_ID, type LocalLog, silentLog } from "./lambda-context.ts";
-import { createFunctionInvoker, type LocalFunctionSpec } from "./load-handler.ts";
+import { createFunctionInvoker } from "./load-handler.ts";
 import { defaultLocalStatePath, type LocalState, removeLocalState, writeLocalState } from "./local-state.ts";
-import { type PrivateRedis, redisAnswers, startPrivateRedis } from "./redis-server.ts";
-import { type OutboxEmail, startSesEmulator } from "./ses-emulator.ts";
-import { type EmulatedQueue, startSqsEmulator } from "./sqs-emulator.ts";
+import { chooseRedis } from "./redis-choice.ts";
+import { redisAnswers, startPrivateRedis } from "./redis-server.ts";
+import { applyEnvironment, handlerEnvironment } from "./runtime-env.ts";
+import { closeServer, createRuntimeServer, listen } from "./runtime-server.ts";
+import type { LocalManifest, LocalRuntime, LocalRuntimeOptions } from "./runtime-types.ts";
+import { startSesEmulator } from "./ses-emulator.ts";
+import { startSqsEmulator } from "./sqs-emulator.ts";
 import { type QueuePoller, startQueuePoller } from "./sqs-poller.ts";
 import { startUpstashProxy } from "./upstash-proxy.ts";
-import { createWsGateway, type GatewayWsRoute } from "./ws-gateway.ts";
+import { createWsGateway } from "./ws-gateway.ts";
+
+// This module stays the runtime's public face: its shapes and the Redis choice live in the files
+// above, re-exported here so callers (main, tests) import one module.
+export { type ChosenRedis, chooseRedis, type RedisChoice, type RedisSource } from "./redis-choice.ts";
+export type { LocalManifest, LocalRuntime, LocalRuntimeOptions, WebhookSecrets } from "./runtime-types.ts";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-/** What the runtime reads from a manifest; the app manifest fits, and so do test fixtures. */
-export interface LocalManifest {
-  readonly functions: Readonly<Record<string, LocalFunctionSpec>>;
-  readonly http: { readonly routes: readonly GatewayHttpRoute[]; readonly fallback?: string };
-  readonly webSocket: {
-    readonly routeSelectionExpression: string;
-    readonly routes: readonly GatewayWsRoute[];
-  };
-  readonly queues: Partial<Record<QueueName, Omit<QueueSpec, "worker"> & { readonly worker: string }>>;
-}
-
-export interface LocalRuntimeOptions {
-  /** HTTP port on 127.0.0.1; default PORT or 3000; 0 picks a free one. */
-  readonly port?: number;
-  readonly manifest?: LocalManifest;
-  /** Overrides for the handlers' environment (applied last). */
-  readonly env?: Record<string, string>;
-  /** Redis to use; default REDIS_URL, else the machine's (below), else a private redis-server. */
-  readonly redisUrl?: string;
-  /** Where "a Redis already running" is looked for; default 127.0.0.1:6379. */
-  readonly machineRedis?: { readonly host: string; readonly port: number };
-  /** Silences the runtime's own logs (handlers log as they like). */
-  readonly quiet?: boolean;
-  /** Where to write the state file for CLIs; false writes none. Default `.ferry/local.json`. */
-  readonly stateFile?: string | false;
-  /** Directory function entries are relative to; default the repository root. */
-  readonly rootDir?: string;
-}
-
-export interface WebhookSecrets {
-  readonly stripe: string;
-  readonly razorpay: string;
-  readonly payuMerchantKey: string;
-  readonly payuMerchantSalt: string;
-}
-
-export type RedisSource = "configured" | "machine" | "private";
-
-export interface LocalRuntime {
-  readonly url: string;
-  readonly wsUrl: string;
-  readonly callbackUrl: string;
-  readonly outboxUrl: string;
-  readonly upstash: { readonly url: string; readonly token: string };
-  readonly sqs: {
-    readonly endpoint: string;
-    readonly region: string;
-    readonly queueUrls: Partial<Record<QueueName, EmulatedQueue>>;
-  };
-  readonly ses: { readonly endpoint: string };
-  readonly redis: { readonly url: string; readonly source: RedisSource; readonly pid?: number };
-  readonly devApiKey: string;
-  readonly webhookSecrets: WebhookSecrets;
-  /** The environment handlers see (what the runtime set). */
-  readonly env: Readonly<Record<string, string>>;
-  outbox(): Promise<OutboxEmail[]>;
-  /** Stops everything in reverse order of start; safe to call twice. */
-  stop(): Promise<void>;
-}
-
-export interface ChosenRedis {
-  readonly url: string;
-  readonly source: RedisSource;
-  readonly pid?: number;
-  stop(): Promise<void>;
-}
-
-export interface RedisChoice {
-  readonly configuredUrl?: string | undefined;
-  readonly machineUrl: string;
-  readonly machineAnswers: () => Promise<boolean>;
-  readonly startPrivate: () => Promise<PrivateRedis>;
-}
-
-/** REDIS_URL if given, else the machine's Redis if it answers, else a private redis-server. */
-export async function chooseRedis(choice: RedisChoice): Promise<ChosenRedis> {
-  const nothingToStop = async () => undefined;
-  if (choice.configuredUrl) return { url: choice.configuredUrl, source: "configured", stop: nothingToStop };
-  if (await choice.machineAnswers())
-    return { url: choice.machineUrl, source: "machine", stop: nothingToStop };
-  const started = await choice.startPrivate();
-  return { url: started.url, source: "private", pid: started.pid, stop: () => started.stop() };
-}
-
-/** The env var naming each queue's URL (shared/config.ts reads these names). */
-const QUEUE_URL_VARIABLES: Record<QueueName, string> = {
-  emails: "EMAIL_QUEUE_URL",
-  payments: "PAYMENTS_QUEUE_URL",
-};
-
-/** Dev-only values, printed at start; any value already in the environment wins. */
-const DEV_DEFAULTS = {
-  EMAIL_FROM: "ferry@ferry.local",
-  STRIPE_WEBHOOK_SECRET: "whsec_ferry_local_development_secret",
-  RAZORPAY_WEBHOOK_SECRET: "ferry-local-razorpay-webhook-secret",
-  PAYU_MERCHANT_KEY: "ferry-local-payu-key",
-  PAYU_MERCHANT_SALT: "ferry-local-payu-salt",
-} as const;
-
-/** Sets (or, for undefined, removes) variables and returns how to put the old values back. */
-function applyEnvironment(values: Record<string, string | undefined>): () => void {
-  const previous = Object.fromEntries(Object.keys(values).map((k) => [k, process.env[k]]));
-  const assign = (vars: Record<string, string | undefined>) => {
-    for (const [key, value] of Object.entries(vars)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
-  assign(values);
-  return () => assign(previous);
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const failed = (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === "EADDRINUSE" ? new Error(`Port ${port} is in use: set PORT to another port`) : error,
-      );
-    server.once("error", failed);
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", failed);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-async function closeServer(server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  // Requests still running get a moment to finish; then their connections are cut.
-  const cutOff = setTimeout(() => server.closeAllConnections(), 2000);
-  await closed;
-  clearTimeout(cutOff);
-}
 
 let started = false;
 
@@ -270,41 +137,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       log,
     });
 
-    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      const path = (req.url ?? "/").split("?")[0] ?? "/";
-      if (path.startsWith("/_ws/@connections/")) {
-        return wsGateway.handleManagement(
-          req,
-          res,
-          decodeURIComponent(path.slice("/_ws/@connections/".length)),
-        );
-      }
-      if (path === "/local/outbox" && req.method === "GET") {
-        req.resume();
-        ses.outbox().then(
-          (emails) =>
-            sendGatewayResponse(
-              res,
-              {
-                statusCode: 200,
-                headers: { "content-type": "application/json" },
-                body: Buffer.from(JSON.stringify({ emails })),
-              },
-              "local",
-            ),
-          (error: unknown) => {
-            log.error("Reading the SES outbox failed", error);
-            sendGatewayResponse(res, gatewayError(502, "SES emulator unavailable"), "local");
-          },
-        );
-        return;
-      }
-      httpGateway(req, res);
-    });
-    server.on("upgrade", (req: IncomingMessage, socket, head: Buffer) => {
-      if ((req.url ?? "/").split("?")[0] === "/ws") return wsGateway.handleUpgrade(req, socket, head);
-      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-    });
+    const server = createRuntimeServer({ httpGateway, wsGateway, outbox: () => ses.outbox(), log });
     const port = await listen(server, options.port ?? Number(outerEnv.PORT ?? 3000));
     onStop("HTTP server", () => closeServer(server));
     onStop("WebSocket connections", () => wsGateway.close());
@@ -312,31 +145,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const url = `http://127.0.0.1:${port}`;
     const wsUrl = `ws://127.0.0.1:${port}/ws`;
     const callbackUrl = `${url}/_ws`;
-    const queueUrlEnv = Object.fromEntries(
-      QUEUE_NAMES.flatMap((name) => {
-        const queue = sqsEmulator.queueUrls[name];
-        return queue ? [[QUEUE_URL_VARIABLES[name], queue.url]] : [];
-      }),
-    );
-    const devDefaults = Object.fromEntries(
-      Object.entries(DEV_DEFAULTS).map(([k, v]) => [k, process.env[k] || v]),
-    );
-    const env: Record<string, string> = {
-      ...devDefaults,
-      UPSTASH_REDIS_REST_URL: upstash.url,
-      UPSTASH_REDIS_REST_TOKEN: upstash.token,
-      AWS_REGION: region,
-      AWS_DEFAULT_REGION: region,
-      // Dummy credentials: the emulators accept any, and real ones must never be used locally.
-      AWS_ACCESS_KEY_ID: "local",
-      AWS_SECRET_ACCESS_KEY: "local",
-      AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
-      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
-      ...queueUrlEnv,
-      WS_CALLBACK_URL: callbackUrl,
-      WS_PUBLIC_URL: wsUrl,
-      ...options.env,
-    };
+    const env = handlerEnvironment({
+      upstash,
+      region,
+      sqsEndpoint: sqsEmulator.endpoint,
+      sesEndpoint: ses.endpoint,
+      queueUrls: sqsEmulator.queueUrls,
+      callbackUrl,
+      wsUrl,
+      overrides: options.env,
+    });
     restoreEnv = applyEnvironment({ ...env, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined });
     started = true;
     markReady();
