@@ -7,7 +7,7 @@
  */
 import { type CfnElement, Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
-import type { RouteAuth } from "#infra/manifest.ts";
+import type { RouteAuth } from "#shared/app/manifest.ts";
 import { WEBSOCKET_STAGE_NAME } from "./constructs/ferry-websocket-api.ts";
 import type { FerryStack } from "./stack.ts";
 

@@ -8,7 +8,7 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { z } from "zod";
-import type { AppManifest, FunctionNeed, QueueName } from "#infra/manifest.ts";
+import type { AppManifest, FunctionNeed, QueueName } from "#shared/app/manifest.ts";
 import { configSchema } from "#shared/config.ts";
 import { FerryAlarms } from "./constructs/ferry-alarms.ts";
 import { FerryFunction } from "./constructs/ferry-function.ts";
@@ -31,7 +31,7 @@ export const DEFAULT_HTTP_THROTTLE: ThrottleLimits = { rateLimit: 100, burstLimi
 export const DEFAULT_WEBSOCKET_THROTTLE: ThrottleLimits = { rateLimit: 50, burstLimit: 100 };
 
 export interface FerryStackProps extends StackProps {
-  /** What to build; pass `manifest` from infra/manifest.ts (tests pass fixtures). */
+  /** What to build; pass `manifest` from shared/app/manifest.ts (tests pass fixtures). */
   readonly manifest: AppManifest;
   /** Sender address of every email (EMAIL_FROM). */
   readonly emailFrom: string;

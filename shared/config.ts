@@ -5,7 +5,7 @@
  * names every offending variable.
  */
 import { z } from "zod";
-import { RATE_LIMIT_POLICIES } from "#infra/manifest.ts";
+import { RATE_LIMIT_POLICIES } from "#shared/app/types.ts";
 import { MAX_RECIPIENTS } from "#shared/email/request.ts";
 
 export class ConfigError extends Error {

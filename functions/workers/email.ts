@@ -2,7 +2,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { manifest } from "#infra/manifest.ts";
+import { email } from "#shared/app/email.ts";
 import { sesClient, sqsClient } from "#shared/aws/clients.ts";
 import { required } from "#shared/config.ts";
 import { getDeps } from "#shared/deps.ts";
@@ -31,7 +31,7 @@ async function run(event: SQSEvent, context: Context): Promise<SQSBatchResponse>
       retryBaseSeconds: config.EMAIL_RETRY_BASE_SECONDS,
       retryMaxSeconds: config.EMAIL_RETRY_MAX_SECONDS,
       maxAgeSeconds: config.EMAIL_MAX_AGE_SECONDS,
-      maxReceiveCount: manifest.queues.emails?.maxReceiveCount ?? 1,
+      maxReceiveCount: email.queues.emails.maxReceiveCount,
       leaseMs: context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
       onTaskUpdated: async (task) => {
         await publishTaskUpdate({ redis, config }, task);

@@ -5,8 +5,8 @@
  */
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { manifest } from "#infra/manifest.ts";
 import { FerryStack } from "#infra/stack.ts";
+import { manifest } from "#shared/app/manifest.ts";
 
 /** Used when the context leaves a setting out; fine for synth, to be replaced before deploying. */
 const DEV_DEFAULTS = {

@@ -10,7 +10,7 @@ import { Architecture, type CfnFunction, Runtime, Tracing } from "aws-cdk-lib/aw
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
-import type { FunctionSpec } from "#infra/manifest.ts";
+import type { FunctionSpec } from "#shared/app/manifest.ts";
 
 /** The repository root: manifest entries are relative to it. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));

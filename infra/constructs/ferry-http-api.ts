@@ -18,7 +18,7 @@ import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import type { HttpRoute as ManifestHttpRoute } from "#infra/manifest.ts";
+import type { HttpRoute as ManifestHttpRoute } from "#shared/app/manifest.ts";
 
 /** One JSON object per request; the fields are API Gateway HTTP API `$context` variables. */
 export const HTTP_ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {

@@ -7,7 +7,7 @@ import { Duration } from "aws-cdk-lib";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import type { QueueName, QueueSpec } from "#infra/manifest.ts";
+import type { QueueName, QueueSpec } from "#shared/app/manifest.ts";
 import type { FerryFunction } from "./ferry-function.ts";
 import { InvalidStackInputError } from "./validate-manifest.ts";
 

@@ -15,7 +15,7 @@ import type { IGrantable } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import type { WebSocketRoute as ManifestWebSocketRoute } from "#infra/manifest.ts";
+import type { WebSocketRoute as ManifestWebSocketRoute } from "#shared/app/manifest.ts";
 import type { ThrottleLimits } from "./ferry-http-api.ts";
 
 export const WEBSOCKET_STAGE_NAME = "live";

@@ -3,7 +3,7 @@
  * routes and needs the manifest cannot satisfy fail synth with every problem listed at once,
  * instead of surfacing as a CDK construct-ID clash or a broken deploy.
  */
-import type { AppManifest, FunctionNeed, QueueName } from "#infra/manifest.ts";
+import type { AppManifest, FunctionNeed, QueueName } from "#shared/app/manifest.ts";
 
 /** A manifest entry or stack setting the stack cannot deploy; thrown at synth, naming the culprit. */
 export class InvalidStackInputError extends Error {

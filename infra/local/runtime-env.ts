@@ -1,5 +1,5 @@
 /** The environment the local runtime gives handlers: assembled here, applied to process.env. */
-import { QUEUE_NAMES, type QueueName } from "#infra/manifest.ts";
+import { QUEUE_NAMES, type QueueName } from "#shared/app/manifest.ts";
 import type { EmulatedQueue } from "./sqs-emulator.ts";
 
 /** The env var naming each queue's URL (shared/config.ts reads these names). */

@@ -1,5 +1,5 @@
 /** The local runtime's public shapes: what it reads (manifest, options) and what it hands back. */
-import type { QueueName, QueueSpec } from "#infra/manifest.ts";
+import type { QueueName, QueueSpec } from "#shared/app/manifest.ts";
 import type { GatewayHttpRoute } from "./http-routes.ts";
 import type { LocalFunctionSpec } from "./load-handler.ts";
 import type { RedisSource } from "./redis-choice.ts";

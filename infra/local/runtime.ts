@@ -24,7 +24,7 @@ import {
   type QueueName,
   type QueueSpec,
   SCOPES,
-} from "#infra/manifest.ts";
+} from "#shared/app/manifest.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 import { createHttpGateway } from "./http-gateway.ts";
 import { consoleLog, LOCAL_ACCOUNT_ID, type LocalLog, silentLog } from "./lambda-context.ts";

@@ -19,7 +19,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { buildApp } from "fauxqs";
-import { QUEUE_NAMES, type QueueName, type QueueSpec } from "#infra/manifest.ts";
+import { QUEUE_NAMES, type QueueName, type QueueSpec } from "#shared/app/manifest.ts";
 
 export interface EmulatedQueue {
   readonly url: string;

@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { readLocalState } from "#infra/local/local-state.ts";
-import { manifest, QUEUE_NAMES, type QueueName } from "#infra/manifest.ts";
+import { manifest, QUEUE_NAMES, type QueueName } from "#shared/app/manifest.ts";
 import { type DeadLetterQueue, depth, peek, resendAll, startRedrive } from "#shared/queues/dead-letters.ts";
 
 const USAGE = `Usage:

@@ -4,7 +4,7 @@
  * the running local runtime (`npm run dev` records its endpoints in .ferry/local.json).
  */
 import { parseArgs } from "node:util";
-import { SCOPES, type Scope } from "#infra/manifest.ts";
+import { SCOPES, type Scope } from "#shared/app/manifest.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "#shared/auth/api-keys.ts";
 import { resolveRedisForCli } from "./redis-for-cli.ts";
 

@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
-import { SCOPES, type Scope } from "#infra/manifest.ts";
+import { SCOPES, type Scope } from "#shared/app/types.ts";
 import type { RedisClient } from "#shared/redis/client.ts";
 import { hgetallRecord } from "#shared/redis/hash.ts";
 import { redisKeys } from "#shared/redis/keys.ts";

@@ -1,4 +1,4 @@
-import type { Scope } from "#infra/manifest.ts";
+import type { Scope } from "#shared/app/types.ts";
 
 /** The caller behind an API key. `keyId` is stable and non-secret: rate limits and ownership use it. */
 export interface Principal {

@@ -5,7 +5,7 @@
  */
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import type { HttpRoute } from "#infra/manifest.ts";
+import type { HttpRoute } from "#shared/app/types.ts";
 import type { Principal } from "#shared/auth/principal.ts";
 import type { Config } from "#shared/config.ts";
 import type { RedisClient } from "#shared/redis/client.ts";

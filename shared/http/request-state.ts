@@ -2,7 +2,7 @@
  * First middleware of the HTTP chain: finds the manifest route for the event's routeKey, takes
  * the request id, decodes the raw body, and attaches config and Redis (built once per container).
  */
-import { type HttpRoute, manifest } from "#infra/manifest.ts";
+import { type HttpRoute, manifest } from "#shared/app/manifest.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
 import type { HttpMiddleware } from "./context.ts";

@@ -9,7 +9,7 @@
  * throttling still bounds traffic). `emails` fails CLOSED: an unlimited send burst costs money and
  * sender reputation, and the email route needs Redis for idempotency and tasks anyway.
  */
-import { RATE_LIMIT_POLICIES, type RateLimitPolicyName } from "#infra/manifest.ts";
+import { RATE_LIMIT_POLICIES, type RateLimitPolicyName } from "#shared/app/types.ts";
 import { type Config, ConfigError, configSchema } from "#shared/config.ts";
 
 export type FailureMode = "open" | "closed";

@@ -10,7 +10,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type SesEmulator, startSesEmulator } from "#infra/local/ses-emulator.ts";
 import { type SqsEmulator, startSqsEmulator } from "#infra/local/sqs-emulator.ts";
-import type { QueueSpec } from "#infra/manifest.ts";
+import type { QueueSpec } from "#shared/app/manifest.ts";
 import { enqueueEmail } from "#shared/email/enqueue.ts";
 import { acquireSendLease, recordSent } from "#shared/email/send-lease.ts";
 import { getTask } from "#shared/tasks/store.ts";

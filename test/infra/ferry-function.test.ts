@@ -10,7 +10,7 @@ import { App, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FUNCTION_ENVIRONMENT, FerryFunction, REPO_ROOT } from "#infra/constructs/ferry-function.ts";
-import type { FunctionSpec } from "#infra/manifest.ts";
+import type { FunctionSpec } from "#shared/app/manifest.ts";
 import { cdkJsonContext, logicalIdOf, testApp } from "#test/infra/support/build-stack.ts";
 import {
   environmentOf,

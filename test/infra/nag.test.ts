@@ -6,8 +6,8 @@ import { Stack, Validations } from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
-import { type AppManifest, manifest as realManifest } from "#infra/manifest.ts";
 import type { FerryStackProps } from "#infra/stack.ts";
+import { type AppManifest, manifest as realManifest } from "#shared/app/manifest.ts";
 import { fullManifest } from "#test/infra/fixtures/full-manifest.ts";
 import { buildStack, testApp } from "#test/infra/support/build-stack.ts";
 

@@ -3,7 +3,7 @@
  * instead of failing a deploy, or every cold start, later.
  */
 import { describe, expect, it } from "vitest";
-import type { AppManifest, QueueSpec } from "#infra/manifest.ts";
+import type { AppManifest, QueueSpec } from "#shared/app/manifest.ts";
 import { fullManifest } from "#test/infra/fixtures/full-manifest.ts";
 import { buildStack } from "#test/infra/support/build-stack.ts";
 

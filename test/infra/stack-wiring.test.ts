@@ -10,9 +10,9 @@ import { DEFAULT_FUNCTION_ENVIRONMENT, REPO_ROOT } from "#infra/constructs/ferry
 import { HTTP_ACCESS_LOG_FORMAT } from "#infra/constructs/ferry-http-api.ts";
 import { MIN_VISIBILITY_TO_WORKER_TIMEOUT_RATIO, QUEUE_URL_ENV } from "#infra/constructs/ferry-queue.ts";
 import { WEBSOCKET_ACCESS_LOG_FORMAT, WEBSOCKET_STAGE_NAME } from "#infra/constructs/ferry-websocket-api.ts";
-import type { AppManifest, FunctionNeed, QueueName } from "#infra/manifest.ts";
-import { manifest as realManifest } from "#infra/manifest.ts";
 import { DEFAULT_HTTP_THROTTLE, type FerryStack, SECRET_KEYS } from "#infra/stack.ts";
+import type { AppManifest, FunctionNeed, QueueName } from "#shared/app/manifest.ts";
+import { manifest as realManifest } from "#shared/app/manifest.ts";
 import { fullManifest } from "#test/infra/fixtures/full-manifest.ts";
 import { buildStack, logicalIdOf, TEST_SETTINGS } from "#test/infra/support/build-stack.ts";
 import {

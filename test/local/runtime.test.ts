@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
-import { SCOPES } from "#infra/manifest.ts";
+import { SCOPES } from "#shared/app/manifest.ts";
 import { authenticateApiKey } from "#shared/auth/api-keys.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 

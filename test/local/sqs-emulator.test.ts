@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmulatedQueue, type SqsEmulator, startSqsEmulator } from "#infra/local/sqs-emulator.ts";
-import type { QueueName, QueueSpec } from "#infra/manifest.ts";
+import type { QueueName, QueueSpec } from "#shared/app/manifest.ts";
 
 const emailsSpec: QueueSpec = {
   fifo: false,

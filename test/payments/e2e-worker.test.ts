@@ -15,7 +15,7 @@ import {
   startSqsEmulator,
 } from "#infra/local/sqs-emulator.ts";
 import { toSqsRecord } from "#infra/local/sqs-poller.ts";
-import { manifest } from "#infra/manifest.ts";
+import { manifest } from "#shared/app/manifest.ts";
 import { emailMessageSchema } from "#shared/email/message.ts";
 import { processPaymentBatch } from "#shared/payments/batch.ts";
 import { paymentKey, receiptTaskId } from "#shared/payments/keys.ts";

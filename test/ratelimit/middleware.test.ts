@@ -11,7 +11,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createLambdaContext } from "#infra/local/lambda-context.ts";
 import { startUpstashProxy, type UpstashProxy } from "#infra/local/upstash-proxy.ts";
-import type { HttpRoute } from "#infra/manifest.ts";
+import type { HttpRoute } from "#shared/app/manifest.ts";
 import type { Principal } from "#shared/auth/principal.ts";
 import { type Config, ConfigError, parseConfig } from "#shared/config.ts";
 import type { FerryContext, FerryRequestState } from "#shared/http/context.ts";

@@ -9,8 +9,8 @@ import { App, CfnElement, type Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { REPO_ROOT } from "#infra/constructs/ferry-function.ts";
-import { manifest } from "#infra/manifest.ts";
 import { FerryStack, type FerryStackProps } from "#infra/stack.ts";
+import { manifest } from "#shared/app/manifest.ts";
 
 /** cdk.json's context: the recommended feature flags and the dev defaults of the app settings. */
 export function cdkJsonContext(): Record<string, unknown> {

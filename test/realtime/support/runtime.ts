@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
 import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
-import type { Scope } from "#infra/manifest.ts";
+import type { Scope } from "#shared/app/manifest.ts";
 import { createApiKey } from "#shared/auth/api-keys.ts";
 import { type Config, parseConfig } from "#shared/config.ts";
 import { createRedisClient, type RedisClient } from "#shared/redis/client.ts";

@@ -2,23 +2,16 @@
  * The app manifest: the one description of Ferry's functions, HTTP routes, WebSocket routes and
  * queues. The CDK stack (infra/stack.ts) and the local runtime (infra/local/) both read it, so
  * what is deployed and what runs offline cannot drift apart. Tests check both against it.
- * Each feature contributes a slice (infra/manifest/*.ts); this file merges them and checks that
+ * Each feature contributes a slice (shared/app/*.ts); this file merges them and checks that
  * every reference names a function that exists.
  */
-import { core } from "./manifest/core.ts";
-import { email } from "./manifest/email.ts";
-import { payments } from "./manifest/payments.ts";
-import { realtime } from "./manifest/realtime.ts";
-import type {
-  FunctionSpec,
-  HttpRoute,
-  ManifestPart,
-  QueueName,
-  QueueSpec,
-  WebSocketRoute,
-} from "./manifest/types.ts";
+import { core } from "./core.ts";
+import { email } from "./email.ts";
+import { payments } from "./payments.ts";
+import { realtime } from "./realtime.ts";
+import type { FunctionSpec, HttpRoute, ManifestPart, QueueName, QueueSpec, WebSocketRoute } from "./types.ts";
 
-export * from "./manifest/types.ts";
+export * from "./types.ts";
 
 const parts: readonly ManifestPart[] = [core, email, realtime, payments];
 

@@ -1,4 +1,4 @@
-/** Types of the app manifest (see infra/manifest.ts). */
+/** Types of the app manifest (see shared/app/manifest.ts). */
 
 export const SCOPES = ["emails:send", "tasks:read", "payments:read", "realtime:connect"] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -63,7 +63,7 @@ export interface QueueSpec {
   readonly dlqRetentionDays: number;
 }
 
-/** One feature's slice of the manifest; infra/manifest.ts merges the slices. */
+/** One feature's slice of the manifest; shared/app/manifest.ts merges the slices. */
 export interface ManifestPart {
   readonly functions: Readonly<Record<string, FunctionSpec>>;
   readonly httpRoutes?: readonly HttpRoute[];
