@@ -93,14 +93,14 @@ export function acknowledgeNagFindings(stack: FerryStack): void {
   const apiLogicalId = stack.getLogicalId(ws.api.node.defaultChild as CfnElement);
   const manageConnections =
     `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:` +
-    `<${apiLogicalId}>/${WEBSOCKET_STAGE_NAME}/*/@connections/*]`;
+    `<${apiLogicalId}>/${WEBSOCKET_STAGE_NAME}/POST/@connections/*]`;
   for (const fn of Object.values(stack.functions)) {
     if (!fn.spec.needs.includes("websocket:manage") || !fn.role) continue;
     acknowledge(
       fn.role,
       manageConnections,
-      "Connection IDs exist only at run time; the grant is limited to execute-api:ManageConnections on " +
-        `this API's "${WEBSOCKET_STAGE_NAME}" stage.`,
+      "Connection IDs exist only at run time; the grant is limited to POST @connections/{id} " +
+        `(execute-api:ManageConnections) on this API's "${WEBSOCKET_STAGE_NAME}" stage.`,
     );
   }
 }

@@ -4,18 +4,19 @@
  * deployed system and the local runtime cannot drift apart.
  */
 import { CfnOutput, SecretValue, Stack, type StackProps, Token } from "aws-cdk-lib";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { z } from "zod";
-import type { AppManifest, FunctionNeed, QueueName } from "#shared/app/manifest.ts";
+import type { AppManifest, QueueName } from "#shared/app/manifest.ts";
+import { manifestProblems } from "#shared/app/validate.ts";
 import { configSchema } from "#shared/config.ts";
 import { FerryAlarms } from "./constructs/ferry-alarms.ts";
 import { FerryFunction } from "./constructs/ferry-function.ts";
 import { FerryHttpApi, type ThrottleLimits } from "./constructs/ferry-http-api.ts";
-import { FerryQueue, QUEUE_URL_ENV } from "./constructs/ferry-queue.ts";
+import { FerryQueue } from "./constructs/ferry-queue.ts";
 import { FerryWebSocketApi } from "./constructs/ferry-websocket-api.ts";
-import { InvalidStackInputError, validateManifest } from "./constructs/validate-manifest.ts";
+import { wireNeeds } from "./constructs/need-wiring.ts";
+import { constructId, InvalidStackInputError } from "./constructs/stack-input.ts";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
 
 /** Keys of the JSON secret (FERRY_SECRETS_ARN) that shared/config.ts overlays on the environment. */
@@ -71,7 +72,8 @@ export class FerryStack extends Stack {
   constructor(scope: Construct, id: string, props: FerryStackProps) {
     super(scope, id, props);
     const { manifest } = props;
-    validateManifest(manifest);
+    const problems = manifestProblems(manifest);
+    if (problems.length > 0) throw new InvalidStackInputError(`Invalid app manifest: ${problems.join("; ")}`);
     this.manifest = manifest;
     validateSettings(props);
 
@@ -90,7 +92,7 @@ export class FerryStack extends Stack {
     };
     const functions: Record<string, FerryFunction> = {};
     for (const [name, spec] of Object.entries(manifest.functions)) {
-      const fn = new FerryFunction(this, `${pascalCase(name)}Function`, {
+      const fn = new FerryFunction(this, `${constructId(name)}Function`, {
         spec,
         environment: sharedEnvironment,
       });
@@ -100,7 +102,7 @@ export class FerryStack extends Stack {
     this.functions = functions;
     const functionFor = (name: string): FerryFunction => {
       const fn = functions[name];
-      // validateManifest() already rejected unknown names; this guards the type, not the data.
+      // manifestProblems() already rejected unknown names; this guards the type, not the data.
       if (!fn) throw new InvalidStackInputError(`Unknown function "${name}"`);
       return fn;
     };
@@ -111,11 +113,10 @@ export class FerryStack extends Stack {
       (typeof manifest.queues)[QueueName],
     ][]) {
       if (!spec) continue;
-      queues[name] = new FerryQueue(this, `${pascalCase(name)}Queue`, {
+      queues[name] = new FerryQueue(this, `${constructId(name)}Queue`, {
         name,
         spec,
         worker: functionFor(spec.worker),
-        urlEnvironmentVariable: QUEUE_URL_ENV[name],
       });
     }
     this.queues = queues;
@@ -135,8 +136,13 @@ export class FerryStack extends Stack {
       ? props.sesIdentity
       : this.formatArn({ service: "ses", resource: "identity", resourceName: props.sesIdentity });
     for (const fn of Object.values(functions)) {
-      for (const need of fn.spec.needs)
-        this.satisfyNeed(fn, need, { emailFrom: props.emailFrom, sesIdentityArn });
+      wireNeeds(fn, fn.spec.needs, {
+        stack: this,
+        queues,
+        webSocketApi: this.webSocketApi,
+        emailFrom: props.emailFrom,
+        sesIdentityArn,
+      });
     }
 
     this.httpApi = new FerryHttpApi(this, "Http", {
@@ -148,10 +154,10 @@ export class FerryStack extends Stack {
 
     this.alarms = new FerryAlarms(this, "Alarms", props.alarmEmail ? { alarmEmail: props.alarmEmail } : {});
     for (const [name, queue] of Object.entries(queues)) {
-      this.alarms.alarmOnDeadLetters(pascalCase(name), queue.deadLetterQueue, name);
+      this.alarms.alarmOnDeadLetters(constructId(name), queue.deadLetterQueue, name);
     }
     for (const [name, fn] of Object.entries(functions)) {
-      this.alarms.alarmOnErrors(pascalCase(name), fn, name);
+      this.alarms.alarmOnErrors(constructId(name), fn, name);
     }
 
     new CfnOutput(this, "HttpApiUrl", { value: this.httpApi.url, description: "Base URL of the HTTP API" });
@@ -167,56 +173,13 @@ export class FerryStack extends Stack {
     });
     new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
     for (const [name, queue] of Object.entries(queues)) {
-      new CfnOutput(this, `${pascalCase(name)}QueueUrl`, { value: queue.queue.queueUrl });
-      new CfnOutput(this, `${pascalCase(name)}DeadLetterQueueUrl`, { value: queue.deadLetterQueue.queueUrl });
+      new CfnOutput(this, `${constructId(name)}QueueUrl`, { value: queue.queue.queueUrl });
+      new CfnOutput(this, `${constructId(name)}DeadLetterQueueUrl`, {
+        value: queue.deadLetterQueue.queueUrl,
+      });
     }
 
     acknowledgeNagFindings(this);
-  }
-
-  /** Turns one manifest need into the environment variables and IAM grants it stands for. */
-  private satisfyNeed(
-    fn: FerryFunction,
-    need: FunctionNeed,
-    ses: { readonly emailFrom: string; readonly sesIdentityArn: string },
-  ): void {
-    switch (need) {
-      case "emailQueue:send":
-      case "paymentQueue:send": {
-        const name: QueueName = need === "emailQueue:send" ? "emails" : "payments";
-        const queue = this.queues[name]?.queue;
-        if (!queue) throw new InvalidStackInputError(`${need} needs the "${name}" queue`);
-        fn.addEnvironment(QUEUE_URL_ENV[name], queue.queueUrl);
-        queue.grantSendMessages(fn);
-        return;
-      }
-      case "ses:send":
-        fn.addEnvironment("EMAIL_FROM", ses.emailFrom);
-        fn.addToRolePolicy(
-          new PolicyStatement({
-            actions: ["ses:SendEmail", "ses:SendRawEmail"],
-            resources: [ses.sesIdentityArn],
-          }),
-        );
-        return;
-      case "websocket:manage":
-        fn.addEnvironment("WS_CALLBACK_URL", this.requireWebSocketApi(need).callbackUrl);
-        this.requireWebSocketApi(need).grantManageConnections(fn);
-        return;
-      case "websocket:url":
-        fn.addEnvironment("WS_PUBLIC_URL", this.requireWebSocketApi(need).url);
-        return;
-      default: {
-        const unknown: never = need;
-        throw new InvalidStackInputError(`Unknown function need "${String(unknown)}"`);
-      }
-    }
-  }
-
-  private requireWebSocketApi(need: FunctionNeed): FerryWebSocketApi {
-    if (!this.webSocketApi)
-      throw new InvalidStackInputError(`${need} needs WebSocket routes in the manifest`);
-    return this.webSocketApi;
   }
 }
 
@@ -251,13 +214,4 @@ function validateSettings(props: FerryStackProps): void {
   }
   if (problems.length > 0)
     throw new InvalidStackInputError(`Invalid FerryStack settings: ${problems.join("; ")}`);
-}
-
-/** `notFound` → `NotFound`, `email-worker` → `EmailWorker`: names in construct IDs. */
-function pascalCase(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter((part) => part.length > 0)
-    .map((part) => part[0]?.toUpperCase() + part.slice(1))
-    .join("");
 }

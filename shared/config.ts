@@ -87,15 +87,38 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
-export function parseConfig(env: Record<string, string | undefined>): Config {
-  // Empty strings mean "unset": CDK and shells both produce them.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+/** The environment without empty strings (CDK and shells both produce them for "unset"). */
+function cleanedEnvironment(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""),
+  );
+}
+
+export interface ParsedConfigValues {
+  readonly cleaned: Record<string, string>;
+  /** Undefined when the environment does not parse. */
+  readonly config: Config | undefined;
+  readonly issues: readonly z.core.$ZodIssue[];
+}
+
+/** Parses without throwing, so a caller can add its own problems to the schema's. */
+export function parseConfigValues(env: Record<string, string | undefined>): ParsedConfigValues {
+  const cleaned = cleanedEnvironment(env);
   const result = configSchema.safeParse(cleaned);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
-  }
-  return result.data;
+  return result.success
+    ? { cleaned, config: result.data, issues: [] }
+    : { cleaned, config: undefined, issues: result.error.issues };
+}
+
+/** One line per schema problem, each naming its variable. */
+export function configProblems(values: ParsedConfigValues): string[] {
+  return values.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const values = parseConfigValues(env);
+  if (!values.config) throw new ConfigError(`Invalid configuration: ${configProblems(values).join("; ")}`);
+  return values.config;
 }
 
 /** Reads the JSON secret named by FERRY_SECRETS_ARN, if any, and overlays it on the environment. */
@@ -118,22 +141,19 @@ async function environmentWithSecrets(env: NodeJS.ProcessEnv): Promise<Record<st
   return { ...env, ...Object.fromEntries(strings) };
 }
 
-let cached: Promise<Config> | undefined;
+/** The container's environment with its secrets overlaid, read once (cold start), then shared. */
+let environment: Promise<Record<string, string | undefined>> | undefined;
 
-/** The container's configuration: loaded on first use (cold start), then shared. */
-export function getConfig(): Promise<Config> {
-  cached ??= environmentWithSecrets(process.env).then(parseConfig);
+export function loadEnvironment(): Promise<Record<string, string | undefined>> {
+  environment ??= environmentWithSecrets(process.env);
   // A failed load is not cached: the next invocation reports the same error afresh.
-  cached.catch(() => {
-    cached = undefined;
+  environment.catch(() => {
+    environment = undefined;
   });
-  return cached;
+  return environment;
 }
 
-/** Returns a config value a caller cannot work without, or throws naming the variable. */
-export function required<K extends keyof Config>(config: Config, key: K): NonNullable<Config[K]> {
-  const value = config[key];
-  if (value === undefined || value === null)
-    throw new ConfigError(`Invalid configuration: ${key} is required`);
-  return value as NonNullable<Config[K]>;
+/** The container's configuration, without any function's requirements (scripts and tests). */
+export async function getConfig(): Promise<Config> {
+  return parseConfig(await loadEnvironment());
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig, required } from "#shared/config.ts";
+import { ConfigError, parseConfig } from "#shared/config.ts";
 
 const base = { UPSTASH_REDIS_REST_URL: "https://db.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" };
 
@@ -44,10 +44,5 @@ describe("configuration", () => {
     expect(() =>
       parseConfig({ ...base, RATE_LIMITS: '{"emails":{"capacity":10,"refillPerSecond":1}}' }),
     ).toThrow(/RATE_LIMITS.*emails.capacity must be at least 50/);
-  });
-
-  it("treats empty strings as unset and names a variable a caller requires", () => {
-    const config = parseConfig({ ...base, EMAIL_QUEUE_URL: "" });
-    expect(() => required(config, "EMAIL_QUEUE_URL")).toThrow(/EMAIL_QUEUE_URL is required/);
   });
 });

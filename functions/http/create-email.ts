@@ -3,8 +3,8 @@
  * With an Idempotency-Key the task id is derived from it (see idempotentTaskId), so a retry after
  * a 503 can never produce a second email.
  */
+import { email } from "#shared/app/email.ts";
 import { sqsClient } from "#shared/aws/clients.ts";
-import { required } from "#shared/config.ts";
 import {
   EnqueueFailedError,
   enqueueEmail,
@@ -17,9 +17,9 @@ import { httpHandler } from "#shared/http/handler.ts";
 import { withIdempotency } from "#shared/http/idempotency.ts";
 import { fingerprint } from "#shared/idempotency/fingerprint.ts";
 
-export const handler = httpHandler({
+export const handler = httpHandler(email.functions.createEmail, {
   body: emailRequestSchema,
-  handle: async ({ event, ferry, body }) => {
+  handle: async ({ event, ferry, config, body }) => {
     const ownerKeyId = ferry.principal?.keyId ?? "";
     const idempotencyKey = event.headers?.["idempotency-key"];
     const taskId = idempotencyKey
@@ -30,8 +30,8 @@ export const handler = httpHandler({
         const task = await enqueueEmail(
           {
             redis: ferry.redis,
-            sqs: sqsClient(ferry.config),
-            queueUrl: required(ferry.config, "EMAIL_QUEUE_URL"),
+            sqs: sqsClient(config),
+            queueUrl: config.EMAIL_QUEUE_URL,
             ...(taskId ? { newTaskId: () => taskId } : {}),
           },
           ownerKeyId,

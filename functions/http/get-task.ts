@@ -1,10 +1,12 @@
 /** GET /v1/tasks/{taskId}: the task, for the key that created it; 404 for anyone else. */
+
 import { z } from "zod";
+import { email } from "#shared/app/email.ts";
 import { notFound } from "#shared/http/errors.ts";
 import { httpHandler } from "#shared/http/handler.ts";
 import { getOwnedTask, publicTask } from "#shared/tasks/store.ts";
 
-export const handler = httpHandler({
+export const handler = httpHandler(email.functions.getTask, {
   params: z.object({ taskId: z.string().min(1).max(100) }),
   handle: async ({ ferry, params }) => {
     const task = await getOwnedTask(ferry.redis, params.taskId, ferry.principal?.keyId ?? "");

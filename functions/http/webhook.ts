@@ -4,8 +4,8 @@
  * 4xx problem+json and queue nothing; a failed enqueue is a 503 so the provider delivers again.
  * Verified events of types Ferry does not act on are recorded and acknowledged, never queued.
  */
+import { payments } from "#shared/app/payments.ts";
 import { sqsClient } from "#shared/aws/clients.ts";
-import { required } from "#shared/config.ts";
 import { notFound, serviceUnavailable } from "#shared/http/errors.ts";
 import { httpHandler } from "#shared/http/handler.ts";
 import { logger } from "#shared/logger.ts";
@@ -26,13 +26,13 @@ function providerOf(routePath: string | undefined, pathParameters: Record<string
 
 const RECEIVED = { status: 200, body: { received: true } } as const;
 
-export const handler = httpHandler({
-  handle: async ({ event, ferry }) => {
+export const handler = httpHandler(payments.functions.webhook, {
+  handle: async ({ event, ferry, config }) => {
     const provider = providerOf(ferry.route?.path, event.pathParameters ?? {});
     const webhook = ingestWebhook(
       provider,
       { rawBody: ferry.rawBody, headers: event.headers ?? {} },
-      { secrets: webhookSecretsFromConfig(ferry.config), now: new Date() },
+      { secrets: webhookSecretsFromConfig(config), now: new Date() },
     );
 
     if (webhook.kind === "ignored") {
@@ -48,9 +48,11 @@ export const handler = httpHandler({
     }
 
     const paymentEvent = webhook.event;
-    const queueUrl = required(ferry.config, "PAYMENTS_QUEUE_URL");
     try {
-      await enqueuePaymentEvent({ sqs: sqsClient(ferry.config), queueUrl }, paymentEvent);
+      await enqueuePaymentEvent(
+        { sqs: sqsClient(config), queueUrl: config.PAYMENTS_QUEUE_URL },
+        paymentEvent,
+      );
     } catch (error) {
       if (!(error instanceof PaymentEnqueueFailedError)) throw error;
       logger.error("payment event not queued; answering 503 so the provider retries", {

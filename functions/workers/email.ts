@@ -4,7 +4,6 @@ import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { email } from "#shared/app/email.ts";
 import { sesClient, sqsClient } from "#shared/aws/clients.ts";
-import { required } from "#shared/config.ts";
 import { getDeps } from "#shared/deps.ts";
 import { processEmailBatch } from "#shared/email/batch.ts";
 import { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
@@ -14,20 +13,20 @@ import { publishTaskUpdate } from "#shared/realtime/publish.ts";
 const LEASE_MARGIN_MS = 5_000;
 
 async function run(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { config, redis } = await getDeps();
+  const { config, redis } = await getDeps(email.functions.emailWorker);
   return processEmailBatch(
     {
       redis,
       ses: sesClient(config),
       sqs: sqsClient(config),
-      queueUrl: required(config, "EMAIL_QUEUE_URL"),
+      queueUrl: config.EMAIL_QUEUE_URL,
       breaker: new SesCircuitBreaker(redis, {
         threshold: config.SES_BREAKER_THRESHOLD,
         windowMs: config.SES_BREAKER_WINDOW_MS,
         cooldownMs: config.SES_BREAKER_COOLDOWN_MS,
         maxCooldownMs: config.SES_BREAKER_MAX_COOLDOWN_MS,
       }),
-      from: required(config, "EMAIL_FROM"),
+      from: config.EMAIL_FROM,
       retryBaseSeconds: config.EMAIL_RETRY_BASE_SECONDS,
       retryMaxSeconds: config.EMAIL_RETRY_MAX_SECONDS,
       maxAgeSeconds: config.EMAIL_MAX_AGE_SECONDS,

@@ -1,21 +1,22 @@
 /** SQS payments FIFO queue → payment records and receipt emails. Glue: deps, then shared/payments/batch.ts. */
+
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { payments } from "#shared/app/payments.ts";
 import { sqsClient } from "#shared/aws/clients.ts";
-import { required } from "#shared/config.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
 import { processPaymentBatch } from "#shared/payments/batch.ts";
 
 async function run(event: SQSEvent): Promise<SQSBatchResponse> {
-  const { config, redis } = await getDeps();
+  const { config, redis } = await getDeps(payments.functions.paymentWorker);
   return processPaymentBatch(
     {
       redis,
       sqs: sqsClient(config),
-      emailQueueUrl: required(config, "EMAIL_QUEUE_URL"),
-      paymentsQueueUrl: required(config, "PAYMENTS_QUEUE_URL"),
+      emailQueueUrl: config.EMAIL_QUEUE_URL,
+      paymentsQueueUrl: config.PAYMENTS_QUEUE_URL,
     },
     event.Records,
   );

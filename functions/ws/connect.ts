@@ -4,6 +4,7 @@
  * API Gateway refuse the upgrade: 401 without a ticket, 403 with one that is forged, expired or
  * already used, 500 when Redis cannot be reached.
  */
+import { realtime } from "#shared/app/realtime.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
 import { saveConnection } from "#shared/realtime/connections.ts";
@@ -17,7 +18,7 @@ export const handler = wsHandler(async (event) => {
   const ticket = event.queryStringParameters?.ticket;
   if (!ticket) return refuse(401, "Connect with ?ticket=<ticket> from POST /v1/realtime/tickets.");
   try {
-    const { redis } = await getDeps();
+    const { redis } = await getDeps(realtime.functions.wsConnect);
     const holder = await redeemTicket(redis, ticket);
     if (!holder) {
       logger.info("connection refused: ticket invalid, expired or already used");

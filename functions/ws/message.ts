@@ -3,6 +3,7 @@
  * unknown actions). API Gateway does not send a Lambda's return value to the client without
  * route responses, so every reply goes out through PostToConnection, in order.
  */
+import { realtime } from "#shared/app/realtime.ts";
 import { managementApiClient } from "#shared/aws/clients.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
@@ -14,7 +15,7 @@ import { wsHandler } from "#shared/realtime/ws-handler.ts";
 
 export const handler = wsHandler(async (event) => {
   const { connectionId } = event.requestContext;
-  const { config, redis } = await getDeps();
+  const { config, redis } = await getDeps(realtime.functions.wsMessage);
   let replies: ServerMessage[];
   try {
     replies = await handleClientFrame(redis, {

@@ -19,6 +19,7 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import type { HttpRoute as ManifestHttpRoute } from "#shared/app/manifest.ts";
+import { constructId } from "./stack-input.ts";
 
 /** One JSON object per request; the fields are API Gateway HTTP API `$context` variables. */
 export const HTTP_ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {
@@ -90,7 +91,7 @@ export class FerryHttpApi extends Construct {
     const routes = new Map<string, HttpRoute>();
     for (const route of props.routes) {
       const key = `${route.method} ${route.path}`;
-      const routeId = constructIdFor(`${route.method.toLowerCase()} ${route.path}`);
+      const routeId = constructId(`${route.method.toLowerCase()} ${route.path}`);
       routes.set(
         key,
         new HttpRoute(this, `${routeId}Route`, {
@@ -107,13 +108,4 @@ export class FerryHttpApi extends Construct {
   get url(): string {
     return this.stage.url;
   }
-}
-
-/** `get /v1/tasks/{taskId}` → `GetV1TasksTaskId`: stable and readable in logical IDs. */
-function constructIdFor(routeKey: string): string {
-  return routeKey
-    .split(/[^A-Za-z0-9]+/)
-    .filter((part) => part.length > 0)
-    .map((part) => part[0]?.toUpperCase() + part.slice(1))
-    .join("");
 }

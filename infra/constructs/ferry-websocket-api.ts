@@ -11,12 +11,12 @@ import {
   WebSocketStage,
 } from "aws-cdk-lib/aws-apigatewayv2";
 import { WebSocketLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
-import type { IGrantable } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import type { WebSocketRoute as ManifestWebSocketRoute } from "#shared/app/manifest.ts";
 import type { ThrottleLimits } from "./ferry-http-api.ts";
+import { constructId } from "./stack-input.ts";
 
 export const WEBSOCKET_STAGE_NAME = "live";
 
@@ -66,8 +66,7 @@ export class FerryWebSocketApi extends Construct {
     });
     const routes = new Map<string, WebSocketRoute>();
     for (const route of props.routes) {
-      // `$connect` → `Connect`, `subscribe` → `Subscribe`: readable IDs without `$`.
-      const routeId = route.routeKey.replace(/[^A-Za-z0-9]/g, "").replace(/^./, (c) => c.toUpperCase());
+      const routeId = constructId(route.routeKey);
       routes.set(
         route.routeKey,
         this.api.addRoute(route.routeKey, {
@@ -106,10 +105,5 @@ export class FerryWebSocketApi extends Construct {
   /** The https:// management endpoint functions post to (`@connections`). */
   get callbackUrl(): string {
     return this.stage.callbackUrl;
-  }
-
-  /** Lets `grantee` post to and drop connections of this stage only (not every stage of the API). */
-  grantManageConnections(grantee: IGrantable): void {
-    this.stage.grantManagementApiAccess(grantee);
   }
 }

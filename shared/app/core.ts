@@ -9,6 +9,7 @@ export const core = {
       timeoutSeconds: 5,
       memoryMb: 256,
       needs: [],
+      http: [{ method: "GET", path: "/health", auth: { kind: "none" }, rateLimit: [] }],
     },
     notFound: {
       entry: "functions/http/not-found.ts",
@@ -18,5 +19,4 @@ export const core = {
       needs: [],
     },
   },
-  httpRoutes: [{ method: "GET", path: "/health", function: "health", auth: { kind: "none" }, rateLimit: [] }],
 } as const satisfies ManifestPart;

@@ -11,6 +11,14 @@ export const email = {
       timeoutSeconds: 10,
       memoryMb: 256,
       needs: ["emailQueue:send"],
+      http: [
+        {
+          method: "POST",
+          path: "/v1/emails",
+          auth: { kind: "apiKey", scopes: ["emails:send"] },
+          rateLimit: ["api", "emails"],
+        },
+      ],
     },
     getTask: {
       entry: "functions/http/get-task.ts",
@@ -18,31 +26,25 @@ export const email = {
       timeoutSeconds: 5,
       memoryMb: 256,
       needs: [],
+      http: [
+        {
+          method: "GET",
+          path: "/v1/tasks/{taskId}",
+          auth: { kind: "apiKey", scopes: ["tasks:read"] },
+          rateLimit: ["api"],
+        },
+      ],
     },
     emailWorker: {
       entry: "functions/workers/email.ts",
       description: "Email queue consumer: sends through SES with retries, backoff and a circuit breaker",
       timeoutSeconds: WORKER_TIMEOUT_SECONDS,
       memoryMb: 256,
-      needs: ["ses:send", "websocket:manage"],
+      // emailQueue:send: while the SES circuit is open the worker requeues held messages to its
+      // own queue, which the event source mapping's grant does not cover.
+      needs: ["emailQueue:consume", "emailQueue:send", "ses:send", "websocket:manage"],
     },
   },
-  httpRoutes: [
-    {
-      method: "POST",
-      path: "/v1/emails",
-      function: "createEmail",
-      auth: { kind: "apiKey", scopes: ["emails:send"] },
-      rateLimit: ["api", "emails"],
-    },
-    {
-      method: "GET",
-      path: "/v1/tasks/{taskId}",
-      function: "getTask",
-      auth: { kind: "apiKey", scopes: ["tasks:read"] },
-      rateLimit: ["api"],
-    },
-  ],
   queues: {
     emails: {
       fifo: false,

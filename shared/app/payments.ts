@@ -2,7 +2,7 @@
  * Payment webhooks (docs/payments.md): three provider routes → payments FIFO queue → payment
  * worker (state + receipt emails through the email queue); GET /v1/payments/{provider}/{paymentId}.
  */
-import type { HttpRoute, ManifestPart } from "./types.ts";
+import type { ManifestPart, RouteSpec } from "./types.ts";
 
 const WORKER_TIMEOUT_SECONDS = 30;
 
@@ -10,10 +10,9 @@ const webhookRoute = (provider: "stripe" | "razorpay" | "payu") =>
   ({
     method: "POST",
     path: `/v1/webhooks/${provider}`,
-    function: "webhook",
     auth: { kind: "webhookSignature" },
     rateLimit: ["webhooks"],
-  }) as const satisfies HttpRoute;
+  }) as const satisfies RouteSpec;
 
 export const payments = {
   functions: {
@@ -23,6 +22,7 @@ export const payments = {
       timeoutSeconds: 10,
       memoryMb: 256,
       needs: ["paymentQueue:send"],
+      http: [webhookRoute("stripe"), webhookRoute("razorpay"), webhookRoute("payu")],
     },
     getPayment: {
       entry: "functions/http/get-payment.ts",
@@ -30,27 +30,23 @@ export const payments = {
       timeoutSeconds: 5,
       memoryMb: 256,
       needs: [],
+      http: [
+        {
+          method: "GET",
+          path: "/v1/payments/{provider}/{paymentId}",
+          auth: { kind: "apiKey", scopes: ["payments:read"] },
+          rateLimit: ["api"],
+        },
+      ],
     },
     paymentWorker: {
       entry: "functions/workers/payment.ts",
       description: "Payments FIFO consumer: applies events idempotently, enqueues receipt emails",
       timeoutSeconds: WORKER_TIMEOUT_SECONDS,
       memoryMb: 256,
-      needs: ["emailQueue:send"],
+      needs: ["paymentQueue:consume", "emailQueue:send"],
     },
   },
-  httpRoutes: [
-    webhookRoute("stripe"),
-    webhookRoute("razorpay"),
-    webhookRoute("payu"),
-    {
-      method: "GET",
-      path: "/v1/payments/{provider}/{paymentId}",
-      function: "getPayment",
-      auth: { kind: "apiKey", scopes: ["payments:read"] },
-      rateLimit: ["api"],
-    },
-  ],
   queues: {
     payments: {
       fifo: true,

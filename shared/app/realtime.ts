@@ -9,6 +9,14 @@ export const realtime = {
       timeoutSeconds: 5,
       memoryMb: 256,
       needs: ["websocket:url"],
+      http: [
+        {
+          method: "POST",
+          path: "/v1/realtime/tickets",
+          auth: { kind: "apiKey", scopes: ["realtime:connect"] },
+          rateLimit: ["api"],
+        },
+      ],
     },
     wsConnect: {
       entry: "functions/ws/connect.ts",
@@ -16,6 +24,7 @@ export const realtime = {
       timeoutSeconds: 5,
       memoryMb: 256,
       needs: [],
+      webSocket: ["$connect"],
     },
     wsDisconnect: {
       entry: "functions/ws/disconnect.ts",
@@ -23,6 +32,7 @@ export const realtime = {
       timeoutSeconds: 5,
       memoryMb: 256,
       needs: [],
+      webSocket: ["$disconnect"],
     },
     wsMessage: {
       entry: "functions/ws/message.ts",
@@ -30,23 +40,7 @@ export const realtime = {
       timeoutSeconds: 10,
       memoryMb: 256,
       needs: ["websocket:manage"],
+      webSocket: ["$default", "subscribe", "unsubscribe", "ping"],
     },
   },
-  httpRoutes: [
-    {
-      method: "POST",
-      path: "/v1/realtime/tickets",
-      function: "createRealtimeTicket",
-      auth: { kind: "apiKey", scopes: ["realtime:connect"] },
-      rateLimit: ["api"],
-    },
-  ],
-  webSocketRoutes: [
-    { routeKey: "$connect", function: "wsConnect" },
-    { routeKey: "$disconnect", function: "wsDisconnect" },
-    { routeKey: "$default", function: "wsMessage" },
-    { routeKey: "subscribe", function: "wsMessage" },
-    { routeKey: "unsubscribe", function: "wsMessage" },
-    { routeKey: "ping", function: "wsMessage" },
-  ],
 } as const satisfies ManifestPart;

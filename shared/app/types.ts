@@ -1,4 +1,9 @@
-/** Types of the app manifest (see shared/app/manifest.ts). */
+/**
+ * The app's vocabulary (scopes, rate-limit policies, queues) and the shape of its declaration:
+ * per function its entry, needs and routes (see shared/app/manifest.ts). Lambda code imports
+ * this file and its own feature's slice, never the merged manifest.
+ */
+import type { FunctionNeed } from "./needs.ts";
 
 export const SCOPES = ["emails:send", "tasks:read", "payments:read", "realtime:connect"] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -9,13 +14,8 @@ export type RateLimitPolicyName = (typeof RATE_LIMIT_POLICIES)[number];
 export const QUEUE_NAMES = ["emails", "payments"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
-/** What a function needs from the stack: each need becomes environment variables and IAM grants. */
-export type FunctionNeed =
-  | "emailQueue:send" // EMAIL_QUEUE_URL + sqs:SendMessage
-  | "paymentQueue:send" // PAYMENTS_QUEUE_URL + sqs:SendMessage
-  | "ses:send" // EMAIL_FROM + ses:SendEmail
-  | "websocket:manage" // WS_CALLBACK_URL + execute-api:ManageConnections
-  | "websocket:url"; // WS_PUBLIC_URL (the wss:// URL handed to clients)
+/** What a function needs from the stack: shared/app/needs.ts maps each to variables and grants. */
+export type { FunctionNeed } from "./needs.ts";
 
 export interface FunctionSpec {
   /** Entry file, relative to the repository root; it exports `handler`. */
@@ -24,6 +24,10 @@ export interface FunctionSpec {
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   readonly needs: readonly FunctionNeed[];
+  /** HTTP routes the function serves. */
+  readonly http?: readonly RouteSpec[];
+  /** WebSocket route keys the function serves (`$connect`, `subscribe`, ...). */
+  readonly webSocket?: readonly string[];
 }
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -34,14 +38,19 @@ export type RouteAuth =
   /** Authenticated by the provider's signature on the raw body, inside the handler. */
   | { readonly kind: "webhookSignature" };
 
-export interface HttpRoute {
+/** An HTTP route as its function declares it. */
+export interface RouteSpec {
   readonly method: HttpMethod;
   /** API Gateway path syntax: `/v1/tasks/{taskId}`. */
   readonly path: string;
-  readonly function: string;
   readonly auth: RouteAuth;
   /** Rate-limit policies applied to this route, all decided at once. */
   readonly rateLimit: readonly RateLimitPolicyName[];
+}
+
+/** An HTTP route of the merged manifest: the declared route and the function serving it. */
+export interface HttpRoute extends RouteSpec {
+  readonly function: string;
 }
 
 export interface WebSocketRoute {
@@ -66,7 +75,5 @@ export interface QueueSpec {
 /** One feature's slice of the manifest; shared/app/manifest.ts merges the slices. */
 export interface ManifestPart {
   readonly functions: Readonly<Record<string, FunctionSpec>>;
-  readonly httpRoutes?: readonly HttpRoute[];
-  readonly webSocketRoutes?: readonly WebSocketRoute[];
   readonly queues?: Partial<Readonly<Record<QueueName, QueueSpec>>>;
 }

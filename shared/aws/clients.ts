@@ -7,11 +7,11 @@ import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagem
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { type Config, required } from "#shared/config.ts";
+import type { Config } from "#shared/config.ts";
 
-const memo = <T>(make: (config: Config) => T) => {
+const memo = <T, C extends Config = Config>(make: (config: C) => T) => {
   let value: T | undefined;
-  return (config: Config): T => {
+  return (config: C): T => {
     value ??= make(config);
     return value;
   };
@@ -46,10 +46,10 @@ export const sesClient = memo(
 
 /** The WebSocket API's @connections endpoint (WS_CALLBACK_URL). */
 export const managementApiClient = memo(
-  (config) =>
+  (config: Config & { readonly WS_CALLBACK_URL: string }) =>
     new ApiGatewayManagementApiClient({
       region: config.AWS_REGION,
-      endpoint: required(config, "WS_CALLBACK_URL"),
+      endpoint: config.WS_CALLBACK_URL,
       requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 3000 }),
       maxAttempts: 2,
     }),

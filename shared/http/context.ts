@@ -5,15 +5,15 @@
  */
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import type { HttpRoute } from "#shared/app/types.ts";
+import type { RouteSpec } from "#shared/app/types.ts";
 import type { Principal } from "#shared/auth/principal.ts";
 import type { Config } from "#shared/config.ts";
 import type { RedisClient } from "#shared/redis/client.ts";
 
 export interface FerryRequestState {
   readonly requestId: string;
-  /** The manifest route matched by the event's routeKey; undefined on the fallback route. */
-  readonly route: HttpRoute | undefined;
+  /** The function's declared route matched by the event's routeKey; undefined on the fallback route. */
+  readonly route: RouteSpec | undefined;
   readonly config: Config;
   readonly redis: RedisClient;
   /** Set by the auth middleware on apiKey routes. */

@@ -3,14 +3,16 @@
  *   response (problem+json, collected headers) → logger context → request state (route, ids,
  *   deps, body limit) → API-key auth → rate limit (the route's manifest policies) → JSON body +
  *   zod → your function.
- * The route's auth and rate-limit policies come from the app manifest, found by routeKey, so
- * a handler file never restates them.
+ * The route's auth and rate-limit policies come from the function's declaration (shared/app/),
+ * found by routeKey, so a handler file never restates them.
  */
 
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { z } from "zod";
+import type { FunctionConfig } from "#shared/app/function-config.ts";
+import type { FunctionSpec } from "#shared/app/types.ts";
 import { logger } from "#shared/logger.ts";
 import { rateLimitMiddleware } from "#shared/ratelimit/middleware.ts";
 import { apiKeyAuth } from "./api-key-auth.ts";
@@ -26,14 +28,20 @@ export interface HttpResult {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export interface HttpInput<B, P> {
+export interface HttpInput<B, P, S extends FunctionSpec = FunctionSpec> {
   readonly event: APIGatewayProxyEventV2;
   readonly ferry: FerryRequestState;
+  /** The function's configuration: its needs' variables are present (checked at cold start). */
+  readonly config: FunctionConfig<S>;
   readonly body: B;
   readonly params: P;
 }
 
-export interface HttpHandlerOptions<BS extends z.ZodType | undefined, PS extends z.ZodType | undefined> {
+export interface HttpHandlerOptions<
+  S extends FunctionSpec,
+  BS extends z.ZodType | undefined,
+  PS extends z.ZodType | undefined,
+> {
   /** Schema of the JSON body; omit for routes that read the raw body or none. */
   readonly body?: BS;
   /** Schema of the path parameters. */
@@ -41,7 +49,8 @@ export interface HttpHandlerOptions<BS extends z.ZodType | undefined, PS extends
   readonly handle: (
     input: HttpInput<
       BS extends z.ZodType ? z.infer<BS> : undefined,
-      PS extends z.ZodType ? z.infer<PS> : undefined
+      PS extends z.ZodType ? z.infer<PS> : undefined,
+      S
     >,
   ) => Promise<HttpResult>;
 }
@@ -62,10 +71,12 @@ function toResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
   };
 }
 
+/** `spec` is the function's declaration in its feature's slice (shared/app/<feature>.ts). */
 export function httpHandler<
+  S extends FunctionSpec,
   BS extends z.ZodType | undefined = undefined,
   PS extends z.ZodType | undefined = undefined,
->(options: HttpHandlerOptions<BS, PS>) {
+>(spec: S, options: HttpHandlerOptions<S, BS, PS>) {
   const core = async (
     event: APIGatewayProxyEventV2,
     context: FerryContext,
@@ -75,7 +86,7 @@ export function httpHandler<
       ? parseJsonBody(ferry.rawBody, event.headers?.["content-type"], options.body)
       : undefined;
     const params = options.params ? parseWith(options.params, event.pathParameters ?? {}) : undefined;
-    const result = await options.handle({ event, ferry, body, params } as Parameters<
+    const result = await options.handle({ event, ferry, config: ferry.config, body, params } as Parameters<
       typeof options.handle
     >[0]);
     return toResponse(result);
@@ -84,7 +95,7 @@ export function httpHandler<
     middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, FerryContext>(core)
       .use(responseFinalizer())
       .use(injectLambdaContext(logger, { resetKeys: true }))
-      .use(requestState())
+      .use(requestState(spec))
       .use(apiKeyAuth())
       // One per handler module (so per container): its denied-subject cache and counters persist.
       .use(rateLimitMiddleware())

@@ -21,7 +21,8 @@ export const PUBLISH_CONCURRENCY = 25;
 
 export interface PublishDeps {
   readonly redis: RedisClient;
-  readonly config: Config;
+  /** A function with the websocket:manage need has WS_CALLBACK_URL (checked at cold start). */
+  readonly config: Config & { readonly WS_CALLBACK_URL: string };
   /** Defaults to the container's client for WS_CALLBACK_URL. */
   readonly managementApi?: ApiGatewayManagementApiClient;
 }

@@ -53,6 +53,8 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SESV2: faults.endpoint,
     EMAIL_QUEUE_URL: queue.url,
     EMAIL_FROM: "sender@ferry.test",
+    // The worker's websocket:manage need: checked at cold start, never called (no subscribers).
+    WS_CALLBACK_URL: "http://127.0.0.1:9/_ws",
     UPSTASH_REDIS_REST_URL: redis.url,
     UPSTASH_REDIS_REST_TOKEN: redis.token,
     POWERTOOLS_LOG_LEVEL: "SILENT",

@@ -8,15 +8,13 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
 import type { FerryStackProps } from "#infra/stack.ts";
 import { type AppManifest, manifest as realManifest } from "#shared/app/manifest.ts";
-import { fullManifest } from "#test/infra/fixtures/full-manifest.ts";
 import { buildStack, testApp } from "#test/infra/support/build-stack.ts";
 
 const cases: readonly { label: string; props: Partial<FerryStackProps> & { manifest: AppManifest } }[] = [
   { label: "real manifest", props: { manifest: realManifest } },
-  { label: "fixture manifest", props: { manifest: fullManifest } },
   {
-    label: "fixture manifest with WebSocket access logs",
-    props: { manifest: fullManifest, webSocketAccessLogs: true },
+    label: "real manifest with WebSocket access logs",
+    props: { manifest: realManifest, webSocketAccessLogs: true },
   },
 ];
 

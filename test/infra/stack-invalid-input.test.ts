@@ -3,18 +3,27 @@
  * instead of failing a deploy, or every cold start, later.
  */
 import { describe, expect, it } from "vitest";
-import type { AppManifest, QueueSpec } from "#shared/app/manifest.ts";
-import { fullManifest } from "#test/infra/fixtures/full-manifest.ts";
+import { type AppManifest, type QueueSpec, manifest as realManifest } from "#shared/app/manifest.ts";
 import { buildStack } from "#test/infra/support/build-stack.ts";
+
+function requireFunction(name: string): never {
+  throw new Error(`the manifest has no ${name} function`);
+}
+
+function requireQueue(name: "emails" | "payments"): QueueSpec {
+  const spec = realManifest.queues[name];
+  if (!spec) throw new Error(`the manifest has no ${name} queue`);
+  return spec;
+}
 
 type QueueOverrides = Partial<Record<"emails" | "payments", Partial<QueueSpec>>>;
 
 function withQueues(overrides: QueueOverrides): AppManifest {
   return {
-    ...fullManifest,
+    ...realManifest,
     queues: {
-      emails: { ...fullManifest.queues.emails, ...overrides.emails },
-      payments: { ...fullManifest.queues.payments, ...overrides.payments },
+      emails: { ...requireQueue("emails"), ...overrides.emails },
+      payments: { ...requireQueue("payments"), ...overrides.payments },
     },
   };
 }
@@ -26,7 +35,7 @@ describe("FerryStack rejects queue specs it cannot run safely", () => {
 
     // Act / Assess
     expect(() => buildStack({ manifest })).toThrow(
-      'Queue "emails": visibilityTimeoutSeconds (179) must be at least 6 x the worker "emailWorker" timeout (30 s), i.e. >= 180',
+      'queue "emails": visibilityTimeoutSeconds (179) must be at least 6 x the worker "emailWorker" timeout (30 s), i.e. >= 180',
     );
   });
 
@@ -42,7 +51,7 @@ describe("FerryStack rejects queue specs it cannot run safely", () => {
     const manifest = withQueues({ payments: { batchSize: 11 } });
 
     expect(() => buildStack({ manifest })).toThrow(
-      /Queue "payments": batchSize \(11\) must be an integer from 1 to 10/,
+      /queue "payments": batchSize \(11\) must be an integer from 1 to 10/,
     );
   });
 
@@ -50,7 +59,7 @@ describe("FerryStack rejects queue specs it cannot run safely", () => {
     const manifest = withQueues({ emails: { maxReceiveCount: 0 } });
 
     expect(() => buildStack({ manifest })).toThrow(
-      /Queue "emails": maxReceiveCount \(0\) must be an integer/,
+      /queue "emails": maxReceiveCount \(0\) must be an integer/,
     );
   });
 
@@ -65,11 +74,11 @@ describe("FerryStack rejects manifests that do not hang together", () => {
   it("fails on a route to an unknown function", () => {
     // Prepare
     const manifest: AppManifest = {
-      ...fullManifest,
+      ...realManifest,
       http: {
-        ...fullManifest.http,
+        ...realManifest.http,
         routes: [
-          ...fullManifest.http.routes,
+          ...realManifest.http.routes,
           { method: "GET", path: "/v1/ghost", function: "ghost", auth: { kind: "none" }, rateLimit: [] },
         ],
       },
@@ -83,8 +92,11 @@ describe("FerryStack rejects manifests that do not hang together", () => {
 
   it("fails on a route declared twice", () => {
     const manifest: AppManifest = {
-      ...fullManifest,
-      http: { ...fullManifest.http, routes: [...fullManifest.http.routes, fullManifest.http.routes[0]] },
+      ...realManifest,
+      http: {
+        ...realManifest.http,
+        routes: [...realManifest.http.routes, ...realManifest.http.routes.slice(0, 1)],
+      },
     };
 
     expect(() => buildStack({ manifest })).toThrow(/HTTP route "GET \/health" is declared twice/);
@@ -92,28 +104,60 @@ describe("FerryStack rejects manifests that do not hang together", () => {
 
   it("fails when a function needs a queue the manifest does not have", () => {
     // Prepare: the webhook function needs paymentQueue:send.
-    const manifest: AppManifest = { ...fullManifest, queues: { emails: fullManifest.queues.emails } };
+    const manifest: AppManifest = { ...realManifest, queues: { emails: requireQueue("emails") } };
 
     // Act / Assess
     expect(() => buildStack({ manifest })).toThrow(
-      /function "webhook" needs paymentQueue:send but the manifest has no "payments" queue/,
+      /function "webhook" needs the "payments" queue but the manifest has none/,
     );
   });
 
   it("fails when a function needs the WebSocket API and the manifest has no WebSocket routes", () => {
-    const manifest: AppManifest = { ...fullManifest, webSocket: { ...fullManifest.webSocket, routes: [] } };
+    const manifest: AppManifest = { ...realManifest, webSocket: { ...realManifest.webSocket, routes: [] } };
 
     expect(() => buildStack({ manifest })).toThrow(
-      /function "createTicket" needs websocket:url but the manifest has no WebSocket routes/,
+      /function "createRealtimeTicket" needs the WebSocket API but the manifest has no WebSocket routes/,
+    );
+  });
+
+  it("fails when a queue's worker does not declare the queue's consume need", () => {
+    // Prepare: without emailQueue:consume the worker would get neither the queue URL nor the
+    // visibility grant it backs off with.
+    const worker = realManifest.functions.emailWorker;
+    if (!worker) throw new Error("no emailWorker");
+    const manifest: AppManifest = {
+      ...realManifest,
+      functions: {
+        ...realManifest.functions,
+        emailWorker: { ...worker, needs: worker.needs.filter((n) => n !== "emailQueue:consume") },
+      },
+    };
+
+    // Act / Assess
+    expect(() => buildStack({ manifest })).toThrow(
+      /queue "emails": its worker "emailWorker" must declare emailQueue:consume/,
+    );
+  });
+
+  it("fails when a function declares a queue's consume need without being its worker", () => {
+    const getTask = realManifest.functions.getTask;
+    if (!getTask) throw new Error("no getTask");
+    const manifest: AppManifest = {
+      ...realManifest,
+      functions: { ...realManifest.functions, getTask: { ...getTask, needs: ["emailQueue:consume"] } },
+    };
+
+    expect(() => buildStack({ manifest })).toThrow(
+      /function "getTask" needs emailQueue:consume but is not the "emails" queue's worker/,
     );
   });
 
   it("fails when an HTTP function may run longer than API Gateway waits", () => {
     const manifest: AppManifest = {
-      ...fullManifest,
+      ...realManifest,
       functions: {
-        ...fullManifest.functions,
-        health: { ...fullManifest.functions.health, timeoutSeconds: 31 },
+        ...realManifest.functions,
+        health: { ...(realManifest.functions.health ?? requireFunction("health")), timeoutSeconds: 31 },
       },
     };
 

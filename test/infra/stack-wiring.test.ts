@@ -1,19 +1,28 @@
 /**
  * FerryStack is built from the manifest: every assertion here iterates over a manifest and follows
  * CloudFormation references to prove each route, queue and need is wired to the right function.
- * Run against the real manifest and against a fixture that has every feature the real one will get.
+ * It reads the real manifest and the need table (shared/app/needs.ts) the stack reads, so a new
+ * function or need is covered here without editing this file.
  */
 import { join } from "node:path";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FUNCTION_ENVIRONMENT, REPO_ROOT } from "#infra/constructs/ferry-function.ts";
 import { HTTP_ACCESS_LOG_FORMAT } from "#infra/constructs/ferry-http-api.ts";
-import { MIN_VISIBILITY_TO_WORKER_TIMEOUT_RATIO, QUEUE_URL_ENV } from "#infra/constructs/ferry-queue.ts";
 import { WEBSOCKET_ACCESS_LOG_FORMAT, WEBSOCKET_STAGE_NAME } from "#infra/constructs/ferry-websocket-api.ts";
 import { DEFAULT_HTTP_THROTTLE, type FerryStack, SECRET_KEYS } from "#infra/stack.ts";
-import type { AppManifest, FunctionNeed, QueueName } from "#shared/app/manifest.ts";
-import { manifest as realManifest } from "#shared/app/manifest.ts";
-import { fullManifest } from "#test/infra/fixtures/full-manifest.ts";
+import {
+  type AppManifest,
+  CONSUME_NEED,
+  type EnvSource,
+  FUNCTION_NEEDS,
+  type FunctionNeed,
+  NEEDS,
+  type QueueName,
+  type ResourceRef,
+  manifest as realManifest,
+} from "#shared/app/manifest.ts";
+import { MIN_VISIBILITY_TO_WORKER_TIMEOUT_RATIO } from "#shared/app/validate.ts";
 import { buildStack, logicalIdOf, TEST_SETTINGS } from "#test/infra/support/build-stack.ts";
 import {
   allows,
@@ -27,16 +36,7 @@ import {
 
 const manifests: readonly { label: string; manifest: AppManifest }[] = [
   { label: "real manifest", manifest: realManifest },
-  { label: "fixture manifest", manifest: fullManifest },
 ];
-
-const NEED_ENV: Record<FunctionNeed, string> = {
-  "emailQueue:send": "EMAIL_QUEUE_URL",
-  "paymentQueue:send": "PAYMENTS_QUEUE_URL",
-  "ses:send": "EMAIL_FROM",
-  "websocket:manage": "WS_CALLBACK_URL",
-  "websocket:url": "WS_PUBLIC_URL",
-};
 
 const queueEntries = (manifest: AppManifest) =>
   Object.entries(manifest.queues).flatMap(([name, spec]) =>
@@ -253,10 +253,12 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
     }
   });
 
-  it("gives each worker its queue's URL and lets it change message visibility itself", () => {
+  it("gives each worker its queue's URL and lets it receive, delete and change visibility itself", () => {
     for (const [name, spec] of queueEntries(manifest)) {
       const worker = fnId(spec.worker);
-      expect(environmentOf(template, worker)[QUEUE_URL_ENV[name]]).toEqual({ Ref: queueIds(name).queue });
+      const urlVariable = Object.entries<EnvSource>(NEEDS[CONSUME_NEED[name]].env)[0]?.[0];
+      expect(urlVariable).toBeDefined();
+      expect(environmentOf(template, worker)[urlVariable ?? ""]).toEqual({ Ref: queueIds(name).queue });
       const statements = statementsOfRole(template, roleOfFunction(template, worker));
       const queueArn = { "Fn::GetAtt": [queueIds(name).queue, "Arn"] };
       expect(allows(statements, "sqs:ChangeMessageVisibility", queueArn), name).toBe(true);
@@ -264,17 +266,14 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
     }
   });
 
-  it("gives every function exactly the environment its defaults, settings, needs and queues call for", () => {
+  it("gives every function exactly the environment its defaults, settings and needs call for", () => {
     for (const [name, spec] of Object.entries(manifest.functions)) {
       const expected = new Set([
         ...Object.keys(DEFAULT_FUNCTION_ENVIRONMENT),
         "UPSTASH_REDIS_REST_URL",
         "FERRY_SECRETS_ARN",
         "RATE_LIMITS",
-        ...spec.needs.map((need) => NEED_ENV[need]),
-        ...queueEntries(manifest)
-          .filter(([, q]) => q.worker === name)
-          .map(([queue]) => QUEUE_URL_ENV[queue]),
+        ...spec.needs.flatMap((need) => Object.keys(NEEDS[need].env)),
       ]);
       const env = environmentOf(template, fnId(name));
       expect(Object.keys(env).sort(), name).toEqual([...expected].sort());
@@ -297,65 +296,78 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
     }
   });
 
-  it("turns each need into its environment variable and IAM grant, and grants nothing unneeded", () => {
+  /** The template value each symbolic resource of the need table must resolve to. */
+  const resourceMatches = (resource: ResourceRef, statementResource: unknown): boolean => {
+    const text = JSON.stringify(statementResource);
+    switch (resource.kind) {
+      case "queue":
+        return text === JSON.stringify({ "Fn::GetAtt": [queueIds(resource.queue).queue, "Arn"] });
+      case "sesSend":
+        return text.includes(`:identity/${TEST_SETTINGS.sesIdentity}`) || text.includes(":identity/*");
+      case "webSocketConnections":
+        return (
+          text.includes(JSON.stringify({ Ref: webSocketApiId() })) &&
+          text.includes(`/${WEBSOCKET_STAGE_NAME}/POST/@connections/*`)
+        );
+    }
+  };
+  const granted = (name: string, action: string, resource: ResourceRef): boolean =>
+    statementsOfRole(template, roleOfFunction(template, fnId(name))).some(
+      (s) =>
+        s.Effect === "Allow" &&
+        [s.Action].flat().includes(action) &&
+        [s.Resource].flat().some((r) => resourceMatches(resource, r)),
+    );
+
+  it("grants each function every action of its needs, and no action of a need it lacks", () => {
+    for (const [name, spec] of Object.entries(manifest.functions)) {
+      const declared = new Set<FunctionNeed>(spec.needs);
+      const grantedByDeclared = (action: string, resource: ResourceRef) =>
+        [...declared].some((need) =>
+          NEEDS[need].grants.some(
+            (g) =>
+              (g.actions as readonly string[]).includes(action) &&
+              JSON.stringify(g.resource) === JSON.stringify(resource),
+          ),
+        );
+      for (const need of FUNCTION_NEEDS) {
+        for (const grant of NEEDS[need].grants) {
+          const resolvable = grant.resource.kind !== "queue" || manifest.queues[grant.resource.queue];
+          if (!resolvable) continue;
+          for (const action of grant.actions) {
+            expect(granted(name, action, grant.resource), `${name} ${need} ${action}`).toBe(
+              grantedByDeclared(action, grant.resource),
+            );
+          }
+        }
+      }
+    }
+  });
+
+  it("resolves each need's variables to the resource the stack built for it", () => {
     for (const [name, spec] of Object.entries(manifest.functions)) {
       const env = environmentOf(template, fnId(name));
-      const statements = statementsOfRole(template, roleOfFunction(template, fnId(name)));
-      const needs = new Set(spec.needs);
-      for (const [queue, need] of [
-        ["emails", "emailQueue:send"],
-        ["payments", "paymentQueue:send"],
-      ] as const) {
-        const queueArn = manifest.queues[queue]
-          ? { "Fn::GetAtt": [queueIds(queue).queue, "Arn"] }
-          : undefined;
-        expect(
-          queueArn !== undefined && allows(statements, "sqs:SendMessage", queueArn),
-          `${name} ${need}`,
-        ).toBe(needs.has(need));
-        if (needs.has(need)) expect(env[NEED_ENV[need]]).toEqual({ Ref: queueIds(queue).queue });
-      }
-
-      const sesIdentityArn = {
-        "Fn::Join": [
-          "",
-          [
-            "arn:",
-            { Ref: "AWS::Partition" },
-            ":ses:",
-            { Ref: "AWS::Region" },
-            ":",
-            { Ref: "AWS::AccountId" },
-            `:identity/${TEST_SETTINGS.sesIdentity}`,
-          ],
-        ],
-      };
-      const sendsEmail = needs.has("ses:send");
-      expect(allows(statements, "ses:SendEmail", sesIdentityArn), `${name} ses:SendEmail`).toBe(sendsEmail);
-      expect(allows(statements, "ses:SendRawEmail", sesIdentityArn), `${name} ses:SendRawEmail`).toBe(
-        sendsEmail,
-      );
-      if (sendsEmail) expect(env.EMAIL_FROM).toBe(TEST_SETTINGS.emailFrom);
-
-      const manages = needs.has("websocket:manage");
-      const manageStatements = statements.filter((s) =>
-        [s.Action].flat().includes("execute-api:ManageConnections"),
-      );
-      expect(manageStatements.length > 0, `${name} websocket:manage`).toBe(manages);
-      if (manages) {
-        const apiRef = { Ref: webSocketApiId() };
-        const resource = JSON.stringify(manageStatements[0]?.Resource);
-        expect(resource).toContain(JSON.stringify(apiRef));
-        expect(resource).toContain(`/${WEBSOCKET_STAGE_NAME}/*/@connections/*`);
-        const callback = JSON.stringify(env.WS_CALLBACK_URL);
-        expect(callback).toMatch(/^\{"Fn::Join":\["",\["https:\/\//);
-        expect(callback).toContain(JSON.stringify(apiRef));
-        expect(callback).toContain(`"/${WEBSOCKET_STAGE_NAME}"`);
-      }
-      if (needs.has("websocket:url")) {
-        const url = JSON.stringify(env.WS_PUBLIC_URL);
-        expect(url).toMatch(/^\{"Fn::Join":\["",\["wss:\/\//);
-        expect(url).toContain(JSON.stringify({ Ref: webSocketApiId() }));
+      for (const need of spec.needs) {
+        for (const [variable, source] of Object.entries<EnvSource>(NEEDS[need].env)) {
+          const value = JSON.stringify(env[variable]);
+          switch (source.kind) {
+            case "queueUrl":
+              expect(env[variable], `${name} ${variable}`).toEqual({ Ref: queueIds(source.queue).queue });
+              break;
+            case "emailFrom":
+              expect(env[variable], `${name} ${variable}`).toBe(TEST_SETTINGS.emailFrom);
+              break;
+            case "webSocketCallbackUrl":
+              expect(value).toMatch(/^\{"Fn::Join":\["",\["https:\/\//);
+              expect(value).toContain(JSON.stringify({ Ref: webSocketApiId() }));
+              expect(value).toContain(`"/${WEBSOCKET_STAGE_NAME}"`);
+              break;
+            case "webSocketPublicUrl":
+              expect(value).toMatch(/^\{"Fn::Join":\["",\["wss:\/\//);
+              expect(value).toContain(JSON.stringify({ Ref: webSocketApiId() }));
+              break;
+          }
+        }
       }
     }
   });
@@ -408,7 +420,7 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
 describe("FerryStack with WebSocket access logs turned on", () => {
   it("logs every WebSocket event as JSON to a log group with a retention", () => {
     // Prepare / Act
-    const { stack, template } = buildStack({ manifest: fullManifest, webSocketAccessLogs: true });
+    const { stack, template } = buildStack({ webSocketAccessLogs: true });
 
     // Assess
     const apiId = logicalIdOf(stack, stack.webSocketApi?.api ?? stack);
@@ -431,7 +443,7 @@ describe("FerryStack with WebSocket access logs turned on", () => {
 
   it("leaves WebSocket access logs off by default", () => {
     // Prepare / Act
-    const { stack, template } = buildStack({ manifest: fullManifest });
+    const { stack, template } = buildStack();
 
     // Assess
     const apiId = logicalIdOf(stack, stack.webSocketApi?.api ?? stack);
@@ -445,7 +457,7 @@ describe("FerryStack with WebSocket access logs turned on", () => {
 describe("FerryStack without an alarm email", () => {
   it("creates the alarm topic without subscriptions", () => {
     // Prepare / Act
-    const { template } = buildStack({ manifest: fullManifest, alarmEmail: undefined });
+    const { template } = buildStack({ alarmEmail: undefined });
 
     // Assess
     template.resourceCountIs("AWS::SNS::Topic", 1);

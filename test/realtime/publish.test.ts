@@ -236,7 +236,7 @@ describe("publishTaskUpdate never throws into the worker", () => {
     const task = await newTask(h.redis, key.keyId);
     const port = await closedPort();
     const redis = createRedisClient({ url: `http://127.0.0.1:${port}`, token: "x", timeoutMs: 1000 });
-    const config = parseConfig({ ...h.runtime.env, UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${port}` });
+    const config = { ...h.config, UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${port}` };
 
     // Act
     const result = await publishTaskUpdate({ redis, config }, publicTask(task));

@@ -2,9 +2,10 @@
 import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
 import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
+import { type FunctionConfig, functionConfig } from "#shared/app/function-config.ts";
 import type { Scope } from "#shared/app/manifest.ts";
+import { realtime } from "#shared/app/realtime.ts";
 import { createApiKey } from "#shared/auth/api-keys.ts";
-import { type Config, parseConfig } from "#shared/config.ts";
 import { createRedisClient, type RedisClient } from "#shared/redis/client.ts";
 import { newQueuedTask, type StoredTask, saveQueuedTask } from "#shared/tasks/store.ts";
 import { GENEROUS_RATE_LIMITS } from "#test/support/runtime.ts";
@@ -14,7 +15,7 @@ export interface RealtimeHarness {
   /** The same Redis the handlers use, through the same kind of client. */
   readonly redis: RedisClient;
   /** The configuration the handlers see (WS_CALLBACK_URL points at the local @connections). */
-  readonly config: Config;
+  readonly config: FunctionConfig<typeof realtime.functions.wsMessage>;
 }
 
 export async function startHarness(): Promise<RealtimeHarness> {
@@ -30,7 +31,7 @@ export async function startHarness(): Promise<RealtimeHarness> {
     token: runtime.upstash.token,
     timeoutMs: 5000,
   });
-  return { runtime, redis, config: parseConfig(runtime.env) };
+  return { runtime, redis, config: functionConfig(realtime.functions.wsMessage, runtime.env) };
 }
 
 export interface TestKey {

@@ -1,0 +1,91 @@
+/**
+ * Applies shared/app/needs.ts to a function in the stack: each need's variables become Lambda
+ * environment, each of its grants a statement in the function's role. The symbolic values and
+ * resources of the table are resolved here to the stack's tokens; nothing about a need is stated
+ * anywhere else in infra/.
+ */
+import type { Stack } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
+import {
+  type EnvSource,
+  type FunctionNeed,
+  NEEDS,
+  type QueueName,
+  type ResourceRef,
+} from "#shared/app/manifest.ts";
+import type { FerryFunction } from "./ferry-function.ts";
+import type { FerryWebSocketApi } from "./ferry-websocket-api.ts";
+import { InvalidStackInputError } from "./stack-input.ts";
+
+/** What the stack has built that needs refer to. */
+export interface NeedTargets {
+  readonly stack: Stack;
+  readonly queues: Partial<Record<QueueName, { readonly queue: Queue }>>;
+  readonly webSocketApi: FerryWebSocketApi | undefined;
+  readonly emailFrom: string;
+  /** ARN of the verified SES identity emails are sent from. */
+  readonly sesIdentityArn: string;
+}
+
+export function wireNeeds(fn: FerryFunction, needs: readonly FunctionNeed[], targets: NeedTargets): void {
+  for (const need of needs) {
+    const spec = NEEDS[need];
+    for (const [variable, source] of Object.entries<EnvSource>(spec.env)) {
+      fn.addEnvironment(variable, envValue(source, need, targets));
+    }
+    for (const grant of spec.grants) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: [...grant.actions],
+          resources: resourcesOf(grant.resource, need, targets),
+        }),
+      );
+    }
+  }
+}
+
+function envValue(source: EnvSource, need: FunctionNeed, targets: NeedTargets): string {
+  switch (source.kind) {
+    case "queueUrl":
+      return queueOf(source.queue, need, targets).queueUrl;
+    case "emailFrom":
+      return targets.emailFrom;
+    case "webSocketCallbackUrl":
+      return webSocketOf(need, targets).callbackUrl;
+    case "webSocketPublicUrl":
+      return webSocketOf(need, targets).url;
+  }
+}
+
+function resourcesOf(resource: ResourceRef, need: FunctionNeed, targets: NeedTargets): string[] {
+  switch (resource.kind) {
+    case "queue":
+      return [queueOf(resource.queue, need, targets).queueArn];
+    case "sesSend":
+      return [targets.sesIdentityArn];
+    case "webSocketConnections": {
+      const api = webSocketOf(need, targets);
+      // Only POST @connections/{id} is used (aws-fidelity.md): nothing else is granted.
+      return [
+        targets.stack.formatArn({
+          service: "execute-api",
+          resource: api.api.apiId,
+          resourceName: `${api.stage.stageName}/POST/@connections/*`,
+        }),
+      ];
+    }
+  }
+}
+
+function queueOf(name: QueueName, need: FunctionNeed, targets: NeedTargets): Queue {
+  const queue = targets.queues[name]?.queue;
+  if (!queue) throw new InvalidStackInputError(`${need} needs the "${name}" queue`);
+  return queue;
+}
+
+function webSocketOf(need: FunctionNeed, targets: NeedTargets): FerryWebSocketApi {
+  if (!targets.webSocketApi)
+    throw new InvalidStackInputError(`${need} needs WebSocket routes in the manifest`);
+  return targets.webSocketApi;
+}

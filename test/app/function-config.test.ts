@@ -1,0 +1,68 @@
+/**
+ * The cold-start check: each function refuses to start without every variable its needs set,
+ * naming all of them at once, and it reads the same need table the stack and the local runtime
+ * write the variables from.
+ */
+import { describe, expect, it } from "vitest";
+import { functionConfig, requiredVariables } from "#shared/app/function-config.ts";
+import { manifest, NEEDS } from "#shared/app/manifest.ts";
+import { ConfigError } from "#shared/config.ts";
+
+const base = { UPSTASH_REDIS_REST_URL: "https://example.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" };
+
+/** A value of the right shape for each variable a need sets. */
+const sampleValue = (variable: string): string =>
+  variable === "EMAIL_FROM" ? "ferry@example.com" : `https://${variable.toLowerCase()}.example.com/x`;
+
+describe("functionConfig", () => {
+  it("names every variable the function's needs set when they are missing, with the need", () => {
+    // Prepare / Act
+    const attempt = () =>
+      functionConfig({ needs: ["emailQueue:consume", "ses:send", "websocket:manage"] }, base);
+
+    // Assess
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/EMAIL_QUEUE_URL: is required \(emailQueue:consume: /);
+    expect(attempt).toThrow(/EMAIL_FROM: is required \(ses:send: /);
+    expect(attempt).toThrow(/WS_CALLBACK_URL: is required \(websocket:manage: /);
+  });
+
+  it("reports invalid values and missing variables in one error", () => {
+    const attempt = () =>
+      functionConfig({ needs: ["paymentQueue:send"] }, { ...base, EMAIL_RETRY_BASE_SECONDS: "abc" });
+
+    expect(attempt).toThrow(/EMAIL_RETRY_BASE_SECONDS: .*; PAYMENTS_QUEUE_URL: is required/);
+  });
+
+  it("treats an empty string as unset", () => {
+    expect(() => functionConfig({ needs: ["emailQueue:send"] }, { ...base, EMAIL_QUEUE_URL: "" })).toThrow(
+      /EMAIL_QUEUE_URL: is required/,
+    );
+  });
+
+  it("asks nothing of a function without needs beyond the base configuration", () => {
+    expect(functionConfig({ needs: [] }, base).UPSTASH_REDIS_REST_URL).toBe(base.UPSTASH_REDIS_REST_URL);
+  });
+
+  it.each(Object.entries(manifest.functions))(
+    "%s starts with exactly its needs' variables, and not without any one of them",
+    (_name, spec) => {
+      const required = [...requiredVariables(spec).keys()];
+      const env = { ...base, ...Object.fromEntries(required.map((v) => [v, sampleValue(v)])) };
+      expect(() => functionConfig(spec, env)).not.toThrow();
+      for (const variable of required) {
+        expect(() => functionConfig(spec, { ...env, [variable]: undefined })).toThrow(
+          new RegExp(`${variable}: is required`),
+        );
+      }
+    },
+  );
+
+  it("covers every variable of the need table", () => {
+    const all = new Set(Object.values(NEEDS).flatMap((n) => Object.keys(n.env)));
+    const checked = new Set(
+      Object.values(manifest.functions).flatMap((s) => [...requiredVariables(s).keys()]),
+    );
+    expect([...checked].sort()).toEqual([...all].sort());
+  });
+});
