@@ -82,9 +82,9 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
   const lastDelivery = receiveCount >= deps.maxReceiveCount;
   const seed = newQueuedTask(taskId, message.ownerKeyId, new Date(message.createdAt));
 
-  const move = async (transition: TaskTransition): Promise<StoredTask | undefined> => {
+  const move = async (transition: TaskTransition, at = now()): Promise<StoredTask | undefined> => {
     const outcome = await transitionTask(deps.redis, taskId, transition, {
-      now: now(),
+      now: at,
       createIfMissing: seed,
     });
     if (outcome?.applied) {
@@ -178,12 +178,17 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
       deps.retryMaxSeconds,
       deps.random,
     );
-    await move({
-      status: "retrying",
-      attempt,
-      error: taskError,
-      nextAttemptAt: new Date(now().getTime() + delaySeconds * 1000).toISOString(),
-    });
+    // One instant for both, so nextAttemptAt is never before the transition's updatedAt.
+    const at = now();
+    await move(
+      {
+        status: "retrying",
+        attempt,
+        error: taskError,
+        nextAttemptAt: new Date(at.getTime() + delaySeconds * 1000).toISOString(),
+      },
+      at,
+    );
     return { kind: "retry", delaySeconds };
   }
   try {
