@@ -9,7 +9,7 @@ import type { Construct } from "constructs";
 import { z } from "zod";
 import type { AppManifest, QueueName } from "#shared/app/manifest.ts";
 import { manifestProblems } from "#shared/app/validate.ts";
-import { configSchema } from "#shared/config.ts";
+import { configSchema, SECRET_KEYS } from "#shared/config.ts";
 import { FerryAlarms } from "./constructs/ferry-alarms.ts";
 import { FerryFunction } from "./constructs/ferry-function.ts";
 import { FerryHttpApi, type ThrottleLimits } from "./constructs/ferry-http-api.ts";
@@ -19,14 +19,8 @@ import { wireNeeds } from "./constructs/need-wiring.ts";
 import { constructId, InvalidStackInputError } from "./constructs/stack-input.ts";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
 
-/** Keys of the JSON secret (FERRY_SECRETS_ARN) that shared/config.ts overlays on the environment. */
-export const SECRET_KEYS = [
-  "UPSTASH_REDIS_REST_TOKEN",
-  "STRIPE_WEBHOOK_SECRET",
-  "RAZORPAY_WEBHOOK_SECRET",
-  "PAYU_MERCHANT_KEY",
-  "PAYU_MERCHANT_SALT",
-] as const;
+/** Re-exported: the secret's keys are the contract between this stack and shared/config.ts. */
+export { SECRET_KEYS } from "#shared/config.ts";
 
 export const DEFAULT_HTTP_THROTTLE: ThrottleLimits = { rateLimit: 100, burstLimit: 200 };
 export const DEFAULT_WEBSOCKET_THROTTLE: ThrottleLimits = { rateLimit: 50, burstLimit: 100 };

@@ -8,6 +8,15 @@ import { z } from "zod";
 import { RATE_LIMIT_POLICIES } from "#shared/app/types.ts";
 import { MAX_RECIPIENTS } from "#shared/email/request.ts";
 
+/** Keys of the JSON secret (FERRY_SECRETS_ARN) overlaid on the environment at cold start. */
+export const SECRET_KEYS = [
+  "UPSTASH_REDIS_REST_TOKEN",
+  "STRIPE_WEBHOOK_SECRET",
+  "RAZORPAY_WEBHOOK_SECRET",
+  "PAYU_MERCHANT_KEY",
+  "PAYU_MERCHANT_SALT",
+] as const;
+
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }

@@ -10,6 +10,7 @@ import { Architecture, type CfnFunction, Runtime, Tracing } from "aws-cdk-lib/aw
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
+import { DEFAULT_FUNCTION_ENVIRONMENT } from "#infra/function-environment.ts";
 import type { FunctionSpec } from "#shared/app/manifest.ts";
 
 /** The repository root: manifest entries are relative to it. */
@@ -22,13 +23,7 @@ export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __ferryCreateRequire } from 'node:module'; const require = __ferryCreateRequire(import.meta.url);";
 
-/** Defaults every function gets; the caller's environment is merged over them. */
-export const DEFAULT_FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
-  // Stack traces in CloudWatch point at the TypeScript sources, not the minified bundle.
-  NODE_OPTIONS: "--enable-source-maps",
-  POWERTOOLS_SERVICE_NAME: "ferry",
-  LOG_LEVEL: "INFO",
-};
+export { DEFAULT_FUNCTION_ENVIRONMENT } from "#infra/function-environment.ts";
 
 export interface FerryFunctionProps {
   /** The manifest entry this function is built from. */

@@ -1,9 +1,7 @@
 /**
  * What the Lambda service adds around a handler call, played locally: a realistic `Context`
- * (request id, function name and ARN, memory, log names, remaining time) and the function
- * timeout. A handler still running when its time is up is treated as Lambda treats it: the
- * invocation fails with "Task timed out". Unlike Lambda, the handler's promise cannot be killed
- * here; it keeps running in the background and its result is ignored.
+ * (request id, function name and ARN, memory, log names, remaining time) and the JSON round trip
+ * of the result. function-host.ts enforces the timeout and runs each function in its own thread.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
@@ -84,7 +82,7 @@ export function createLambdaContext(
  * become strings, and an unserialisable value fails the invocation. Doing the same round trip
  * here keeps the local gateway and poller from seeing values AWS would never deliver.
  */
-function asLambdaPayload(result: unknown): unknown {
+export function asLambdaPayload(result: unknown): unknown {
   let json: string | undefined;
   try {
     json = JSON.stringify(result);
@@ -92,31 +90,4 @@ function asLambdaPayload(result: unknown): unknown {
     throw new LambdaResultError(`Unable to stringify response body: ${(error as Error).message}`);
   }
   return json === undefined ? null : (JSON.parse(json) as unknown);
-}
-
-/** Calls a handler with a fresh context and fails the call when it outlives the function's timeout. */
-export async function invokeWithLambdaContext(
-  functionName: string,
-  settings: LambdaFunctionSettings,
-  identity: LambdaIdentity,
-  handler: LambdaHandler,
-  event: unknown,
-): Promise<unknown> {
-  const startedAt = Date.now();
-  const context = createLambdaContext(functionName, settings, identity, startedAt);
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const seconds = ((Date.now() - startedAt) / 1000).toFixed(2);
-      reject(new LambdaTimeoutError(`${context.awsRequestId} Task timed out after ${seconds} seconds`));
-    }, settings.timeoutSeconds * 1000);
-  });
-  try {
-    const running = Promise.resolve().then(() => handler(event, context));
-    // A handler abandoned by the timeout may still reject later: that must not crash the process.
-    running.catch(() => undefined);
-    return asLambdaPayload(await Promise.race([running, timedOut]));
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,50 +1,28 @@
 /**
- * Loads each function's entry module once (its "cold start") and invokes its `handler` the way
- * the Lambda service would: fresh context per call, timeout enforced, invoke errors logged.
- * Modules are imported lazily on first invocation, so the runtime must have set process.env
- * before the first request reaches a handler (handlers read their config once per process).
+ * Invokes manifest functions by name the way the Lambda service would: each function in its own
+ * sandbox (function-host.ts: a worker thread with exactly that function's environment), started
+ * on its first invocation (its cold start), with a fresh context per call and the timeout
+ * enforced. Sandboxes start only after `ready`: the environment is final by then.
  */
-import { isAbsolute, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import {
-  invokeWithLambdaContext,
-  type LambdaFunctionSettings,
-  type LambdaHandler,
-  type LambdaIdentity,
-  type LocalLog,
-} from "./lambda-context.ts";
+import type { FunctionNeed } from "#shared/app/manifest.ts";
+import { FunctionHost } from "./function-host.ts";
+import type { LambdaFunctionSettings, LambdaIdentity, LocalLog } from "./lambda-context.ts";
 
 /** A manifest function as far as loading and invoking it is concerned. */
 export interface LocalFunctionSpec extends LambdaFunctionSettings {
   /** Entry file, relative to the repository root (or absolute); it exports `handler`. */
   readonly entry: string;
+  /** Its needs (shared/app/needs.ts): their variables are all of the stack's it gets. */
+  readonly needs?: readonly FunctionNeed[];
 }
 
 /** Invokes a manifest function by name and resolves to its (JSON round-tripped) result. */
 export type InvokeFunction = (functionName: string, event: unknown) => Promise<unknown>;
 
-/** Lambda's own name for this failure, so the log reads like CloudWatch's. */
-export class HandlerNotFoundError extends Error {
-  override readonly name = "Runtime.HandlerNotFound";
-}
-
-const loaded = new Map<string, Promise<LambdaHandler>>();
-
-/** Imports `entry` (once per process) and returns its exported `handler`. */
-export function loadHandler(rootDir: string, entry: string): Promise<LambdaHandler> {
-  const file = isAbsolute(entry) ? entry : join(rootDir, entry);
-  let handler = loaded.get(file);
-  if (!handler) {
-    handler = import(pathToFileURL(file).href).then((mod: { handler?: unknown }) => {
-      if (typeof mod.handler !== "function")
-        throw new HandlerNotFoundError(`${entry} does not export handler`);
-      return mod.handler as LambdaHandler;
-    });
-    // Like a failed Lambda init, a failed import is retried by the next invocation.
-    handler.catch(() => loaded.delete(file));
-    loaded.set(file, handler);
-  }
-  return handler;
+export interface FunctionInvoker {
+  readonly invoke: InvokeFunction;
+  /** Ends every function's sandbox. */
+  stop(): Promise<void>;
 }
 
 export interface FunctionInvokerOptions {
@@ -52,21 +30,43 @@ export interface FunctionInvokerOptions {
   readonly rootDir: string;
   readonly identity: LambdaIdentity;
   readonly log: LocalLog;
-  /** Resolves when it is safe to import handlers (process.env is final). */
+  /** Each function's whole environment (read once, when its sandbox first starts). */
+  readonly environmentOf: (functionName: string) => Readonly<Record<string, string>>;
+  /** Resolves when it is safe to start sandboxes (the environment is final). */
   readonly ready?: Promise<void>;
 }
 
-export function createFunctionInvoker(options: FunctionInvokerOptions): InvokeFunction {
-  return async (functionName, event) => {
-    const spec = options.functions[functionName];
-    if (!spec) throw new Error(`No function named ${functionName} in the manifest`);
-    await options.ready;
-    try {
-      const handler = await loadHandler(options.rootDir, spec.entry);
-      return await invokeWithLambdaContext(functionName, spec, options.identity, handler, event);
-    } catch (error) {
-      options.log.error(`[${functionName}] Invoke Error`, error);
-      throw error;
+export function createFunctionInvoker(options: FunctionInvokerOptions): FunctionInvoker {
+  const hosts = new Map<string, FunctionHost>();
+  const hostOf = (functionName: string, spec: LocalFunctionSpec): FunctionHost => {
+    let host = hosts.get(functionName);
+    if (!host) {
+      host = new FunctionHost({
+        functionName,
+        entry: spec.entry,
+        rootDir: options.rootDir,
+        settings: { timeoutSeconds: spec.timeoutSeconds, memoryMb: spec.memoryMb },
+        identity: options.identity,
+        env: options.environmentOf(functionName),
+      });
+      hosts.set(functionName, host);
     }
+    return host;
+  };
+  return {
+    invoke: async (functionName, event) => {
+      const spec = options.functions[functionName];
+      if (!spec) throw new Error(`No function named ${functionName} in the manifest`);
+      await options.ready;
+      try {
+        return await hostOf(functionName, spec).invoke(event);
+      } catch (error) {
+        options.log.error(`[${functionName}] Invoke Error`, error);
+        throw error;
+      }
+    },
+    stop: async () => {
+      await Promise.all([...hosts.values()].map((h) => h.stop()));
+    },
   };
 }

@@ -1,5 +1,6 @@
 /** The local runtime's public shapes: what it reads (manifest, options) and what it hands back. */
 import type { QueueName, QueueSpec } from "#shared/app/manifest.ts";
+import type { AwsProxy } from "./aws-proxy.ts";
 import type { GatewayHttpRoute } from "./http-routes.ts";
 import type { LocalFunctionSpec } from "./load-handler.ts";
 import type { RedisSource } from "./redis-choice.ts";
@@ -22,7 +23,7 @@ export interface LocalRuntimeOptions {
   /** HTTP port on 127.0.0.1; default PORT or 3000; 0 picks a free one. */
   readonly port?: number;
   readonly manifest?: LocalManifest;
-  /** Overrides for the handlers' environment (applied last). */
+  /** Settings for every function (need variables only where the need is), applied last. */
   readonly env?: Record<string, string>;
   /** Redis to use; default REDIS_URL, else the machine's (below), else a private redis-server. */
   readonly redisUrl?: string;
@@ -55,11 +56,13 @@ export interface LocalRuntime {
     readonly queueUrls: Partial<Record<QueueName, EmulatedQueue>>;
   };
   readonly ses: { readonly endpoint: string };
+  /** The edges the functions' SQS and SES calls pass through: inspectors see and fault them. */
+  readonly aws: { readonly sqs: AwsProxy; readonly ses: AwsProxy };
   readonly redis: { readonly url: string; readonly source: RedisSource; readonly pid?: number };
   readonly devApiKey: string;
   readonly webhookSecrets: WebhookSecrets;
-  /** The environment handlers see (what the runtime set). */
-  readonly env: Readonly<Record<string, string>>;
+  /** The whole environment of one function's sandbox, as the stack would give it. */
+  environmentOf(functionName: string): Record<string, string>;
   outbox(): Promise<OutboxEmail[]>;
   /** Stops everything in reverse order of start; safe to call twice. */
   stop(): Promise<void>;

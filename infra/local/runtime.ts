@@ -9,10 +9,9 @@
  *   node:http on 127.0.0.1:PORT ─ HTTP API (any path), WebSocket API (/ws),
  *     @connections (/_ws/@connections/{id}, so WS_CALLBACK_URL = http://127.0.0.1:PORT/_ws)
  *
- * ONE RUNTIME PER PROCESS. Handlers read their configuration (process.env) once per process and
- * keep it, as a Lambda container does; a second runtime in the same process would leave them
- * talking to the first one's (stopped) emulators. Starting a second one therefore throws. Tests
- * get one per file (vitest runs each file in its own process).
+ * Each function runs in a sandbox of its own (a worker thread, see function-host.ts) with
+ * exactly the environment the stack gives it (function-env.ts), so the runtime's own process.env
+ * is never changed and several runtimes may run in one process.
  */
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
@@ -26,13 +25,14 @@ import {
   SCOPES,
 } from "#shared/app/manifest.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
+import { startAwsProxy } from "./aws-proxy.ts";
+import { functionEnvironment, type LocalTargets, localSettings } from "./function-env.ts";
 import { createHttpGateway } from "./http-gateway.ts";
 import { consoleLog, LOCAL_ACCOUNT_ID, type LocalLog, silentLog } from "./lambda-context.ts";
 import { createFunctionInvoker } from "./load-handler.ts";
 import { defaultLocalStatePath, type LocalState, removeLocalState, writeLocalState } from "./local-state.ts";
 import { chooseRedis } from "./redis-choice.ts";
 import { redisAnswers, startPrivateRedis } from "./redis-server.ts";
-import { applyEnvironment, handlerEnvironment } from "./runtime-env.ts";
 import { closeServer, createRuntimeServer, listen } from "./runtime-server.ts";
 import type { LocalManifest, LocalRuntime, LocalRuntimeOptions } from "./runtime-types.ts";
 import { startSesEmulator } from "./ses-emulator.ts";
@@ -48,14 +48,7 @@ export type { LocalManifest, LocalRuntime, LocalRuntimeOptions, WebhookSecrets }
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-let started = false;
-
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
-  if (started) {
-    throw new Error(
-      "A local runtime was already started in this process: handlers keep their first config, so start one per process",
-    );
-  }
   const log: LocalLog = options.quiet ? silentLog : consoleLog;
   const manifest: LocalManifest = options.manifest ?? appManifest;
   const outerEnv = { ...process.env, ...options.env };
@@ -78,10 +71,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     })();
     return stopping;
   };
-
-  // Registered first so it runs last: $disconnect handlers and in-flight batches still see it.
-  let restoreEnv: () => void = () => undefined;
-  onStop("environment", () => restoreEnv());
 
   try {
     const redis = await chooseRedis({
@@ -108,19 +97,41 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const ses = await startSesEmulator();
     onStop("SES emulator", () => ses.stop());
 
+    // The functions reach AWS through the local edge (aws-proxy.ts), as they would AWS's front door.
+    const sqsEdge = await startAwsProxy(sqsEmulator.endpoint);
+    onStop("SQS edge", () => sqsEdge.close());
+    const sesEdge = await startAwsProxy(ses.endpoint);
+    onStop("SES edge", () => sesEdge.close());
+
     // The server listens before the environment is final (its port is part of it), so every
-    // function call waits for `ready`: no handler module may load before process.env is set.
+    // function call waits for `ready`: no sandbox may start before its environment is known.
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => {
       markReady = resolve;
     });
-    const invoke = createFunctionInvoker({
+    const settings = localSettings(outerEnv, options.env);
+    let targets: LocalTargets | undefined;
+    const environmentOf = (name: string): Record<string, string> => {
+      const spec = manifest.functions[name];
+      if (!spec || !targets) throw new Error(`No environment for function ${name}`);
+      return functionEnvironment(
+        { name, memoryMb: spec.memoryMb, needs: spec.needs ?? [] },
+        targets,
+        settings,
+      );
+    };
+    const functions = createFunctionInvoker({
       functions: manifest.functions,
       rootDir: options.rootDir ?? REPO_ROOT,
       identity: { region, accountId: LOCAL_ACCOUNT_ID },
       log,
+      environmentOf,
       ready,
     });
+    // Registered before the servers and pollers, so it runs after them: $disconnect handlers and
+    // in-flight batches still have their sandboxes.
+    onStop("function sandboxes", () => functions.stop());
+    const invoke = functions.invoke;
     const identity = { apiId: randomBytes(5).toString("hex"), accountId: LOCAL_ACCOUNT_ID };
     const httpGateway = createHttpGateway({
       ...identity,
@@ -145,18 +156,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const url = `http://127.0.0.1:${port}`;
     const wsUrl = `ws://127.0.0.1:${port}/ws`;
     const callbackUrl = `${url}/_ws`;
-    const env = handlerEnvironment({
+    targets = {
       upstash,
       region,
-      sqsEndpoint: sqsEmulator.endpoint,
-      sesEndpoint: ses.endpoint,
+      sqsEndpoint: sqsEdge.endpoint,
+      sesEndpoint: sesEdge.endpoint,
       queueUrls: sqsEmulator.queueUrls,
       callbackUrl,
       wsUrl,
-      overrides: options.env,
-    });
-    restoreEnv = applyEnvironment({ ...env, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined });
-    started = true;
+    };
     markReady();
 
     const devApiKey = outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key";
@@ -200,15 +208,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       upstash: { url: upstash.url, token: upstash.token },
       sqs: { endpoint: sqsEmulator.endpoint, region, queueUrls: sqsEmulator.queueUrls },
       ses: { endpoint: ses.endpoint },
+      aws: { sqs: sqsEdge, ses: sesEdge },
       redis: { url: redis.url, source: redis.source, ...(redis.pid ? { pid: redis.pid } : {}) },
       devApiKey,
       webhookSecrets: {
-        stripe: env.STRIPE_WEBHOOK_SECRET ?? "",
-        razorpay: env.RAZORPAY_WEBHOOK_SECRET ?? "",
-        payuMerchantKey: env.PAYU_MERCHANT_KEY ?? "",
-        payuMerchantSalt: env.PAYU_MERCHANT_SALT ?? "",
+        stripe: settings.STRIPE_WEBHOOK_SECRET ?? "",
+        razorpay: settings.RAZORPAY_WEBHOOK_SECRET ?? "",
+        payuMerchantKey: settings.PAYU_MERCHANT_KEY ?? "",
+        payuMerchantSalt: settings.PAYU_MERCHANT_SALT ?? "",
       },
-      env,
+      environmentOf,
       outbox: () => ses.outbox(),
       stop,
     };

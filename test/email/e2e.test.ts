@@ -2,12 +2,10 @@
  * The email task queue end to end through the local runtime: HTTP gateway → create-email
  * handler → fauxqs → poller → email worker → SES (aws-ses-v2-local behind a fault proxy).
  */
-import { GetQueueAttributesCommand, type SendMessageCommandInput, SQSClient } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { authenticateApiKey, createApiKey } from "#shared/auth/api-keys.ts";
-import { sqsClient as sqsClientOfHandlers } from "#shared/aws/clients.ts";
-import { getConfig } from "#shared/config.ts";
 import { emailRequestSchema } from "#shared/email/request.ts";
 import { fingerprint } from "#shared/idempotency/fingerprint.ts";
 import { claimIdempotencyKey } from "#shared/idempotency/store.ts";
@@ -46,25 +44,28 @@ beforeAll(async () => {
     EMAIL_FROM: "sender@ferry.test",
   });
   ses.setTarget(rt.ses.endpoint);
-  // The runtime has set process.env, so this is the SQS client the handlers use: a real SDK
-  // middleware makes SendMessage fail for chosen subjects (a queue outage, as the SDK reports it).
-  sqsClientOfHandlers(await getConfig()).middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as SendMessageCommandInput;
-      if (context.commandName === "SendMessageCommand" && failSendsFor.has(input.MessageBody ?? "")) {
-        refusedTaskIds.push(input.MessageAttributes?.taskId?.StringValue ?? "");
-        throw Object.assign(new Error("injected: the queue is unreachable"), { name: "ServiceUnavailable" });
-      }
-      const out = await next(args);
-      if (context.commandName === "SendMessageCommand" && loseAnswersFor.has(input.MessageBody ?? "")) {
-        // SQS took the message, but its answer never reaches the caller.
-        lostAnswerTaskIds.push(input.MessageAttributes?.taskId?.StringValue ?? "");
-        throw Object.assign(new Error("injected: socket hang up"), { name: "TimeoutError" });
-      }
-      return out;
-    },
-    { step: "initialize", name: "e2eQueueOutage" },
-  );
+  // A queue outage, as the functions' SDK sees it, injected at the local AWS edge for chosen
+  // subjects: SendMessage refused, or accepted with its answer lost on the way back.
+  rt.aws.sqs.use((call) => {
+    if (call.action !== "SendMessage") return undefined;
+    const body = String(call.input.MessageBody ?? "");
+    const attributes = call.input.MessageAttributes as Record<string, { StringValue?: string }> | undefined;
+    const taskId = attributes?.taskId?.StringValue ?? "";
+    if (failSendsFor.has(body)) {
+      refusedTaskIds.push(taskId);
+      return {
+        kind: "error",
+        status: 503,
+        code: "ServiceUnavailable",
+        message: "injected: the queue is unreachable",
+      };
+    }
+    if (loseAnswersFor.has(body)) {
+      lostAnswerTaskIds.push(taskId);
+      return { kind: "loseAnswer" };
+    }
+    return undefined;
+  });
   const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
   key = (await createApiKey(redis, { name: "e2e", scopes: ["emails:send", "tasks:read"] })).secret;
   readOnlyKey = (await createApiKey(redis, { name: "ro", scopes: ["tasks:read"] })).secret;

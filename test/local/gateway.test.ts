@@ -46,19 +46,23 @@ const json = (reply: Reply) => JSON.parse(reply.body.toString()) as Record<strin
 const echoed = (reply: Reply) =>
   json(reply) as { event: APIGatewayProxyEventV2; context: Record<string, unknown> };
 
+let stopFunctions: () => Promise<void> = async () => undefined;
+
 beforeAll(async () => {
-  const invoke = createFunctionInvoker({
+  const functions = createFunctionInvoker({
     functions: fixtureManifest.functions,
     rootDir: ROOT,
     identity: { region: "us-east-1", accountId: LOCAL_ACCOUNT_ID },
     log: silentLog,
+    environmentOf: () => ({ AWS_REGION: "us-east-1" }),
   });
+  stopFunctions = () => functions.stop();
   const gateway = createHttpGateway({
     apiId: API_ID,
     accountId: LOCAL_ACCOUNT_ID,
     routes: fixtureManifest.http.routes,
     fallback: fixtureManifest.http.fallback,
-    invoke,
+    invoke: functions.invoke,
     log: silentLog,
     integrationTimeoutMs: 2500,
   });
@@ -68,6 +72,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await stopFunctions();
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
-import { SCOPES } from "#shared/app/manifest.ts";
+import { manifest, SCOPES } from "#shared/app/manifest.ts";
 import { authenticateApiKey } from "#shared/auth/api-keys.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 
@@ -46,21 +46,44 @@ describe("local runtime with the app manifest", () => {
     expect(await res.json()).toMatchObject({ status: 404 });
   });
 
-  it("gives handlers the emulators' endpoints and the dev defaults through process.env", () => {
+  it("gives each function the emulators' endpoints, the dev defaults and only its own needs' variables", () => {
+    // Act
+    const worker = runtime.environmentOf("emailWorker");
+    const getTask = runtime.environmentOf("getTask");
+    const ticket = runtime.environmentOf("createRealtimeTicket");
+
     // Assess
-    expect(process.env).toMatchObject({
+    expect(worker).toMatchObject({
       UPSTASH_REDIS_REST_URL: runtime.upstash.url,
       UPSTASH_REDIS_REST_TOKEN: runtime.upstash.token,
       AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL_SQS: runtime.sqs.endpoint,
-      AWS_ENDPOINT_URL_SESV2: runtime.ses.endpoint,
+      // Through the local AWS edge, which stands in front of the emulators.
+      AWS_ENDPOINT_URL_SQS: runtime.aws.sqs.endpoint,
+      AWS_ENDPOINT_URL_SESV2: runtime.aws.ses.endpoint,
+      AWS_LAMBDA_FUNCTION_NAME: "emailWorker",
+      EMAIL_QUEUE_URL: runtime.sqs.queueUrls.emails?.url,
       WS_CALLBACK_URL: `${runtime.url}/_ws`,
-      WS_PUBLIC_URL: runtime.wsUrl,
       STRIPE_WEBHOOK_SECRET: runtime.webhookSecrets.stripe,
     });
-    expect(process.env.EMAIL_FROM).toBeTruthy();
+    expect(worker.EMAIL_FROM).toBeTruthy();
+    expect(ticket.WS_PUBLIC_URL).toBe(runtime.wsUrl);
+    for (const variable of [
+      "EMAIL_QUEUE_URL",
+      "PAYMENTS_QUEUE_URL",
+      "EMAIL_FROM",
+      "WS_CALLBACK_URL",
+      "WS_PUBLIC_URL",
+    ]) {
+      expect(getTask, variable).not.toHaveProperty(variable);
+    }
+    expect(worker).not.toHaveProperty("PAYMENTS_QUEUE_URL");
     expect(runtime.webhookSecrets.stripe).toMatch(/^whsec_/);
     expect(runtime.wsUrl).toBe(`${runtime.url.replace("http:", "ws:")}/ws`);
+  });
+
+  it("leaves its own process environment alone (each function has its own sandbox)", () => {
+    expect(process.env.UPSTASH_REDIS_REST_URL).not.toBe(runtime.upstash.url);
+    expect(process.env.AWS_ENDPOINT_URL_SQS).not.toBe(runtime.sqs.endpoint);
   });
 
   it("seeds the dev API key with every scope", async () => {
@@ -125,10 +148,38 @@ describe("local runtime with the app manifest", () => {
     expect(existsSync(stateFile)).toBe(true);
   });
 
-  it("refuses a second runtime in the same process (handlers keep their first config)", async () => {
-    // Act / Assess
-    await expect(startLocalRuntime({ port: 0, quiet: true, stateFile: false })).rejects.toThrow(
-      /one per process/,
-    );
+  it("fails a function at cold start when it lacks a need its code relies on, as it would on AWS", async () => {
+    // Prepare: a second runtime (allowed: sandboxes are per function) whose ticket function has
+    // lost its websocket:url need, so it no longer gets WS_PUBLIC_URL.
+    const ticketFunction = manifest.functions.createRealtimeTicket;
+    if (!ticketFunction) throw new Error("no createRealtimeTicket");
+    const broken = await startLocalRuntime({
+      port: 0,
+      redisUrl: inject("redisUrl"),
+      quiet: true,
+      stateFile: false,
+      manifest: {
+        ...manifest,
+        functions: { ...manifest.functions, createRealtimeTicket: { ...ticketFunction, needs: [] } },
+      },
+    });
+    try {
+      const ask = (rt: LocalRuntime) =>
+        fetch(`${rt.url}/v1/realtime/tickets`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${rt.devApiKey}` },
+        });
+
+      // Act
+      const refused = await ask(broken);
+      const served = await ask(runtime);
+
+      // Assess
+      expect(refused.status).toBe(500);
+      expect(broken.environmentOf("createRealtimeTicket")).not.toHaveProperty("WS_PUBLIC_URL");
+      expect(served.status).toBe(201);
+    } finally {
+      await broken.stop();
+    }
   });
 });

@@ -5,7 +5,6 @@
  */
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseConfig } from "#shared/config.ts";
 import { getConnection, saveConnection } from "#shared/realtime/connections.ts";
 import { publishTaskUpdate } from "#shared/realtime/publish.ts";
 import { subscribe, subscribersOf, subscriptionsOf } from "#shared/realtime/subscriptions.ts";

@@ -12,12 +12,10 @@
  * test file, in its beforeAll, and stop() it in its afterAll.
  */
 import { randomBytes } from "node:crypto";
-import { GetQueueAttributesCommand, type SendMessageCommandInput, SQSClient } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { expect } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { createApiKey } from "#shared/auth/api-keys.ts";
-import { sqsClient } from "#shared/aws/clients.ts";
-import { getConfig } from "#shared/config.ts";
 import { paymentKey } from "#shared/payments/keys.ts";
 import type { Payment } from "#shared/payments/payment.ts";
 import type { PaymentProvider } from "#shared/payments/payment-event.ts";
@@ -84,38 +82,46 @@ export async function startPaymentsHarness() {
       emails: emails.url,
     };
 
-    /** Every SendMessage the handlers made through the shared client, in order. */
+    /** Every SendMessage the handlers made, in order (one per call, whatever its retries). */
     const sends: Send[] = [];
     /** One-shot faults: the first SendMessage a predicate matches fails, and the predicate is spent. */
     const faults: ((send: Send) => boolean)[] = [];
     let faultsFired = 0;
+    /** SDK invocation ids of calls a fault fired on: their retries fail too, as in an outage. */
+    const failing = new Set<string>();
+    const seen = new Set<string>();
 
-    // The runtime has set process.env, so this is the configuration (and client) the handlers get.
-    sqsClient(await getConfig()).middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === "SendMessageCommand") {
-          const input = args.input as SendMessageCommandInput;
-          const send: Send = {
-            queueUrl: input.QueueUrl ?? "",
-            ...(input.MessageGroupId ? { groupId: input.MessageGroupId } : {}),
-            ...(input.MessageAttributes?.taskId?.StringValue
-              ? { taskId: input.MessageAttributes.taskId.StringValue }
-              : {}),
-          };
-          sends.push(send);
-          const fault = faults.findIndex((matches) => matches(send));
-          if (fault >= 0) {
-            faults.splice(fault, 1);
-            faultsFired++;
-            throw Object.assign(new Error("injected: the queue is unreachable"), {
-              name: "ServiceUnavailable",
-            });
-          }
-        }
-        return next(args);
-      },
-      { step: "initialize", name: "e2eSendSpy" },
-    );
+    // At the local AWS edge, where the functions' SendMessage calls pass (aws-proxy.ts).
+    rt.aws.sqs.use((call) => {
+      if (call.action !== "SendMessage") return undefined;
+      const refuse = {
+        kind: "error",
+        status: 503,
+        code: "ServiceUnavailable",
+        message: "injected: the queue is unreachable",
+      } as const;
+      if (failing.has(call.invocationId)) return refuse;
+      if (seen.has(call.invocationId)) return undefined;
+      seen.add(call.invocationId);
+      const input = call.input as {
+        QueueUrl?: string;
+        MessageGroupId?: string;
+        MessageAttributes?: Record<string, { StringValue?: string }>;
+      };
+      const taskId = input.MessageAttributes?.taskId?.StringValue;
+      const send: Send = {
+        queueUrl: input.QueueUrl ?? "",
+        ...(input.MessageGroupId ? { groupId: input.MessageGroupId } : {}),
+        ...(taskId ? { taskId } : {}),
+      };
+      sends.push(send);
+      const fault = faults.findIndex((matches) => matches(send));
+      if (fault < 0) return undefined;
+      faults.splice(fault, 1);
+      faultsFired++;
+      failing.add(call.invocationId);
+      return refuse;
+    });
 
     const redis: RedisClient = createRedisClient({
       url: rt.upstash.url,
@@ -188,11 +194,14 @@ export async function startPaymentsHarness() {
         { what: `${provider} payment ${paymentId}` },
       );
 
-    /** An SQS client of the test's own, outside the spied one the handlers share. */
-    const observer = () =>
+    /**
+     * An SQS client of the test's own, straight to the emulator (its calls are not recorded), or
+     * `throughEdge` like the functions' (recorded in `sends`, faults apply).
+     */
+    const observer = (options: { throughEdge?: boolean } = {}) =>
       new SQSClient({
         region: rt.sqs.region,
-        endpoint: rt.sqs.endpoint,
+        endpoint: options.throughEdge ? rt.aws.sqs.endpoint : rt.sqs.endpoint,
         credentials: { accessKeyId: "local", secretAccessKey: "local" },
       });
 

@@ -31,7 +31,11 @@ export async function startHarness(): Promise<RealtimeHarness> {
     token: runtime.upstash.token,
     timeoutMs: 5000,
   });
-  return { runtime, redis, config: functionConfig(realtime.functions.wsMessage, runtime.env) };
+  return {
+    runtime,
+    redis,
+    config: functionConfig(realtime.functions.wsMessage, runtime.environmentOf("wsMessage")),
+  };
 }
 
 export interface TestKey {

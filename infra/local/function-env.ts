@@ -1,0 +1,121 @@
+/**
+ * Each local function's environment: what the stack gives that function on AWS (defaults,
+ * settings, its needs' variables from shared/app/needs.ts) plus what Lambda itself sets, and
+ * nothing else. A handler that reads a variable its function does not get therefore fails
+ * locally and in tests as it would on AWS. Differences, on purpose: the secrets are plain
+ * variables here (no Secrets Manager), and the AWS endpoints point at the local emulators.
+ */
+import {
+  type EnvSource,
+  environmentOfNeeds,
+  FUNCTION_NEEDS,
+  type FunctionNeed,
+  type QueueName,
+} from "#shared/app/manifest.ts";
+import { configSchema, SECRET_KEYS } from "#shared/config.ts";
+import { DEFAULT_FUNCTION_ENVIRONMENT } from "../function-environment.ts";
+
+/** Dev-only values, printed at start; any value already in the environment wins. */
+export const DEV_DEFAULTS = {
+  EMAIL_FROM: "ferry@ferry.local",
+  STRIPE_WEBHOOK_SECRET: "whsec_ferry_local_development_secret",
+  RAZORPAY_WEBHOOK_SECRET: "ferry-local-razorpay-webhook-secret",
+  PAYU_MERCHANT_KEY: "ferry-local-payu-key",
+  PAYU_MERCHANT_SALT: "ferry-local-payu-salt",
+} as const;
+
+/** What the local runtime started that needs' variables point at. */
+export interface LocalTargets {
+  readonly upstash: { readonly url: string; readonly token: string };
+  readonly region: string;
+  readonly sqsEndpoint: string;
+  readonly sesEndpoint: string;
+  readonly queueUrls: Partial<Record<QueueName, { readonly url: string }>>;
+  readonly callbackUrl: string;
+  readonly wsUrl: string;
+}
+
+/**
+ * The settings every function gets, like the stack's settings: dev defaults, then any variable
+ * of the configuration schema found in the outer environment (RATE_LIMITS, EMAIL_RETRY_*, …),
+ * then the caller's overrides. Need variables among them reach only functions with the need.
+ */
+export function localSettings(
+  outer: Readonly<Record<string, string | undefined>>,
+  overrides: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const known = new Set([...Object.keys(configSchema.shape), "LOG_LEVEL", "POWERTOOLS_LOG_LEVEL"]);
+  const fromOuter = Object.fromEntries(
+    Object.entries(outer).filter(
+      (e): e is [string, string] => known.has(e[0]) && e[1] !== undefined && e[1] !== "",
+    ),
+  );
+  return { ...DEV_DEFAULTS, ...fromOuter, ...overrides };
+}
+
+/** Every variable any need sets: withheld from functions that lack the need. */
+const NEED_VARIABLES = new Set(Object.keys(environmentOfNeeds(FUNCTION_NEEDS)));
+
+function resolve(
+  source: EnvSource,
+  targets: LocalTargets,
+  settings: Readonly<Record<string, string>>,
+): string | undefined {
+  switch (source.kind) {
+    case "queueUrl":
+      return targets.queueUrls[source.queue]?.url;
+    case "emailFrom":
+      return settings.EMAIL_FROM;
+    case "webSocketCallbackUrl":
+      return targets.callbackUrl;
+    case "webSocketPublicUrl":
+      return targets.wsUrl;
+  }
+}
+
+export interface LocalFunction {
+  readonly name: string;
+  readonly memoryMb: number;
+  readonly needs?: readonly FunctionNeed[];
+}
+
+/** The whole environment of one function's sandbox. */
+export function functionEnvironment(
+  fn: LocalFunction,
+  targets: LocalTargets,
+  settings: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const needs = fn.needs ?? [];
+  const needVariables: Record<string, string> = {};
+  for (const [variable, source] of Object.entries(environmentOfNeeds(needs))) {
+    // An override of a need's variable (a test's EMAIL_FROM, say) wins over the resolved value.
+    const value = settings[variable] ?? resolve(source, targets, settings);
+    if (value !== undefined) needVariables[variable] = value;
+  }
+  const plainSettings = Object.fromEntries(Object.entries(settings).filter(([k]) => !NEED_VARIABLES.has(k)));
+  const secrets = Object.fromEntries(SECRET_KEYS.flatMap((k) => (settings[k] ? [[k, settings[k]]] : [])));
+  return {
+    ...DEFAULT_FUNCTION_ENVIRONMENT,
+    ...plainSettings,
+    ...secrets,
+    UPSTASH_REDIS_REST_URL: targets.upstash.url,
+    UPSTASH_REDIS_REST_TOKEN: targets.upstash.token,
+    // The local AWS endpoints, unless a test points one elsewhere (a fault proxy, say).
+    AWS_ENDPOINT_URL_SQS: settings.AWS_ENDPOINT_URL_SQS ?? targets.sqsEndpoint,
+    AWS_ENDPOINT_URL_SESV2: settings.AWS_ENDPOINT_URL_SESV2 ?? targets.sesEndpoint,
+    ...needVariables,
+    // What Lambda sets in every function's environment.
+    AWS_REGION: targets.region,
+    AWS_DEFAULT_REGION: targets.region,
+    AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+    // Credentials of the function's own role: local IAM tells the functions apart by them, and
+    // real ones must never be used locally.
+    AWS_ACCESS_KEY_ID: `LOCAL${fn.name}`,
+    AWS_SECRET_ACCESS_KEY: "local",
+    // Lambda runs Node 22; the SDK's warning about the local Node 20 would repeat per sandbox.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  };
+}
