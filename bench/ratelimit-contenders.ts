@@ -4,7 +4,7 @@
  */
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis as UpstashRedis } from "@upstash/redis";
-import { type LimitRequest, RateLimiter } from "#shared/ratelimit/limiter.ts";
+import { type LimitRequest, RateLimiter, type RateLimiterOptions } from "#shared/ratelimit/limiter.ts";
 import type { RateLimitPolicy } from "#shared/ratelimit/policies.ts";
 
 export const CAPACITY = 50;
@@ -15,9 +15,20 @@ type Decide = (subject: string) => Promise<boolean>;
 export interface Contender {
   readonly name: string;
   readonly decide: Decide;
+  /** Ferry's limiter, for its counters (fallbacks, breaker). */
+  readonly limiter?: RateLimiter;
 }
 
-export function ferry(redis: UpstashRedis, prefix: string, cache = false): Contender {
+/** Fallbacks are counted in the report; one line each would drown it. */
+const quiet = { warn: () => undefined };
+
+/** Ferry at its production defaults (budget, breaker) unless the workload says otherwise. */
+export function ferry(
+  redis: UpstashRedis,
+  prefix: string,
+  cache = false,
+  limiterOptions: Partial<RateLimiterOptions> = {},
+): Contender {
   const policy: RateLimitPolicy = {
     name: "api",
     capacity: CAPACITY,
@@ -28,12 +39,13 @@ export function ferry(redis: UpstashRedis, prefix: string, cache = false): Conte
     redis,
     keyPrefix: prefix,
     ...(cache ? {} : { deniedCache: false as const }),
-    budgetMs: 10_000,
-    logger: { warn: (message: string) => console.error(`ferry limiter fell back: ${message}`) },
+    logger: quiet,
+    ...limiterOptions,
   });
   return {
     name: cache ? "Ferry GCRA + denied cache" : "Ferry GCRA",
     decide: async (subject) => (await limiter.limit([{ policy, subject }])).allowed,
+    limiter,
   };
 }
 
@@ -50,7 +62,7 @@ export function ferryTwoPolicies(redis: UpstashRedis, prefix: string): Contender
     refillPerSecond: REFILL_PER_SECOND,
     onRedisFailure: "closed",
   };
-  const limiter = new RateLimiter({ redis, keyPrefix: prefix, deniedCache: false, budgetMs: 10_000 });
+  const limiter = new RateLimiter({ redis, keyPrefix: prefix, deniedCache: false, logger: quiet });
   return {
     name: "Ferry GCRA, api + emails in one decision",
     decide: async (subject) => {
@@ -60,6 +72,7 @@ export function ferryTwoPolicies(redis: UpstashRedis, prefix: string): Contender
       ];
       return (await limiter.limit(requests)).allowed;
     },
+    limiter,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { withoutUpstashFlags } from "#infra/local/upstash/script-flags.ts";
 import { GCRA } from "#shared/ratelimit/script.ts";
 import { commandStats } from "./ratelimit-measure.ts";
 
@@ -6,12 +7,14 @@ import { commandStats } from "./ratelimit-measure.ts";
 
 /**
  * Server time per script call, both scripts pipelined straight into Redis over ioredis (no HTTP,
- * no proxy), each over 2,000 keys, in alternating rounds. The argument layouts are each
- * library's own (Ferry: now, clock slack, interval µs, capacity, cost; @upstash/ratelimit
- * tokenBucket: maxTokens, interval ms, refillRate, now, incrementBy).
+ * no proxy), each over 2,000 keys, in alternating rounds. Both are loaded as the proxy runs them
+ * (Upstash's key-locking flag dropped). The argument layouts are each library's own (Ferry: now,
+ * clock slack, then name, interval µs, capacity, cost, enforced; @upstash/ratelimit tokenBucket:
+ * maxTokens, interval ms, refillRate, now, incrementBy).
  */
-export async function scriptCostInRedis(inspector: Redis, peerSha: string): Promise<[number, number]> {
-  await inspector.script("LOAD", GCRA.plain.source);
+export async function scriptCostInRedis(inspector: Redis, peerSource: string): Promise<[number, number]> {
+  const ferrySha = String(await inspector.script("LOAD", withoutUpstashFlags(GCRA.source)));
+  const peerSha = String(await inspector.script("LOAD", withoutUpstashFlags(peerSource)));
   const calls = 20_000;
   const usec = [0, 0];
   for (let round = 0; round < 6; round++) {
@@ -23,13 +26,15 @@ export async function scriptCostInRedis(inspector: Redis, peerSha: string): Prom
       const t = String(now + i);
       if (which === 0)
         pipeline.evalsha(
-          GCRA.plain.sha,
+          ferrySha,
           1,
           `bench:direct:ferry:{u${i % 2000}}:api`,
           t,
           "1000",
+          "api",
           "100000",
           "50",
+          "1",
           "1",
         );
       else pipeline.evalsha(peerSha, 1, `bench:direct:peer:u${i % 2000}`, "50", "1000", "10", t, "1");

@@ -6,7 +6,6 @@
  */
 import { z } from "zod";
 import { RATE_LIMIT_POLICIES } from "#shared/app/types.ts";
-import { MAX_RECIPIENTS } from "#shared/email/request.ts";
 
 /** Keys of the JSON secret (FERRY_SECRETS_ARN) overlaid on the environment at cold start. */
 export const SECRET_KEYS = [
@@ -37,6 +36,8 @@ const optionalUrl = z.url().optional();
 const rateLimitPolicy = z.strictObject({
   capacity: z.number().int().positive(),
   refillPerSecond: z.number().positive(),
+  /** `shadow`: decided and reported in headers, never refusing (to roll out a new limit). */
+  mode: z.enum(["enforce", "shadow"]).optional(),
 });
 
 const rateLimits = z
@@ -49,11 +50,8 @@ const rateLimits = z
       return z.NEVER;
     }
   })
-  .pipe(z.partialRecord(z.enum(RATE_LIMIT_POLICIES), rateLimitPolicy))
-  // An email to MAX_RECIPIENTS costs that many units: a smaller bucket could never admit it.
-  .refine((limits) => (limits.emails?.capacity ?? MAX_RECIPIENTS) >= MAX_RECIPIENTS, {
-    message: `emails.capacity must be at least ${MAX_RECIPIENTS}, the most recipients one email may have`,
-  });
+  // Any capacity ≥ 1 is valid: a request costing more is refused with a 422, not at cold start.
+  .pipe(z.partialRecord(z.enum(RATE_LIMIT_POLICIES), rateLimitPolicy));
 
 export const configSchema = z.object({
   UPSTASH_REDIS_REST_URL: z.url(),
@@ -66,6 +64,15 @@ export const configSchema = z.object({
   PAYU_MERCHANT_KEY: secretList.optional(),
   PAYU_MERCHANT_SALT: secretList.optional(),
   RATE_LIMITS: rateLimits.optional(),
+  /**
+   * Rate limiter and Redis (shared/ratelimit/breaker.ts): how long one decision may wait for
+   * Redis before that counts as an outage (ordinary latency must never trigger it), how many
+   * errors in a row open the per-container breaker (a timeout opens it at once), and how long it
+   * stays open, deciding without Redis as each policy declares, before one request probes again.
+   */
+  RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().positive().default(1000),
+  RATE_LIMIT_BREAKER_FAILURES: z.coerce.number().int().positive().default(3),
+  RATE_LIMIT_BREAKER_COOLDOWN_MS: z.coerce.number().int().positive().default(1000),
   EMAIL_QUEUE_URL: optionalUrl,
   PAYMENTS_QUEUE_URL: optionalUrl,
   /** API Gateway management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */

@@ -40,9 +40,23 @@ describe("configuration", () => {
     ).toEqual({ emails: { capacity: 60, refillPerSecond: 0.5 } });
   });
 
-  it("refuses an emails bucket too small for the largest allowed email", () => {
+  it("accepts any capacity of at least 1, and a shadow mode, in RATE_LIMITS", () => {
+    // A request costing more than the capacity is refused with a 422, not every function at cold start.
+    expect(
+      parseConfig({ ...base, RATE_LIMITS: '{"emails":{"capacity":1,"refillPerSecond":0.1,"mode":"shadow"}}' })
+        .RATE_LIMITS,
+    ).toEqual({ emails: { capacity: 1, refillPerSecond: 0.1, mode: "shadow" } });
     expect(() =>
-      parseConfig({ ...base, RATE_LIMITS: '{"emails":{"capacity":10,"refillPerSecond":1}}' }),
-    ).toThrow(/RATE_LIMITS.*emails.capacity must be at least 50/);
+      parseConfig({ ...base, RATE_LIMITS: '{"emails":{"capacity":0,"refillPerSecond":1}}' }),
+    ).toThrow(/RATE_LIMITS/);
+  });
+
+  it("defaults the rate limiter's Redis budget and breaker, and names a bad value", () => {
+    expect(parseConfig(base)).toMatchObject({
+      RATE_LIMIT_TIMEOUT_MS: 1000,
+      RATE_LIMIT_BREAKER_FAILURES: 3,
+      RATE_LIMIT_BREAKER_COOLDOWN_MS: 1000,
+    });
+    expect(() => parseConfig({ ...base, RATE_LIMIT_TIMEOUT_MS: "0" })).toThrow(/RATE_LIMIT_TIMEOUT_MS/);
   });
 });

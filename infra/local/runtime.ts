@@ -84,6 +84,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const upstash = await startUpstashProxy({
       redisUrl: redis.url,
       token: randomBytes(24).toString("base64url"),
+      // FERRY_LOCAL_LATENCY_MS: a database this many ms away (see upstash-proxy.ts).
+      environment: outerEnv,
     });
     onStop("Upstash proxy", () => upstash.close());
 

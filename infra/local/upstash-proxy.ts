@@ -13,14 +13,27 @@
  * - `Authorization: Bearer <token>`; a missing or wrong token → 401 `{"error":"Unauthorized"}`.
  * - `Upstash-Encoding: base64` → strings in results are base64 (see reply-encoding.ts).
  * - Redis unreachable → 503 `{error}` at once (no queueing, no replay: see redis-runner.ts).
+ * - Scripts carrying Upstash's `#!lua flags=allow-key-locking` run as Upstash runs them (the flag
+ *   is dropped for open-source Redis; see upstash/script-flags.ts), so the same script runs
+ *   locally and in production.
  * The path-style GET API (`/get/key`) is not served: the client never uses it.
+ *
+ * For tests and benchmarks: `latencyMs` (or FERRY_LOCAL_LATENCY_MS) adds a round-trip delay to
+ * every request, half before Redis runs it and half before the answer leaves, the way a database
+ * some distance away behaves; `stats()` counts the REST requests and commands served.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { RedisCommandError, RedisRunner, RedisUnavailableError } from "./upstash/redis-runner.ts";
-import { encodeReply, type ResponseEncoding } from "./upstash/reply-encoding.ts";
+import {
+  type Command,
+  RedisCommandError,
+  RedisRunner,
+  RedisUnavailableError,
+} from "./upstash/redis-runner.ts";
+import { encodeReply, type RawReply, type ResponseEncoding } from "./upstash/reply-encoding.ts";
 import { BadRequestError, parseCommand, parseCommandList, readBody } from "./upstash/request-body.ts";
+import { ScriptRewriter } from "./upstash/script-flags.ts";
 
 export interface UpstashProxyOptions {
   readonly redisUrl: string;
@@ -31,14 +44,46 @@ export interface UpstashProxyOptions {
   readonly port?: number;
   /** Fails a command Redis has not answered in time (a hung Redis). Defaults to 10 s. */
   readonly commandTimeoutMs?: number;
+  /**
+   * Round-trip delay added to every request, in ms (a database that far away). Defaults to
+   * FERRY_LOCAL_LATENCY_MS from `environment`, else 0.
+   */
+  readonly latencyMs?: number;
+  /** Where FERRY_LOCAL_LATENCY_MS is read when `latencyMs` is not given; defaults to process.env. */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+}
+
+/** REST requests and commands the proxy has served since it started. */
+export interface UpstashProxyStats {
+  /** HTTP requests that reached a command path (`/`, `/pipeline`, `/multi-exec`), authorised or not. */
+  readonly requests: number;
+  /** Commands in them (a pipeline of 3 counts 3). */
+  readonly commands: number;
 }
 
 export interface UpstashProxy {
   /** Base URL for `new Redis({ url, token })`, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
   readonly token: string;
+  /** The added round-trip delay in ms; settable while the proxy runs. */
+  latencyMs: number;
+  stats(): UpstashProxyStats;
   close(): Promise<void>;
 }
+
+/** FERRY_LOCAL_LATENCY_MS as a delay in ms (0 when unset); anything but a whole number ≥ 0 throws. */
+export function latencyFromEnvironment(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env.FERRY_LOCAL_LATENCY_MS;
+  if (raw === undefined || raw === "") return 0;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0) {
+    throw new Error(`FERRY_LOCAL_LATENCY_MS must be a whole number of milliseconds ≥ 0, got ${raw}`);
+  }
+  return ms;
+}
+
+const sleep = (ms: number) =>
+  ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 
 /** The REST API accepts large values; 10 MB keeps a runaway body from exhausting memory. */
 const BODY_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -66,26 +111,51 @@ function responseEncoding(req: IncomingMessage): ResponseEncoding {
   return typeof header === "string" && header.toLowerCase() === "base64" ? "base64" : "utf8";
 }
 
-async function answer(req: IncomingMessage, runner: RedisRunner, path: string): Promise<[number, JsonBody]> {
+interface Served {
+  readonly runner: RedisRunner;
+  readonly scripts: ScriptRewriter;
+  commands: number;
+}
+
+/** SCRIPT LOAD of a rewritten script answers the SHA the client computed, as Upstash would. */
+function clientReply(scripts: ScriptRewriter, command: Command, reply: RawReply): RawReply {
+  const sha = scripts.clientShaFor(command);
+  return sha === undefined ? reply : Buffer.from(sha);
+}
+
+async function answer(req: IncomingMessage, served: Served, path: string): Promise<[number, JsonBody]> {
+  const { runner, scripts } = served;
   const encoding = responseEncoding(req);
   const body = await readBody(req, BODY_LIMIT_BYTES);
   if (path === "/") {
+    const command = parseCommand(body);
+    served.commands++;
     try {
-      return [200, { result: encodeReply(await runner.one(parseCommand(body)), encoding) }];
+      const reply = clientReply(scripts, command, await runner.one(scripts.rewrite(command)));
+      return [200, { result: encodeReply(reply, encoding) }];
     } catch (error) {
       if (error instanceof RedisCommandError) return [400, { error: error.message }];
       throw error;
     }
   }
   const commands = parseCommandList(body);
+  served.commands += commands.length;
+  const rewritten = commands.map((c) => scripts.rewrite(c));
   let outcomes: Awaited<ReturnType<RedisRunner["pipeline"]>>;
   try {
-    outcomes = path === "/pipeline" ? await runner.pipeline(commands) : await runner.transaction(commands);
+    outcomes = path === "/pipeline" ? await runner.pipeline(rewritten) : await runner.transaction(rewritten);
   } catch (error) {
     if (error instanceof RedisCommandError) return [400, { error: error.message }];
     throw error;
   }
-  return [200, outcomes.map((o) => ("reply" in o ? { result: encodeReply(o.reply, encoding) } : o))];
+  return [
+    200,
+    outcomes.map((o, i) =>
+      "reply" in o
+        ? { result: encodeReply(clientReply(scripts, commands[i] as Command, o.reply), encoding) }
+        : o,
+    ),
+  ];
 }
 
 const PATHS = new Set(["/", "/pipeline", "/multi-exec"]);
@@ -98,9 +168,13 @@ export async function startUpstashProxy(options: UpstashProxyOptions): Promise<U
     commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
   });
   await runner.start();
+  const served: Served = { runner, scripts: new ScriptRewriter(), commands: 0 };
+  let requests = 0;
+  let latencyMs = options.latencyMs ?? latencyFromEnvironment(options.environment ?? process.env);
 
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://proxy").pathname;
+    if (PATHS.has(path)) requests++;
     if (!tokenMatches(req.headers.authorization, expectedToken)) {
       req.resume();
       send(res, 401, { error: "Unauthorized" });
@@ -116,14 +190,23 @@ export async function startUpstashProxy(options: UpstashProxyOptions): Promise<U
       send(res, 405, { error: "ERR only POST is supported by the local Upstash proxy" });
       return;
     }
-    answer(req, runner, path).then(
-      ([status, body]) => send(res, status, body),
-      (error: unknown) => {
-        if (error instanceof BadRequestError) send(res, error.status, { error: error.message });
-        else if (error instanceof RedisUnavailableError) send(res, 503, { error: error.message });
-        else send(res, 500, { error: `ERR local Upstash proxy failed: ${String(error)}` });
-      },
-    );
+    // Half the round trip on the way in, half on the way out.
+    const inbound = Math.floor(latencyMs / 2);
+    const outbound = latencyMs - inbound;
+    sleep(inbound)
+      .then(() => answer(req, served, path))
+      .then(
+        async ([status, body]) => {
+          await sleep(outbound);
+          send(res, status, body);
+        },
+        async (error: unknown) => {
+          await sleep(outbound);
+          if (error instanceof BadRequestError) send(res, error.status, { error: error.message });
+          else if (error instanceof RedisUnavailableError) send(res, 503, { error: error.message });
+          else send(res, 500, { error: `ERR local Upstash proxy failed: ${String(error)}` });
+        },
+      );
   });
 
   try {
@@ -144,6 +227,14 @@ export async function startUpstashProxy(options: UpstashProxyOptions): Promise<U
   return {
     url: `http://${urlHost}:${port}`,
     token: options.token,
+    get latencyMs() {
+      return latencyMs;
+    },
+    set latencyMs(ms: number) {
+      if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`latencyMs must be ≥ 0, got ${ms}`);
+      latencyMs = ms;
+    },
+    stats: () => ({ requests, commands: served.commands }),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive sockets from fetch would otherwise hold close() open.

@@ -1,18 +1,53 @@
 /**
- * `npm run keys -- create --name N --scopes a,b | list | revoke <keyId>`
+ * `npm run keys -- create --name N --scopes a,b | list | revoke <keyId>
+ *                 | limit <keyId> --policy api|emails (--capacity C --per-second R | --clear)`
+ * A key's own limit replaces the policy's capacity and refill for that key, from its next
+ * request, in every running container: no deploy (see README, Rate limiting).
  * Talks to the Redis Ferry uses: UPSTASH_REDIS_REST_URL/TOKEN when set (a deployed stack), else
  * the running local runtime (`npm run dev` records its endpoints in .ferry/local.json).
  */
 import { parseArgs } from "node:util";
 import { SCOPES, type Scope } from "#shared/app/manifest.ts";
-import { createApiKey, listApiKeys, revokeApiKey } from "#shared/auth/api-keys.ts";
+import {
+  createApiKey,
+  type KeyLimit,
+  keyLimitSchema,
+  listApiKeys,
+  PER_KEY_POLICIES,
+  type PerKeyPolicy,
+  revokeApiKey,
+  type StoredApiKey,
+  setApiKeyLimit,
+} from "#shared/auth/api-keys.ts";
 import { resolveRedisForCli } from "./redis-for-cli.ts";
 
 const USAGE = `Usage:
   npm run keys -- create --name <name> --scopes <scope,scope,...>
   npm run keys -- list
   npm run keys -- revoke <keyId>
+  npm run keys -- limit <keyId> --policy <${PER_KEY_POLICIES.join("|")}> --capacity <units> --per-second <units>
+  npm run keys -- limit <keyId> --policy <${PER_KEY_POLICIES.join("|")}> --clear
 Scopes: ${SCOPES.join(", ")}`;
+
+function parsePolicy(raw: string | undefined): PerKeyPolicy {
+  if (!raw || !(PER_KEY_POLICIES as readonly string[]).includes(raw)) {
+    throw new Error(`--policy must be one of ${PER_KEY_POLICIES.join(", ")}`);
+  }
+  return raw as PerKeyPolicy;
+}
+
+function parseLimit(capacity: string | undefined, perSecond: string | undefined): KeyLimit {
+  const parsed = keyLimitSchema.safeParse({ capacity: Number(capacity), refillPerSecond: Number(perSecond) });
+  if (!parsed.success) {
+    throw new Error("--capacity must be a whole number ≥ 1 and --per-second a number > 0");
+  }
+  return parsed.data;
+}
+
+const describeLimits = (key: StoredApiKey) =>
+  Object.entries(key.limits ?? {})
+    .map(([policy, l]) => `${policy}=${l.capacity}@${l.refillPerSecond}/s`)
+    .join(",") || "-";
 
 function parseScopes(raw: string | undefined): Scope[] {
   if (!raw) throw new Error(`--scopes is required (${SCOPES.join(", ")})`);
@@ -27,10 +62,18 @@ export async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: "string" }, scopes: { type: "string" }, json: { type: "boolean" } },
+    options: {
+      name: { type: "string" },
+      scopes: { type: "string" },
+      json: { type: "boolean" },
+      policy: { type: "string" },
+      capacity: { type: "string" },
+      "per-second": { type: "string" },
+      clear: { type: "boolean" },
+    },
   });
   const [command, ...rest] = positionals;
-  if (command !== "create" && command !== "list" && command !== "revoke") {
+  if (command !== "create" && command !== "list" && command !== "revoke" && command !== "limit") {
     console.error(USAGE);
     return 2;
   }
@@ -52,7 +95,29 @@ export async function main(argv: string[]): Promise<number> {
     const keys = await listApiKeys(redis);
     if (values.json) console.log(JSON.stringify(keys));
     else if (keys.length === 0) console.log("No API keys.");
-    else for (const k of keys) console.log(`${k.keyId}\t${k.name}\t${k.scopes.join(",")}\t${k.createdAt}`);
+    else {
+      for (const k of keys) {
+        console.log(`${k.keyId}\t${k.name}\t${k.scopes.join(",")}\t${k.createdAt}\t${describeLimits(k)}`);
+      }
+    }
+    return 0;
+  }
+  if (command === "limit") {
+    const keyId = rest[0];
+    if (!keyId) throw new Error("limit needs a keyId (see `npm run keys -- list`)");
+    const policy = parsePolicy(values.policy);
+    const limit = values.clear ? null : parseLimit(values.capacity, values["per-second"]);
+    const updated = await setApiKeyLimit(redis, keyId, policy, limit);
+    if (!updated) {
+      console.error(`No key with id ${keyId}.`);
+      return 1;
+    }
+    if (values.json) console.log(JSON.stringify(updated));
+    else if (limit) {
+      console.log(
+        `${keyId}: ${policy} limited to ${limit.capacity} units, ${limit.refillPerSecond}/s, from its next request.`,
+      );
+    } else console.log(`${keyId}: ${policy} follows the policy again, from its next request.`);
     return 0;
   }
   const keyId = rest[0];

@@ -8,17 +8,52 @@ import { SCOPES, type Scope } from "#shared/app/types.ts";
 import type { RedisClient } from "#shared/redis/client.ts";
 import { hgetallRecord } from "#shared/redis/hash.ts";
 import { redisKeys } from "#shared/redis/keys.ts";
+import { defineScript } from "#shared/redis/script.ts";
 import type { Principal } from "./principal.ts";
 
 const KEY_PREFIX = "fry_";
 
+/** Policies whose subject is the API key, so a key can carry its own limit for them. */
+export const PER_KEY_POLICIES = ["api", "emails"] as const;
+export type PerKeyPolicy = (typeof PER_KEY_POLICIES)[number];
+
+export const keyLimitSchema = z.strictObject({
+  capacity: z.number().int().positive(),
+  refillPerSecond: z.number().positive(),
+});
+export type KeyLimit = z.infer<typeof keyLimitSchema>;
+
+/**
+ * The stored record. The rate limiter's script (shared/ratelimit/script.ts, AUTH_AND_LIMIT) reads
+ * `scopes` and `limits` from this JSON inside Redis: keep those two fields' names and shapes.
+ */
 const storedKey = z.object({
   keyId: z.string(),
   name: z.string(),
   scopes: z.array(z.enum(SCOPES)),
   createdAt: z.string(),
+  /** This key's own limits, replacing the policies' capacity and refill for it (dynamic: no deploy). */
+  limits: z.partialRecord(z.enum(PER_KEY_POLICIES), keyLimitSchema).optional(),
 });
 export type StoredApiKey = z.infer<typeof storedKey>;
+
+/** A stored record's JSON, or undefined when it is not one (then the key is treated as unknown). */
+export function parseStoredKey(raw: string): StoredApiKey | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const parsed = storedKey.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+export const principalOf = (key: StoredApiKey): Principal => ({
+  keyId: key.keyId,
+  name: key.name,
+  scopes: key.scopes,
+});
 
 export const hashApiKey = (secret: string): string =>
   createHash("sha256").update(secret, "utf8").digest("hex");
@@ -46,6 +81,7 @@ export async function putApiKey(redis: RedisClient, input: PutApiKeyInput): Prom
     name: input.name,
     scopes: [...new Set(input.scopes)],
     createdAt: existing?.createdAt ?? new Date().toISOString(),
+    ...(existing?.limits ? { limits: existing.limits } : {}),
   };
   const tx = redis.multi();
   tx.set(redisKeys.apiKeyByHash(hash), JSON.stringify(record));
@@ -70,10 +106,49 @@ async function findByHash(redis: RedisClient, hash: string): Promise<StoredApiKe
   return parsed.success ? parsed.data : undefined;
 }
 
-/** The principal behind a presented secret, or undefined if no such key exists. */
+/**
+ * The principal behind a presented secret, or undefined if no such key exists. (HTTP routes look
+ * keys up inside the rate limiter's script instead, in the same round trip as the limit.)
+ */
 export async function authenticateApiKey(redis: RedisClient, secret: string): Promise<Principal | undefined> {
   const key = await findByHash(redis, hashApiKey(secret));
-  return key ? { keyId: key.keyId, name: key.name, scopes: key.scopes } : undefined;
+  return key ? principalOf(key) : undefined;
+}
+
+/** Replaces the record only if it is still `expected`: a concurrent change is never lost. */
+const REPLACE_IF_UNCHANGED = defineScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`);
+
+/**
+ * Sets (or, with `limit` null, removes) a key's own limit for one policy. It applies from the
+ * key's next request, in every container, with no deploy. Returns the updated record, or
+ * undefined when no key has that id.
+ */
+export async function setApiKeyLimit(
+  redis: RedisClient,
+  keyId: string,
+  policy: PerKeyPolicy,
+  limit: KeyLimit | null,
+): Promise<StoredApiKey | undefined> {
+  const hash = await redis.hget<string>(redisKeys.apiKeyIndex(), keyId);
+  if (!hash) return undefined;
+  const recordKey = redisKeys.apiKeyByHash(hash);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const raw = await redis.get<string>(recordKey);
+    const key = raw ? parseStoredKey(raw) : undefined;
+    if (!raw || !key) return undefined;
+    const { [policy]: _previous, ...others } = key.limits ?? {};
+    const limits = limit ? { ...others, [policy]: keyLimitSchema.parse(limit) } : others;
+    const { limits: _old, ...rest } = key;
+    const updated: StoredApiKey = Object.keys(limits).length > 0 ? { ...rest, limits } : rest;
+    if (Number(await REPLACE_IF_UNCHANGED(redis, [recordKey], [raw, JSON.stringify(updated)])) === 1) {
+      return updated;
+    }
+  }
+  throw new Error(`the record of ${keyId} kept changing; try again`);
 }
 
 export async function listApiKeys(redis: RedisClient): Promise<StoredApiKey[]> {

@@ -1,38 +1,60 @@
 /**
- * API-key authentication and scope check for routes whose manifest auth is `apiKey`.
- * Missing or unknown key → 401; key without the route's scopes → 403; Redis unreachable → 503
- * (a server fault, never reported as the caller's).
+ * API-key authentication and scope check for routes whose manifest auth is `apiKey`, fused with
+ * the route's rate limit: one script looks the key up by the hash of the presented secret, checks
+ * the scopes and decides the route's policies (under the key's own limits, if it has any) in ONE
+ * Redis round trip (shared/ratelimit/script.ts, AUTH_AND_LIMIT).
+ * Missing or unknown key → 401; key without the route's scopes → 403 (neither consumes anything);
+ * then the rate-limit decision (429 / 422 / headers, see shared/ratelimit/middleware.ts);
+ * Redis unreachable → 503 (a server fault, never reported as the caller's).
  */
-import { authenticateApiKey } from "#shared/auth/api-keys.ts";
-import type { Principal } from "#shared/auth/principal.ts";
+import { hashApiKey, parseStoredKey, principalOf } from "#shared/auth/api-keys.ts";
 import { logger } from "#shared/logger.ts";
+import { applyDecision } from "#shared/ratelimit/middleware.ts";
+import { type RouteRateLimiter, sharedRouteLimiter } from "#shared/ratelimit/route-limiter.ts";
+import { redisKeys } from "#shared/redis/keys.ts";
 import type { HttpMiddleware } from "./context.ts";
 import { forbidden, serviceUnavailable, unauthorized } from "./errors.ts";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-export function apiKeyAuth(): HttpMiddleware {
+export interface ApiKeyAuthOptions {
+  /** The container's rate limiter (default: the one the rate-limit step uses too). */
+  readonly rateLimiter?: RouteRateLimiter;
+}
+
+export function apiKeyAuth(options: ApiKeyAuthOptions = {}): HttpMiddleware {
   return {
     name: "ferry-api-key-auth",
     before: async ({ event, context }) => {
-      const auth = context.ferry.route?.auth;
+      const state = context.ferry;
+      const auth = state.route?.auth;
       if (auth?.kind !== "apiKey") return;
       const header = event.headers?.authorization;
       if (!header) throw unauthorized("Send an API key as 'Authorization: Bearer <key>'.");
       const secret = BEARER.exec(header)?.[1];
       if (!secret) throw unauthorized("The Authorization header must use the Bearer scheme.");
-      let principal: Principal | undefined;
-      try {
-        principal = await authenticateApiKey(context.ferry.redis, secret);
-      } catch (error) {
-        logger.error("api key lookup failed", error as Error);
+
+      const limits = options.rateLimiter ?? sharedRouteLimiter();
+      const hash = hashApiKey(secret);
+      const outcome = await limits
+        .limiterFor(state.config)
+        .authenticateAndLimit(
+          redisKeys.apiKeyByHash(hash),
+          auth.scopes,
+          limits.requestsFor(state, event, hash),
+        );
+      if (outcome.kind === "unavailable") {
         throw serviceUnavailable("Authentication is temporarily unavailable.", 1);
       }
-      if (!principal) throw unauthorized("The API key is not valid.");
-      const missing = auth.scopes.filter((s) => !principal.scopes.includes(s));
-      if (missing.length > 0) throw forbidden(`The API key lacks the scope(s): ${missing.join(", ")}.`);
-      context.ferry.principal = principal;
-      logger.appendKeys({ keyId: principal.keyId });
+      const key = outcome.kind === "unknown-key" ? undefined : parseStoredKey(outcome.record);
+      if (!key) throw unauthorized("The API key is not valid.");
+      if (outcome.kind === "missing-scope") {
+        const missing = auth.scopes.filter((s) => !key.scopes.includes(s));
+        throw forbidden(`The API key lacks the scope(s): ${missing.join(", ")}.`);
+      }
+      state.principal = principalOf(key);
+      logger.appendKeys({ keyId: key.keyId });
+      if (outcome.kind === "decided") applyDecision(state, limits.policiesOf(state), outcome.decision);
     },
   };
 }

@@ -41,11 +41,16 @@ export class DeniedCache {
 
   /**
    * If the remembered bucket still denies `cost` units at `nowMs`, its TAT − now in µs (for
-   * retry-after and headers); otherwise undefined (Redis decides). Expired entries are dropped.
+   * retry-after and headers); otherwise undefined (Redis decides). Expired entries are dropped,
+   * and so is an entry remembered under other parameters (the policy changed: Redis decides).
    */
-  deniedFor(key: string, cost: number, nowMs: number): number | undefined {
+  deniedFor(key: string, cost: number, nowMs: number, intervalUs: number, tauUs: number): number | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
+    if (entry.intervalUs !== intervalUs || entry.tauUs !== tauUs) {
+      this.#entries.delete(key);
+      return undefined;
+    }
     const dUs = Math.max(0, entry.tatUs - nowMs * 1000);
     if (dUs + entry.deniedCost * entry.intervalUs <= entry.tauUs) {
       this.#entries.delete(key);

@@ -4,7 +4,8 @@
  *   RateLimit: "api";r=99;t=0, "emails";r=97;t=0
  * q = capacity (quota units), w = seconds for an empty bucket to refill completely,
  * r = whole units remaining, t = seconds until the quota is restored enough to admit a request
- * like this one again (0 when it would be admitted now; on a 429 it equals Retry-After).
+ * like this one again (0 when it would be admitted now; on a 429 it equals Retry-After), always
+ * under the policy in force now. A shadow policy carries the boolean parameter `shadow`.
  * Header names are lower-case, as API Gateway and Node send them.
  */
 import type { PolicyState } from "./limiter.ts";
@@ -15,12 +16,35 @@ const sfString = (value: string) => `"${value.replace(/[\\"]/g, (c) => `\\${c}`)
 
 const seconds = (ms: number) => Math.ceil(ms / 1000);
 
-export function windowSeconds(policy: RateLimitPolicy): number {
-  return Math.max(1, Math.ceil((policy.capacity * intervalMicros(policy)) / 1e6));
+/** What RateLimit-Policy says of one policy: the terms it was decided under. */
+interface PolicyTerms {
+  readonly name: string;
+  readonly capacity: number;
+  readonly intervalUs: number;
+  readonly shadow: boolean;
 }
 
+const termsOf = (policy: RateLimitPolicy): PolicyTerms => ({
+  name: policy.name,
+  capacity: policy.capacity,
+  intervalUs: intervalMicros(policy),
+  shadow: policy.mode === "shadow",
+});
+
+const windowOf = (capacity: number, intervalUs: number) =>
+  Math.max(1, Math.ceil((capacity * intervalUs) / 1e6));
+
+export function windowSeconds(policy: RateLimitPolicy): number {
+  return windowOf(policy.capacity, intervalMicros(policy));
+}
+
+// `shadow` is a boolean parameter (an extension the draft lets clients ignore): the policy is
+// reported but does not refuse yet.
+const policyItem = (t: PolicyTerms) =>
+  `${sfString(t.name)};q=${t.capacity};w=${windowOf(t.capacity, t.intervalUs)}${t.shadow ? ";shadow" : ""}`;
+
 export function rateLimitPolicyHeader(policies: readonly RateLimitPolicy[]): string {
-  return policies.map((p) => `${sfString(p.name)};q=${p.capacity};w=${windowSeconds(p)}`).join(", ");
+  return policies.map((p) => policyItem(termsOf(p))).join(", ");
 }
 
 export function rateLimitHeader(states: readonly PolicyState[]): string {
@@ -38,13 +62,22 @@ export function retryAfterSeconds(ms: number): number {
   return Math.max(1, seconds(ms));
 }
 
-/** The headers for a response: the policies always, the state when it is known. */
+/**
+ * The headers for a response: the policies always (as decided, with an API key's own limits,
+ * when the state is known; as configured otherwise), the state when it is known.
+ */
 export function rateLimitHeaders(
   policies: readonly RateLimitPolicy[],
   states: readonly PolicyState[],
 ): Record<string, string> {
   const headers: Record<string, string> = {};
-  if (policies.length > 0) headers["ratelimit-policy"] = rateLimitPolicyHeader(policies);
-  if (states.length > 0) headers.ratelimit = rateLimitHeader(states);
+  if (states.length > 0) {
+    headers["ratelimit-policy"] = states
+      .map((s) =>
+        policyItem({ name: s.policy.name, capacity: s.capacity, intervalUs: s.intervalUs, shadow: s.shadow }),
+      )
+      .join(", ");
+    headers.ratelimit = rateLimitHeader(states);
+  } else if (policies.length > 0) headers["ratelimit-policy"] = rateLimitPolicyHeader(policies);
   return headers;
 }

@@ -1,25 +1,29 @@
 /**
  * Ferry's rate limiter: decides one or several token-bucket policies at once with one Lua script
- * in one round trip (see script.ts), within a fixed time budget.
+ * in one round trip (see script.ts), optionally fused with the API-key lookup (AUTH_AND_LIMIT),
+ * so an authenticated request needs one round trip for both.
  *
  * Redis is any client that can EVAL/EVALSHA (the @upstash/redis client in production, an ioredis
- * adapter in tests and benchmarks). When Redis is slow, down or erroring the decision is made
- * without it, within the budget, as each policy declares (fail open or closed); the script is
- * never sent twice (use a client with retries off: see redis-client.ts), and every fallback is
- * counted and logged.
+ * adapter in tests). Ordinary latency is waited for (the budget is sized for a database some
+ * distance away); a call that exceeds the budget or errors is an outage, and the per-container
+ * breaker (breaker.ts) then decides without Redis, at once, as each policy declares (fail open or
+ * closed), until a probe succeeds. The script is never sent twice (use a client with retries off:
+ * see redis-client.ts); every fallback is counted, and each outage is logged when it is found.
  */
 import { logger as sharedLogger } from "#shared/logger.ts";
+import { RedisBreaker } from "./breaker.ts";
 import { DeniedCache } from "./denied-cache.ts";
 import { bucketKey, RATE_LIMIT_KEY_PREFIX } from "./keys.ts";
 import { type FailureMode, intervalMicros, type RateLimitPolicy } from "./policies.ts";
-import { DELETE_KEYS, GCRA, type LuaScript, type ScriptVariants } from "./script.ts";
+import { AUTH_AND_LIMIT, DELETE_KEYS, GCRA, type LuaScript, REPLY_FIELDS_PER_POLICY } from "./script.ts";
 
 export * from "./limiter-types.ts";
 
 import {
+  type AuthenticatedDecision,
+  DEFAULT_BREAKER,
   DEFAULT_BUDGET_MS,
   DEFAULT_CLOCK_SLACK_MS,
-  DEFAULT_FIRST_CALL_BUDGET_MS,
   type Decision,
   type FallbackLogger,
   type LimitRequest,
@@ -28,6 +32,7 @@ import {
   type RateLimiterOptions,
   RateLimiterUnavailableError,
   type RateLimitMetrics,
+  type RedisFailure,
   type ScriptClient,
 } from "./limiter-types.ts";
 
@@ -35,36 +40,49 @@ interface Bucket {
   readonly request: LimitRequest;
   readonly key: string;
   readonly cost: number;
+  /** The configured interval (an API key's own limit may replace it inside the script). */
   readonly intervalUs: number;
-  readonly tauUs: number;
+  readonly shadow: boolean;
+}
+
+/** One policy's part of a script reply. */
+interface Row {
+  readonly dUs: number;
+  readonly fits: boolean;
+  readonly intervalUs: number;
+  readonly capacity: number;
 }
 
 const ceilMs = (us: number) => Math.max(0, Math.ceil(us / 1000));
 
-function stateOf(bucket: Bucket, dUs: number, admits: boolean): PolicyState {
-  const { intervalUs, tauUs, cost, request } = bucket;
-  const remaining = Math.min(request.policy.capacity, Math.max(0, Math.floor((tauUs - dUs) / intervalUs)));
-  const units = Math.max(1, cost);
-  const nextAdmitMs = units > request.policy.capacity ? null : ceilMs(dUs + units * intervalUs - tauUs);
+function stateOf(bucket: Bucket, row: Row): PolicyState {
+  const { dUs, fits, intervalUs, capacity } = row;
+  const tauUs = capacity * intervalUs;
+  const remaining = Math.min(capacity, Math.max(0, Math.floor((tauUs - dUs) / intervalUs)));
+  const units = Math.max(1, bucket.cost);
+  const nextAdmitMs = units > capacity ? null : ceilMs(dUs + units * intervalUs - tauUs);
   // A denial always waits at least 1 ms: retrying at the same millisecond cannot succeed.
-  const retryAfterMs = admits ? 0 : nextAdmitMs === null ? null : Math.max(1, nextAdmitMs);
+  const retryAfterMs = fits ? 0 : nextAdmitMs === null ? null : Math.max(1, nextAdmitMs);
   return {
-    policy: request.policy,
-    subject: request.subject,
-    cost,
+    policy: bucket.request.policy,
+    subject: bucket.request.subject,
+    cost: bucket.cost,
+    capacity,
+    intervalUs,
+    shadow: bucket.shadow,
     remaining,
-    admits,
+    admits: fits,
     retryAfterMs,
     nextAdmitMs,
     fullInMs: ceilMs(dUs),
   };
 }
 
-/** The longest wait among the denying states; null if any of them can never admit. */
+/** The longest wait among the enforced denying states; null if any of them can never admit. */
 function overallRetry(states: readonly PolicyState[]): number | null {
   let longest = 0;
   for (const s of states) {
-    if (s.admits) continue;
+    if (s.admits || s.shadow) continue;
     if (s.retryAfterMs === null) return null;
     longest = Math.max(longest, s.retryAfterMs);
   }
@@ -73,8 +91,26 @@ function overallRetry(states: readonly PolicyState[]): number | null {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const isNoScript = (error: unknown) => /noscript/i.test(messageOf(error));
-/** Redis refused the key-locking shebang (7.x: unknown flag; 6.x: no shebang at all): nothing ran. */
-const isShebangRefused = (error: unknown) => /shebang|unexpected flag|near '#'/i.test(messageOf(error));
+const isInteger = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
+
+function rowsOf(reply: readonly unknown[], offset: number, count: number): Row[] {
+  if (reply.length !== offset + count * REPLY_FIELDS_PER_POLICY) throw badReply(reply);
+  const rows: Row[] = [];
+  for (let i = 0; i < count; i++) {
+    const [dUs, fits, intervalUs, capacity] = reply.slice(
+      offset + i * REPLY_FIELDS_PER_POLICY,
+      offset + (i + 1) * REPLY_FIELDS_PER_POLICY,
+    );
+    if (!isInteger(dUs) || !isInteger(fits) || !isInteger(intervalUs) || !isInteger(capacity)) {
+      throw badReply(reply);
+    }
+    rows.push({ dUs, fits: fits === 1, intervalUs, capacity });
+  }
+  return rows;
+}
+
+const badReply = (reply: unknown) =>
+  new RateLimiterUnavailableError("error", `unexpected script reply: ${JSON.stringify(reply)}`);
 
 export class RateLimiter {
   readonly metrics: RateLimitMetrics;
@@ -84,21 +120,19 @@ export class RateLimiter {
   readonly #budgetMs: number;
   readonly #firstCallBudgetMs: number;
   #answered = false;
+  readonly #breaker: RedisBreaker | undefined;
   readonly #slackMs: number;
   readonly #prefix: string;
   readonly #cache: DeniedCache | undefined;
   readonly #logger: FallbackLogger;
-  /** Whether to send Upstash's key-locking form of the scripts (until Redis refuses it). */
-  #keyLocking = true;
 
   constructor(options: RateLimiterOptions) {
     this.#redis = options.redis;
     this.#clock = options.clock ?? Date.now;
     this.#budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
-    this.#firstCallBudgetMs = Math.max(
-      this.#budgetMs,
-      options.firstCallBudgetMs ?? DEFAULT_FIRST_CALL_BUDGET_MS,
-    );
+    this.#firstCallBudgetMs = Math.max(this.#budgetMs, options.firstCallBudgetMs ?? 2 * this.#budgetMs);
+    this.#breaker =
+      options.breaker === false ? undefined : new RedisBreaker(options.breaker ?? DEFAULT_BREAKER);
     this.#slackMs = options.clockSlackMs ?? DEFAULT_CLOCK_SLACK_MS;
     this.#prefix = options.keyPrefix ?? RATE_LIMIT_KEY_PREFIX;
     this.#cache = options.deniedCache === false ? undefined : (options.deniedCache ?? new DeniedCache());
@@ -110,16 +144,17 @@ export class RateLimiter {
     return bucketKey(this.#prefix, policy, subject);
   }
 
+  /** The breaker's state: `open` or `probing` while Redis is considered unreachable. */
+  get breakerState(): "closed" | "open" | "probing" {
+    return this.#breaker?.state ?? "closed";
+  }
+
   /**
-   * Consumes each request's cost from its policy's bucket if every policy admits it, else
-   * consumes nothing. Never throws for Redis trouble: it falls back as the policies declare.
+   * Consumes each request's cost from its policy's bucket if every enforced policy admits it,
+   * else consumes nothing. Never throws for Redis trouble: it falls back as the policies declare.
    */
   async limit(requests: readonly LimitRequest[]): Promise<Decision> {
-    const buckets = this.#buckets(requests, (r) => r.cost ?? 1);
-    for (const b of buckets) {
-      if (!Number.isInteger(b.cost) || b.cost < 1)
-        throw new RangeError(`cost must be a positive integer: ${b.cost}`);
-    }
+    const buckets = this.#consuming(requests);
     this.metrics.decisions++;
     const now = Math.floor(this.#clock());
 
@@ -129,36 +164,64 @@ export class RateLimiter {
       return cached;
     }
 
-    let reply: number[];
+    let rows: Row[];
     try {
-      reply = await this.#decide(buckets, now);
+      const reply = await this.#call(GCRA, this.#keys(buckets), this.#args(buckets, now, []));
+      if (!Array.isArray(reply)) throw badReply(reply);
+      rows = rowsOf(reply, 1, buckets.length);
+      this.metrics.redisDecisions++;
+      const decision = this.#decisionFrom(buckets, reply[0] === 1, rows);
+      this.#rememberDenials(buckets, decision, rows, now);
+      return decision;
     } catch (error) {
-      return this.#fallback(buckets, error);
+      return this.#fallback(buckets, error, this.#declaredMode(buckets));
     }
-    this.metrics.redisDecisions++;
-    const decision = this.#decisionFrom(buckets, reply);
-    for (const [i, state] of decision.states.entries()) {
-      const bucket = buckets[i] as Bucket;
-      if (state.admits) this.#cache?.forget(bucket.key);
-      else if (state.retryAfterMs !== null) {
-        this.#cache?.remember(
-          bucket.key,
-          now,
-          reply[i + 1] as number,
-          bucket.cost,
-          bucket.intervalUs,
-          bucket.tauUs,
-        );
-      }
+  }
+
+  /**
+   * Looks up an API key by its record's Redis key and, if it exists and has every required scope,
+   * decides `requests` under the key's own limits (the record's `limits`) or the policies', all in
+   * one script and one round trip. Never throws for Redis trouble: the key cannot be checked then,
+   * which the caller must treat as closed (see AuthenticatedDecision).
+   */
+  async authenticateAndLimit(
+    recordKey: string,
+    requiredScopes: readonly string[],
+    requests: readonly LimitRequest[],
+  ): Promise<AuthenticatedDecision> {
+    const buckets = this.#consuming(requests);
+    this.metrics.decisions++;
+    const now = Math.floor(this.#clock());
+    const scopeArgs = [String(requiredScopes.length), ...requiredScopes];
+    try {
+      const reply = await this.#call(
+        AUTH_AND_LIMIT,
+        [recordKey, ...this.#keys(buckets)],
+        this.#args(buckets, now, scopeArgs),
+      );
+      if (!Array.isArray(reply) || !isInteger(reply[0])) throw badReply(reply);
+      if (reply[0] === 0 && reply.length === 1) return { kind: "unknown-key" };
+      const record = reply[1];
+      if (typeof record !== "string") throw badReply(reply);
+      if (reply[0] === 1 && reply.length === 2) return { kind: "missing-scope", record };
+      if (reply[0] !== 2) throw badReply(reply);
+      const rows = rowsOf(reply, 3, buckets.length);
+      this.metrics.redisDecisions++;
+      return { kind: "decided", record, decision: this.#decisionFrom(buckets, reply[2] === 1, rows) };
+    } catch (error) {
+      // Without Redis the key cannot be checked, whatever the policies declare.
+      const decision = this.#fallback(buckets, error, "closed");
+      return { kind: "unavailable", failure: decision.failure as RedisFailure };
     }
-    return decision;
   }
 
   /** The buckets' state with refill applied, consuming nothing. Throws if Redis cannot answer. */
   async peek(requests: readonly Omit<LimitRequest, "cost">[]): Promise<readonly PolicyState[]> {
     const buckets = this.#buckets(requests, () => 0);
-    const reply = await this.#decide(buckets, Math.floor(this.#clock()));
-    return this.#decisionFrom(buckets, reply).states;
+    const now = Math.floor(this.#clock());
+    const reply = await this.#call(GCRA, this.#keys(buckets), this.#args(buckets, now, []));
+    if (!Array.isArray(reply)) throw badReply(reply);
+    return this.#decisionFrom(buckets, true, rowsOf(reply, 1, buckets.length)).states;
   }
 
   /** Gives units back (a request that turned out not to count); the bucket never exceeds capacity. */
@@ -167,10 +230,12 @@ export class RateLimiter {
       throw new RangeError(`units must be a positive integer: ${request.units}`);
     }
     const buckets = this.#buckets([request], () => -request.units);
-    const reply = await this.#decide(buckets, Math.floor(this.#clock()));
+    const now = Math.floor(this.#clock());
+    const reply = await this.#call(GCRA, this.#keys(buckets), this.#args(buckets, now, []));
+    if (!Array.isArray(reply)) throw badReply(reply);
     const bucket = buckets[0] as Bucket;
     this.#cache?.forget(bucket.key);
-    return stateOf({ ...bucket, cost: 0 }, reply[1] as number, true);
+    return stateOf({ ...bucket, cost: 0 }, rowsOf(reply, 1, 1)[0] as Row);
   }
 
   /** Deletes exactly this subject's buckets for the given policies. Returns how many existed. */
@@ -178,67 +243,111 @@ export class RateLimiter {
     if (policies.length === 0) return 0;
     const keys = policies.map((p) => this.keyFor(p.name, subject));
     for (const key of keys) this.#cache?.forget(key);
-    const deleted = await this.#withBudget(() => this.#run(DELETE_KEYS, keys, []));
-    return Number(deleted);
+    return Number(await this.#call(DELETE_KEYS, keys, []));
+  }
+
+  #consuming(requests: readonly LimitRequest[]): Bucket[] {
+    const buckets = this.#buckets(requests, (r) => r.cost ?? 1);
+    for (const b of buckets) {
+      if (!Number.isInteger(b.cost) || b.cost < 0)
+        throw new RangeError(`cost must be a whole number ≥ 0: ${b.cost}`);
+    }
+    return buckets;
   }
 
   #buckets(requests: readonly Omit<LimitRequest, "cost">[], cost: (r: LimitRequest) => number): Bucket[] {
-    if (requests.length === 0) throw new RangeError("at least one policy is required");
-    return requests.map((request) => {
-      const intervalUs = intervalMicros(request.policy);
-      return {
-        request,
-        key: this.keyFor(request.policy.name, request.subject),
-        cost: cost(request),
-        intervalUs,
-        tauUs: request.policy.capacity * intervalUs,
-      };
-    });
+    return requests.map((request) => ({
+      request,
+      key: this.keyFor(request.policy.name, request.subject),
+      cost: cost(request),
+      intervalUs: intervalMicros(request.policy),
+      shadow: request.policy.mode === "shadow",
+    }));
+  }
+
+  #keys(buckets: readonly Bucket[]): string[] {
+    return buckets.map((b) => b.key);
+  }
+
+  #args(buckets: readonly Bucket[], now: number, extra: readonly string[]): string[] {
+    const args = [String(now), String(this.#slackMs), ...extra];
+    for (const b of buckets) {
+      args.push(
+        b.request.policy.name,
+        String(b.intervalUs),
+        String(b.request.policy.capacity),
+        String(b.cost),
+        b.shadow ? "0" : "1",
+      );
+    }
+    return args;
   }
 
   #fromDeniedCache(buckets: readonly Bucket[], now: number): Decision | undefined {
     if (!this.#cache) return undefined;
     const states: PolicyState[] = [];
     for (const b of buckets) {
-      const dUs = this.#cache.deniedFor(b.key, b.cost, now);
-      if (dUs !== undefined) states.push(stateOf(b, dUs, false));
+      if (b.shadow || b.cost === 0) continue;
+      const capacity = b.request.policy.capacity;
+      const dUs = this.#cache.deniedFor(b.key, b.cost, now, b.intervalUs, capacity * b.intervalUs);
+      if (dUs !== undefined)
+        states.push(stateOf(b, { dUs, fits: false, intervalUs: b.intervalUs, capacity }));
     }
     if (states.length === 0) return undefined;
     return { allowed: false, retryAfterMs: overallRetry(states), source: "denied-cache", states };
   }
 
-  async #decide(buckets: readonly Bucket[], now: number): Promise<number[]> {
-    const keys = buckets.map((b) => b.key);
-    const args = [String(now), String(this.#slackMs)];
-    for (const b of buckets)
-      args.push(String(b.intervalUs), String(b.request.policy.capacity), String(b.cost));
-    const reply = await this.#withBudget(() => this.#run(GCRA, keys, args));
-    if (
-      !Array.isArray(reply) ||
-      reply.length !== buckets.length + 1 ||
-      !reply.every((v) => typeof v === "number" && Number.isFinite(v))
-    ) {
-      throw new RateLimiterUnavailableError("error", `unexpected script reply: ${JSON.stringify(reply)}`);
+  #rememberDenials(buckets: readonly Bucket[], decision: Decision, rows: readonly Row[], now: number): void {
+    if (!this.#cache) return;
+    for (const [i, state] of decision.states.entries()) {
+      const bucket = buckets[i] as Bucket;
+      const row = rows[i] as Row;
+      if (state.admits) this.#cache.forget(bucket.key);
+      else if (!state.shadow && state.retryAfterMs !== null) {
+        this.#cache.remember(
+          bucket.key,
+          now,
+          row.dUs,
+          bucket.cost,
+          row.intervalUs,
+          row.capacity * row.intervalUs,
+        );
+      }
     }
-    return reply as number[];
   }
 
   /**
-   * Runs the key-locking form of a script, or the plain one once Redis has refused the flag.
-   * Neither retry can run a script twice: both errors are raised before a script runs.
+   * Sends a script through the breaker and within the budget. EVALSHA first, EVAL only when
+   * Redis says it does not know the script (so it did not run): never a replay.
    */
-  async #run(script: ScriptVariants, keys: string[], args: string[]): Promise<unknown> {
-    if (!this.#keyLocking) return this.#evalsha(script.plain, keys, args);
+  async #call(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+    const admission = this.#breaker?.admit() ?? "call";
+    if (admission === "skip") {
+      this.metrics.breakerSkips++;
+      throw new RateLimiterUnavailableError(
+        "breaker-open",
+        "Redis was unreachable; waiting for the next probe",
+      );
+    }
+    if (admission === "probe") this.metrics.breakerProbes++;
     try {
-      return await this.#evalsha(script.keyLocking, keys, args);
+      const result = await this.#withBudget(() => this.#evalsha(script, keys, args));
+      if (admission === "probe") this.#logger.warn("rate limiter: Redis answers again", {});
+      this.#breaker?.succeeded(admission);
+      return result;
     } catch (error) {
-      if (!isShebangRefused(error)) throw error;
-      this.#keyLocking = false;
-      return this.#evalsha(script.plain, keys, args);
+      const reason = error instanceof RateLimiterUnavailableError ? error.reason : "error";
+      if (reason !== "breaker-open" && this.#breaker?.failed(admission, reason)) {
+        this.metrics.breakerOpened++;
+        this.#logger.warn("rate limiter: Redis unreachable; deciding without it until a probe succeeds", {
+          reason,
+          error: messageOf(error),
+        });
+      }
+      throw error;
     }
   }
 
-  /** EVALSHA, then EVAL only when Redis says it does not know the script (so it did not run). */
   async #evalsha(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
     try {
       return await this.#redis.evalsha(script.sha, keys, args);
@@ -271,39 +380,41 @@ export class RateLimiter {
       // The client's own per-request abort (AbortSignal.timeout) is the same budget running out.
       const aborted =
         error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-      const message = error instanceof Error ? error.message : String(error);
-      throw new RateLimiterUnavailableError(aborted ? "timeout" : "error", message, { cause: error });
+      throw new RateLimiterUnavailableError(aborted ? "timeout" : "error", messageOf(error), {
+        cause: error,
+      });
     } finally {
       clearTimeout(timer);
     }
   }
 
-  #decisionFrom(buckets: readonly Bucket[], reply: readonly number[]): Decision {
-    const allowed = reply[0] === 1;
-    const states = buckets.map((b, i) => {
-      const dUs = reply[i + 1] as number;
-      return stateOf(b, dUs, allowed || b.cost <= 0 || dUs + b.cost * b.intervalUs <= b.tauUs);
-    });
+  #decisionFrom(buckets: readonly Bucket[], allowed: boolean, rows: readonly Row[]): Decision {
+    const states = buckets.map((b, i) => stateOf(b, rows[i] as Row));
+    if (allowed) this.metrics.shadowDenials += states.some((s) => s.shadow && !s.admits) ? 1 : 0;
     return { allowed, retryAfterMs: allowed ? 0 : overallRetry(states), source: "redis", states };
   }
 
-  #fallback(buckets: readonly Bucket[], error: unknown): Decision {
+  #declaredMode(buckets: readonly Bucket[]): FailureMode {
+    return buckets.some((b) => b.request.policy.onRedisFailure === "closed") ? "closed" : "open";
+  }
+
+  #fallback(buckets: readonly Bucket[], error: unknown, mode: FailureMode): Decision {
     const reason = error instanceof RateLimiterUnavailableError ? error.reason : "error";
-    const message = error instanceof Error ? error.message : String(error);
-    const mode: FailureMode = buckets.some((b) => b.request.policy.onRedisFailure === "closed")
-      ? "closed"
-      : "open";
+    const message = messageOf(error);
     this.metrics.fallbacks++;
     if (reason === "timeout") this.metrics.timeouts++;
-    else this.metrics.errors++;
+    else if (reason === "error") this.metrics.errors++;
     if (mode === "open") this.metrics.fallbacksOpen++;
     else this.metrics.fallbacksClosed++;
-    this.#logger.warn("rate limit decided without Redis", {
-      reason,
-      mode,
-      policies: buckets.map((b) => `${b.request.policy.name}:${b.request.policy.onRedisFailure}`),
-      error: message,
-    });
+    // An open breaker was logged when it opened; each request it decides is counted, not logged.
+    if (reason !== "breaker-open") {
+      this.#logger.warn("rate limit decided without Redis", {
+        reason,
+        mode,
+        policies: buckets.map((b) => `${b.request.policy.name}:${b.request.policy.onRedisFailure}`),
+        error: message,
+      });
+    }
     return {
       allowed: mode === "open",
       retryAfterMs: mode === "open" ? 0 : 1000,

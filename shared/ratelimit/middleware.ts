@@ -1,51 +1,26 @@
 /**
- * The rate-limit step of the HTTP chain (after auth, before body validation). For the manifest
- * route being served it decides all of the route's policies at once:
- *   api      per API key, cost 1          emails   per API key, cost = number of recipients
+ * The rate-limit step of the HTTP chain (after auth, before body validation), and how a decision
+ * becomes a response. The route's policies come from the manifest and are decided at once:
+ *   api      per API key, cost 1          emails   per API key, cost = recipients of a valid body
  *   webhooks per source IP, cost 1
- * It puts RateLimit-Policy / RateLimit on `context.ferry.responseHeaders` (the chain copies them
- * onto every response), throws a 429 problem with Retry-After when the request is denied, and a
- * 503 when Redis cannot decide and a policy of the route fails closed.
+ * On an API-key route the API-key step (shared/http/api-key-auth.ts) has already decided them in
+ * the same round trip as the key lookup, and applied the decision with `applyDecision`; this
+ * step decides every other route (webhooks, per source IP).
+ *
+ * A decision puts RateLimit-Policy / RateLimit on `context.ferry.responseHeaders` (the chain
+ * copies them onto every response) and, when it refuses: 429 + Retry-After (the true wait under
+ * the current policy), 422 when the request costs more than an enforced policy's capacity (no
+ * wait would ever admit it), or 503 when Redis cannot decide and a policy of the route fails
+ * closed. Shadow policies are reported and never refuse.
  */
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { Config } from "#shared/config.ts";
-import { MAX_RECIPIENTS } from "#shared/email/request.ts";
 import type { FerryContext, FerryRequestState } from "#shared/http/context.ts";
 import { HttpError, serviceUnavailable } from "#shared/http/errors.ts";
-import type { DeniedCache } from "./denied-cache.ts";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers.ts";
-import {
-  DEFAULT_BUDGET_MS,
-  DEFAULT_FIRST_CALL_BUDGET_MS,
-  type Decision,
-  type FallbackLogger,
-  type LimitRequest,
-  newMetrics,
-  RateLimiter,
-  type RateLimitMetrics,
-  type ScriptClient,
-} from "./limiter.ts";
-import { type FerryPolicies, type FerryRateLimitPolicy, resolvePolicies } from "./policies.ts";
-import { createRateLimitRedis } from "./redis-client.ts";
-
-export interface RateLimitMiddlewareOptions {
-  /** Milliseconds since the epoch (tests simulate time). */
-  readonly clock?: () => number;
-  /** Longest a decision waits for Redis, in ms (default 50). */
-  readonly budgetMs?: number;
-  /** Budget of a container's first decision, which also opens the connection (default 250). */
-  readonly firstCallBudgetMs?: number;
-  readonly clockSlackMs?: number;
-  /** Memory of denied subjects for this container; `false` turns it off. */
-  readonly deniedCache?: DeniedCache | false;
-  /** Client for the script; default: an Upstash client built from the request's config, with the budget as its timeout. */
-  readonly redis?: ScriptClient;
-  /** Policies; default: built-in defaults overridden by the config's RATE_LIMITS. */
-  readonly policies?: FerryPolicies;
-  readonly logger?: FallbackLogger;
-  readonly keyPrefix?: string;
-}
+import type { Decision, PolicyState, RateLimitMetrics } from "./limiter.ts";
+import type { RateLimitPolicy } from "./policies.ts";
+import { RouteRateLimiter, type RouteRateLimiterOptions, sharedRouteLimiter } from "./route-limiter.ts";
 
 export type RateLimitMiddleware = MiddlewareObj<
   APIGatewayProxyEventV2,
@@ -53,121 +28,76 @@ export type RateLimitMiddleware = MiddlewareObj<
   Error,
   FerryContext
 > & {
-  /** Decisions, denied-cache hits and Redis fallbacks since the container started. */
+  /** Decisions, denied-cache hits, breaker activity and Redis fallbacks since the container started. */
   readonly metrics: Readonly<RateLimitMetrics>;
 };
 
-/**
- * Units a POST /v1/emails request costs: its number of recipients. Validation runs after this
- * step, so anything the validator will reject (bad JSON, no `to`, too many) costs 1.
- */
-export function recipientCount(rawBody: Buffer): number {
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody.toString("utf8"));
-  } catch {
-    return 1;
-  }
-  const to = typeof body === "object" && body !== null ? (body as { to?: unknown }).to : undefined;
-  if (Array.isArray(to) && to.length >= 1 && to.length <= MAX_RECIPIENTS) return to.length;
-  return 1;
-}
+const refusing = (decision: Decision) => decision.states.filter((s) => !s.admits && !s.shadow);
 
-function subjectOf(
-  policy: FerryRateLimitPolicy,
-  state: FerryRequestState,
-  event: APIGatewayProxyEventV2,
-): string {
-  const ip = `ip:${event.requestContext?.http?.sourceIp ?? "unknown"}`;
-  if (policy.subject === "sourceIp") return ip;
-  // Auth runs first, so a per-key route has a principal; a route without auth falls back to the IP.
-  return state.principal ? `key:${state.principal.keyId}` : ip;
-}
-
-function denial(decision: Decision, headers: Record<string, string>): HttpError {
-  const denying = decision.states.filter((s) => !s.admits);
-  const parts = denying.map((s) =>
-    s.retryAfterMs === null
-      ? `"${s.policy.name}" allows at most ${s.policy.capacity} units at once and this request costs ${s.cost}, so it can never be admitted`
-      : `"${s.policy.name}" has ${s.remaining} of ${s.policy.capacity} units left and this request costs ${s.cost}`,
+function tooManyRequests(decision: Decision, retryMs: number, headers: Record<string, string>): HttpError {
+  const parts = refusing(decision).map(
+    (s) =>
+      `"${s.policy.name}" has ${s.remaining} of ${s.capacity} units left and this request costs ${s.cost}`,
   );
-  const retry = decision.retryAfterMs;
   return new HttpError(429, {
     type: "rate-limited",
     title: "Too many requests",
-    detail: `Rate limit exceeded: ${parts.join("; ")}.${retry === null ? "" : ` Retry after ${retryAfterSeconds(retry)} s.`}`,
-    // A request that can never be admitted gets no Retry-After: any value would be a lie.
-    headers: retry === null ? headers : { ...headers, "retry-after": String(retryAfterSeconds(retry)) },
+    detail: `Rate limit exceeded: ${parts.join("; ")}. Retry after ${retryAfterSeconds(retryMs)} s.`,
+    headers: { ...headers, "retry-after": String(retryAfterSeconds(retryMs)) },
   });
 }
 
-export function rateLimitMiddleware(options: RateLimitMiddlewareOptions = {}): RateLimitMiddleware {
-  const metrics = newMetrics();
-  const budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
-  const firstCallBudgetMs = options.firstCallBudgetMs ?? DEFAULT_FIRST_CALL_BUDGET_MS;
-  // One limiter and one policy table per configuration, i.e. per container.
-  const limiters = new WeakMap<Config, RateLimiter>();
-  const policyTables = new WeakMap<Config, FerryPolicies>();
+/** Not a 429: no wait would help, so there is no Retry-After (any value would be a lie). */
+function costExceedsCapacity(decision: Decision, headers: Record<string, string>): HttpError {
+  const never = refusing(decision).filter((s: PolicyState) => s.retryAfterMs === null);
+  const parts = never.map(
+    (s) => `"${s.policy.name}" allows at most ${s.capacity} units at once and this request costs ${s.cost}`,
+  );
+  return new HttpError(422, {
+    type: "cost-exceeds-capacity",
+    title: "Request exceeds the rate limit's capacity",
+    detail: `This request can never be admitted: ${parts.join("; ")}. Split it into smaller requests.`,
+    headers,
+  });
+}
 
-  const policiesFor = (config: Config): FerryPolicies => {
-    if (options.policies) return options.policies;
-    let table = policyTables.get(config);
-    if (!table) {
-      table = resolvePolicies(config.RATE_LIMITS);
-      policyTables.set(config, table);
-    }
-    return table;
-  };
+/** Puts a decision's headers on the response and throws the refusal, if it is one. */
+export function applyDecision(
+  state: FerryRequestState,
+  policies: readonly RateLimitPolicy[],
+  decision: Decision,
+): void {
+  const headers = rateLimitHeaders(policies, decision.states);
+  Object.assign(state.responseHeaders, headers);
+  if (decision.allowed) return;
+  if (decision.source === "fallback") {
+    throw serviceUnavailable("Rate limiting is temporarily unavailable; retry shortly.", 1);
+  }
+  if (decision.retryAfterMs === null) throw costExceedsCapacity(decision, headers);
+  throw tooManyRequests(decision, decision.retryAfterMs, headers);
+}
 
-  const limiterFor = (config: Config): RateLimiter => {
-    let limiter = limiters.get(config);
-    if (!limiter) {
-      limiter = new RateLimiter({
-        redis:
-          options.redis ??
-          createRateLimitRedis({
-            url: config.UPSTASH_REDIS_REST_URL,
-            token: config.UPSTASH_REDIS_REST_TOKEN,
-            budgetMs,
-            firstCallBudgetMs,
-          }),
-        budgetMs,
-        firstCallBudgetMs,
-        metrics,
-        ...(options.clock ? { clock: options.clock } : {}),
-        ...(options.clockSlackMs !== undefined ? { clockSlackMs: options.clockSlackMs } : {}),
-        ...(options.deniedCache !== undefined ? { deniedCache: options.deniedCache } : {}),
-        ...(options.logger ? { logger: options.logger } : {}),
-        ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
-      });
-      limiters.set(config, limiter);
-    }
-    return limiter;
-  };
-
+/**
+ * The rate-limit step. Give it the container's RouteRateLimiter (the default: the one the
+ * API-key step uses too) or options for a limiter of its own (tests).
+ */
+export function rateLimitMiddleware(
+  limiter: RouteRateLimiter | RouteRateLimiterOptions = sharedRouteLimiter(),
+): RateLimitMiddleware {
+  const routes = limiter instanceof RouteRateLimiter ? limiter : new RouteRateLimiter(limiter);
   return {
     name: "ferry-rate-limit",
-    metrics,
+    metrics: routes.metrics,
     before: async ({ event, context }) => {
       const state = context.ferry;
-      const names = state.route?.rateLimit ?? [];
-      if (names.length === 0) return;
-      const table = policiesFor(state.config);
-      const policies = names.map((name) => table[name]);
-      const requests: LimitRequest[] = policies.map((policy) => ({
-        policy,
-        subject: subjectOf(policy, state, event),
-        cost: policy.cost === "recipients" ? recipientCount(state.rawBody) : 1,
-      }));
-
-      const decision = await limiterFor(state.config).limit(requests);
-      const headers = rateLimitHeaders(policies, decision.states);
-      Object.assign(state.responseHeaders, headers);
-      if (decision.allowed) return;
-      if (decision.source === "fallback") {
-        throw serviceUnavailable("Rate limiting is temporarily unavailable; retry shortly.", 1);
-      }
-      throw denial(decision, headers);
+      // Decided by the API-key step, in the same round trip as the key lookup.
+      if (state.route?.auth.kind === "apiKey") return;
+      const policies = routes.policiesOf(state);
+      if (policies.length === 0) return;
+      const decision = await routes
+        .limiterFor(state.config)
+        .limit(routes.requestsFor(state, event, undefined));
+      applyDecision(state, policies, decision);
     },
   };
 }

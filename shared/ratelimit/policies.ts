@@ -8,11 +8,16 @@
  * verifies the signature anyway). The general `api` policy fails open too (API Gateway's own
  * throttling still bounds traffic). `emails` fails CLOSED: an unlimited send burst costs money and
  * sender reputation, and the email route needs Redis for idempotency and tasks anyway.
+ * (An API-key route needs Redis to authenticate at all, so without Redis it answers 503 whatever
+ * its policies declare: the declared modes decide for routes that do not, such as webhooks.)
  */
 import { RATE_LIMIT_POLICIES, type RateLimitPolicyName } from "#shared/app/types.ts";
 import { type Config, ConfigError, configSchema } from "#shared/config.ts";
 
 export type FailureMode = "open" | "closed";
+
+/** `shadow`: decided and reported in the headers, but its denials refuse nothing. */
+export type EnforcementMode = "enforce" | "shadow";
 
 /** What the limiter needs to know about a policy. */
 export interface RateLimitPolicy {
@@ -23,6 +28,8 @@ export interface RateLimitPolicy {
   readonly refillPerSecond: number;
   /** Decision when Redis is down, slow or erroring. */
   readonly onRedisFailure: FailureMode;
+  /** Default `enforce`. A shadow policy is how a new limit is rolled out safely. */
+  readonly mode?: EnforcementMode;
 }
 
 /** Whose bucket a request draws from, and how much it costs. */

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import {
   rateLimitHeader,
+  rateLimitHeaders,
   rateLimitPolicyHeader,
   retryAfterSeconds,
   windowSeconds,
@@ -22,6 +23,9 @@ const state = (p: RateLimitPolicy, overrides: Partial<PolicyState>): PolicyState
   policy: p,
   subject: "s",
   cost: 1,
+  capacity: p.capacity,
+  intervalUs: Math.ceil(1e6 / p.refillPerSecond),
+  shadow: false,
   remaining: 0,
   admits: true,
   retryAfterMs: 0,
@@ -74,6 +78,27 @@ describe("rate-limit headers", () => {
 
     // Assess
     expect(value).toBe('"emails";r=2;t=3');
+  });
+
+  it("states the terms a request was decided under (an API key's own limit), and marks shadow policies", () => {
+    // Prepare: the configured emails policy is 100 at 2/s; this key has 5 per minute of its own.
+    const emails = policy("emails", 100, 2);
+    const trial = { ...policy("api", 10, 1), mode: "shadow" as const };
+
+    // Act
+    const headers = rateLimitHeaders(
+      [emails, trial],
+      [
+        state(emails, { capacity: 5, intervalUs: 12_000_000, remaining: 4 }),
+        state(trial, { shadow: true, remaining: 0, admits: false, retryAfterMs: 1000, nextAdmitMs: 1000 }),
+      ],
+    );
+    const unknown = rateLimitHeaders([emails, trial], []);
+
+    // Assess
+    expect(headers["ratelimit-policy"]).toBe('"emails";q=5;w=60, "api";q=10;w=10;shadow');
+    expect(headers.ratelimit).toBe('"emails";r=4;t=0, "api";r=0;t=1');
+    expect(unknown).toEqual({ "ratelimit-policy": '"emails";q=100;w=50, "api";q=10;w=10;shadow' });
   });
 
   it("escapes quotes and backslashes in policy names", () => {

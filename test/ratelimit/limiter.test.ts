@@ -17,12 +17,19 @@ import {
   testPrefix,
 } from "./support/backends.ts";
 
-const policy = (name: string, capacity: number, refillPerSecond: number): RateLimitPolicy => ({
-  name,
-  capacity,
-  refillPerSecond,
-  onRedisFailure: "open",
-});
+const policy = (
+  name: string,
+  capacity: number,
+  refillPerSecond: number,
+  mode: "enforce" | "shadow" = "enforce",
+): RateLimitPolicy => ({ name, capacity, refillPerSecond, onRedisFailure: "open", mode });
+
+/** The theoretical arrival time (µs) in a stored `TAT:interval:capacity` value. */
+function storedTat(raw: string | null): number {
+  const match = /^(\d+):\d+:\d+$/.exec(raw ?? "");
+  if (!match?.[1]) throw new Error(`not a stored bucket: ${raw}`);
+  return Number(match[1]);
+}
 
 describe.each(BACKENDS)("GCRA limiter over %s", (backendName) => {
   let backend: Backend;
@@ -298,13 +305,13 @@ describe.each(BACKENDS)("GCRA limiter over %s", (backendName) => {
     const p = policy("api", 5, 1);
     const key = make(honest).keyFor("api", "k");
     await make(honest).limit([{ policy: p, subject: "k", cost: 2 }]);
-    const first = Number(await redis.get(key));
+    const first = storedTat(await redis.get(key));
 
     // Act
     const bySlow = await make(slow).limit([{ policy: p, subject: "k" }]);
-    const afterSlow = Number(await redis.get(key));
+    const afterSlow = storedTat(await redis.get(key));
     const byAhead = await make(ahead).limit([{ policy: p, subject: "k" }]);
-    const afterAhead = Number(await redis.get(key));
+    const afterAhead = storedTat(await redis.get(key));
 
     // Assess: each write adds exactly its cost (1 s = 1e6 µs) to the stored arrival time.
     expect(bySlow.allowed).toBe(true);
@@ -390,19 +397,17 @@ describe.each(BACKENDS)("GCRA limiter over %s", (backendName) => {
     expect(await redis.exists(rl.keyFor("emails", "k"))).toBe(0);
   });
 
-  it("asks for Upstash's key locking first, and runs the plain script once Redis refuses the flag", async () => {
+  it("sends the one key-locking script every time: no plain variant, no fallback", async () => {
     // Prepare: record which script each call carries.
     const clock = simulatedClock();
     const sent: string[] = [];
-    const name = (shaOrSource: string) =>
-      shaOrSource === GCRA.keyLocking.sha || shaOrSource === GCRA.keyLocking.source ? "key-locking" : "plain";
     const recording = {
       eval: (s: string, k: string[], a: string[]) => {
-        sent.push(`eval ${name(s)}`);
+        sent.push(s === GCRA.source ? "eval gcra" : "eval other");
         return backend.client.eval(s, k, a);
       },
       evalsha: (s: string, k: string[], a: string[]) => {
-        sent.push(`evalsha ${name(s)}`);
+        sent.push(s === GCRA.sha ? "evalsha gcra" : "evalsha other");
         return backend.client.evalsha(s, k, a);
       },
     };
@@ -413,11 +418,12 @@ describe.each(BACKENDS)("GCRA limiter over %s", (backendName) => {
     const first = await rl.limit([{ policy: p, subject: "k" }]);
     const second = await rl.limit([{ policy: p, subject: "k" }]);
 
-    // Assess: open-source Redis refuses the flag before running anything, so exactly 2 units went.
+    // Assess: the script Upstash runs is the one that ran; exactly 2 units went.
+    expect(GCRA.source.startsWith("#!lua flags=allow-key-locking\n")).toBe(true);
     expect(first.allowed && second.allowed).toBe(true);
-    expect(sent.slice(0, 2)).toEqual(["evalsha key-locking", "eval key-locking"]);
-    expect(sent.slice(2).every((s) => s.endsWith("plain"))).toBe(true);
-    expect(sent.at(-1)).toBe("evalsha plain");
+    expect(new Set(sent)).not.toContain("eval other");
+    expect(new Set(sent)).not.toContain("evalsha other");
+    expect(sent.at(-1)).toBe("evalsha gcra");
     const [state] = await rl.peek([{ policy: p, subject: "k" }]);
     expect(state?.remaining).toBe(3);
   });
@@ -455,5 +461,143 @@ describe.each(BACKENDS)("GCRA limiter over %s", (backendName) => {
     expect(later).toMatchObject({ allowed: true, source: "redis" });
     expect(scripts - before).toBe(2);
     expect(rl.metrics.deniedCacheHits).toBe(1);
+  });
+
+  describe("when the policy changes under existing buckets", () => {
+    it("admits at once after capacity and rate are raised, with the true remaining units", async () => {
+      // Prepare: the reported case: {5, 0.01/s} exhausted, 86 s later the stored value is 414 s ahead.
+      const clock = simulatedClock();
+      const rl = limiter(clock);
+      const before = policy("api", 5, 0.01);
+      const after = policy("api", 1000, 100);
+      for (let i = 0; i < 5; i++) await rl.limit([{ policy: before, subject: "k" }]);
+      clock.advance(86_000);
+      expect((await rl.limit([{ policy: before, subject: "k" }])).allowed).toBe(false);
+
+      // Act
+      const decisions = [];
+      for (let i = 0; i < 40; i++) decisions.push(await rl.limit([{ policy: after, subject: "k" }]));
+
+      // Assess: 4.14 units were in use; under the new policy that is 41.4 ms of debt.
+      expect(admittedCount(decisions)).toBe(40);
+      expect(decisions[0]?.states[0]).toMatchObject({ remaining: 994, capacity: 1000, nextAdmitMs: 0 });
+      expect(decisions.at(-1)?.states[0]?.remaining).toBe(955);
+    });
+
+    it("reads a bucket under a smaller capacity as at worst empty, and Retry-After is the true wait", async () => {
+      // Prepare: 50 of 100 used at 10/s; then the policy shrinks to 10 at 1/s.
+      const clock = simulatedClock();
+      const rl = limiter(clock);
+      await rl.limit([{ policy: policy("api", 100, 10), subject: "k", cost: 50 }]);
+      const small = policy("api", 10, 1);
+
+      // Act
+      const denied = await rl.limit([{ policy: small, subject: "k" }]);
+      const retryAfterMs = denied.retryAfterMs ?? Number.NaN;
+      const deniedAt = clock.now();
+      clock.set(deniedAt + retryAfterMs - 1);
+      const early = await rl.limit([{ policy: small, subject: "k" }]);
+      clock.set(deniedAt + retryAfterMs);
+      const onTime = await rl.limit([{ policy: small, subject: "k" }]);
+
+      // Assess: clamped to a full 10 s of debt, so one unit comes back in 1 s, not in 50 s.
+      expect(denied.allowed).toBe(false);
+      expect(denied.states[0]).toMatchObject({ remaining: 0, capacity: 10, fullInMs: 10_000 });
+      expect(retryAfterMs).toBe(1000);
+      expect(early.allowed).toBe(false);
+      expect(onTime.allowed).toBe(true);
+    });
+
+    it("keeps the units in use when only the refill rate changes, refilling at the new rate", async () => {
+      // Prepare: 6 of 10 used at 1/s.
+      const clock = simulatedClock();
+      const rl = limiter(clock);
+      await rl.limit([{ policy: policy("api", 10, 1), subject: "k", cost: 6 }]);
+
+      // Act
+      const [state] = await rl.peek([{ policy: policy("api", 10, 2), subject: "k" }]);
+
+      // Assess
+      expect(state).toMatchObject({ remaining: 4, fullInMs: 3000 });
+    });
+
+    it("still refuses a caller whose clock is far behind, judged by the parameters stored with the value", async () => {
+      // Prepare: a 100 s-wide bucket half used; a caller 200 s slow reads it under a 10 s policy.
+      const honest = simulatedClock();
+      const slow = simulatedClock(honest.now() - 200_000);
+      const prefix = testPrefix();
+      await limiter(honest, { keyPrefix: prefix }).limit([
+        { policy: policy("api", 10, 0.1), subject: "k", cost: 5 },
+      ]);
+      const key = limiter(honest, { keyPrefix: prefix }).keyFor("api", "k");
+      const stored = await redis.get(key);
+
+      // Act
+      const bySlow = await limiter(slow, { keyPrefix: prefix, clockSlackMs: 1000 }).limit([
+        { policy: policy("api", 10, 1), subject: "k" },
+      ]);
+
+      // Assess
+      expect(bySlow.allowed).toBe(false);
+      expect(await redis.get(key)).toBe(stored);
+    });
+
+    it("reads a value stored without parameters (an older Ferry) under the current policy", async () => {
+      // Prepare: 2 s of debt at 1/s, written as a bare TAT.
+      const clock = simulatedClock();
+      const rl = limiter(clock);
+      const key = rl.keyFor("api", "k");
+      await redis.set(key, String((clock.now() + 2000) * 1000), "PX", 2000);
+
+      // Act
+      const [state] = await rl.peek([{ policy: policy("api", 5, 1), subject: "k" }]);
+
+      // Assess
+      expect(state).toMatchObject({ remaining: 3, fullInMs: 2000 });
+    });
+  });
+
+  describe("shadow policies and peeks", () => {
+    it("reports a shadow policy's denial without refusing, and still charges the enforced ones", async () => {
+      // Prepare: the shadow bucket holds 2; the enforced one 10.
+      const clock = simulatedClock();
+      const rl = limiter(clock);
+      const api = policy("api", 10, 1);
+      const trial = policy("emails", 2, 1, "shadow");
+      const both = (): LimitRequest[] => [
+        { policy: api, subject: "k" },
+        { policy: trial, subject: "k" },
+      ];
+
+      // Act
+      const decisions = [];
+      for (let i = 0; i < 4; i++) decisions.push(await rl.limit(both()));
+
+      // Assess
+      expect(decisions.every((d) => d.allowed)).toBe(true);
+      expect(decisions.map((d) => d.states[1]?.admits)).toEqual([true, true, false, false]);
+      expect(decisions[3]?.states[1]).toMatchObject({ shadow: true, remaining: 0, retryAfterMs: 1000 });
+      expect(decisions[3]?.states[0]?.remaining).toBe(6);
+      expect(rl.metrics.shadowDenials).toBe(2);
+    });
+
+    it("writes nothing for a request that costs 0 on a policy", async () => {
+      // Prepare
+      const clock = simulatedClock();
+      const rl = limiter(clock);
+      const api = policy("api", 10, 1);
+      const emails = policy("emails", 5, 1);
+
+      // Act
+      const decision = await rl.limit([
+        { policy: api, subject: "k", cost: 1 },
+        { policy: emails, subject: "k", cost: 0 },
+      ]);
+
+      // Assess
+      expect(decision.allowed).toBe(true);
+      expect(decision.states.map((s) => s.remaining)).toEqual([9, 5]);
+      expect(await redis.exists(rl.keyFor("emails", "k"))).toBe(0);
+    });
   });
 });

@@ -1,10 +1,11 @@
 /**
- * When Redis is stopped, hung or erroring, the limiter decides within its budget as each policy
- * declares (webhooks and api open, emails closed), counts and logs the fallback, and never sends
- * the script twice. Faults are real: a private redis-server stopped or paused (SIGSTOP), a TCP
- * server that accepts and never answers, an HTTP server that answers errors or drops connections.
- * No assertion is on speed; a hung Redis must merely not hang the decision (it resolves long
- * before a 5 s bound, with a 50 ms budget).
+ * When Redis is stopped, hung or erroring, the limiter decides as each policy declares (webhooks
+ * and api open, emails closed), counts and logs the fallback, and never sends the script twice;
+ * its breaker finds the outage once and then decides at once, without Redis, until a probe
+ * succeeds. Ordinary latency is not an outage. Faults are real: a private redis-server stopped or
+ * paused (SIGSTOP), a TCP server that accepts and never answers, an HTTP server that answers
+ * errors or drops connections, the proxy's injected latency. No assertion is on speed: a hung
+ * Redis must merely not hang the decision (it resolves long before a 5 s bound).
  */
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
@@ -12,7 +13,12 @@ import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { type PrivateRedis, startPrivateRedis } from "#infra/local/redis-server.ts";
 import { startUpstashProxy, type UpstashProxy } from "#infra/local/upstash-proxy.ts";
-import { type LimitRequest, RateLimiter, type ScriptClient } from "#shared/ratelimit/limiter.ts";
+import {
+  type LimitRequest,
+  RateLimiter,
+  type RateLimiterOptions,
+  type ScriptClient,
+} from "#shared/ratelimit/limiter.ts";
 import { DEFAULT_POLICIES } from "#shared/ratelimit/policies.ts";
 import { createRateLimitRedis } from "#shared/ratelimit/redis-client.ts";
 import { ioredisScriptClient, recordingLogger, testPrefix } from "./support/backends.ts";
@@ -37,7 +43,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function limiterOver(client: ScriptClient) {
+/** Three errors in a row open it; it stays open for the test unless a test sets a cooldown. */
+const BREAKER = { failuresToOpen: 3, cooldownMs: 60_000 };
+
+function limiterOver(client: ScriptClient, extra: Partial<RateLimiterOptions> = {}) {
   const logger = recordingLogger();
   const limiter = new RateLimiter({
     redis: client,
@@ -45,7 +54,9 @@ function limiterOver(client: ScriptClient) {
     firstCallBudgetMs: FIRST_CALL_BUDGET_MS,
     keyPrefix: testPrefix(),
     deniedCache: false,
+    breaker: BREAKER,
     logger,
+    ...extra,
   });
   return { limiter, logger };
 }
@@ -84,21 +95,48 @@ async function expectDeclaredModes(limiter: RateLimiter) {
 }
 
 describe("rate limiter when Redis fails", () => {
-  it("follows each policy's declared mode when Redis is stopped behind the Upstash proxy", async () => {
+  it("follows each policy's declared mode when Redis is stopped, then stops asking it", async () => {
     // Prepare
     const { redis, proxy } = await privateRedisBehindProxy();
     const { limiter, logger } = limiterOver(budgetedClient(proxy.url));
     expect((await limiter.limit([webhook])).source).toBe("redis");
     await redis.stop();
 
-    // Act
+    // Act: three errors find the outage; the next ten are decided without asking Redis.
     const decisions = await expectDeclaredModes(limiter);
+    const requestsAfterOpening = proxy.stats().requests;
+    const later = [];
+    for (let i = 0; i < 5; i++) later.push(await limiter.limit([webhook]), await limiter.limit(emailsAndApi));
 
     // Assess
     expect(decisions.map((d) => d.failure?.reason)).toEqual(["error", "error", "error"]);
-    expect(limiter.metrics.errors).toBe(3);
-    expect(logger.warnings).toHaveLength(3);
-    expect(logger.warnings[2]).toMatchObject({
+    expect(limiter.breakerState).toBe("open");
+    expect(proxy.stats().requests).toBe(requestsAfterOpening);
+    expect(later.map((d) => d.allowed)).toEqual([
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+    ]);
+    expect(later.every((d) => d.failure?.reason === "breaker-open")).toBe(true);
+    expect(limiter.metrics).toMatchObject({
+      errors: 3,
+      fallbacks: 13,
+      fallbacksOpen: 7,
+      fallbacksClosed: 6,
+      breakerOpened: 1,
+      breakerSkips: 10,
+    });
+    // Each failed call is logged, and the outage once; the decisions it then makes are counted.
+    expect(logger.warnings).toHaveLength(4);
+    expect(logger.warnings[2]?.message).toMatch(/unreachable/);
+    expect(logger.warnings[3]).toMatchObject({
       message: "rate limit decided without Redis",
       attributes: { reason: "error", mode: "closed", policies: ["api:open", "emails:closed"] },
     });
@@ -125,14 +163,14 @@ describe("rate limiter when Redis fails", () => {
     expect(decisions.every((d) => d.failure?.reason === "error")).toBe(true);
   });
 
-  it("decides within the budget and cancels the request when Redis accepts and never answers", async () => {
+  it("finds a Redis that accepts and never answers once, cancels that request, then decides at once", async () => {
     // Prepare: a TCP server that accepts connections and never writes a byte.
     const sockets: Socket[] = [];
     const requestsClosedByClient: Promise<void>[] = [];
     const hung = createTcpServer((socket) => {
       sockets.push(socket);
       const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-      // fetch may also open spare connections; only those that carried a request must be aborted.
+      // fetch may also open spare connections; only those that carried a request count.
       socket.once("data", () => requestsClosedByClient.push(closed));
     });
     const url = await listen(hung);
@@ -144,14 +182,21 @@ describe("rate limiter when Redis fails", () => {
 
     // Act
     const { value: decision, elapsedMs } = await timed(() => limiter.limit([webhook]));
-    const { value: closed } = await timed(() => limiter.limit(emailsAndApi));
+    const closed = await limiter.limit(emailsAndApi);
+    const open = await limiter.limit([webhook]);
 
-    // Assess: decided by fallback, and the HTTP requests were aborted rather than left hanging.
+    // Assess: one timeout opened the breaker; only that request reached the server, and was aborted.
     expect(decision).toMatchObject({ allowed: true, source: "fallback", failure: { reason: "timeout" } });
-    expect(closed).toMatchObject({ allowed: false, source: "fallback", failure: { reason: "timeout" } });
+    expect(closed).toMatchObject({ allowed: false, source: "fallback", failure: { reason: "breaker-open" } });
+    expect(open).toMatchObject({ allowed: true, source: "fallback", failure: { reason: "breaker-open" } });
     expect(elapsedMs).toBeLessThan(BOUND_MS);
-    expect(limiter.metrics).toMatchObject({ timeouts: 2, fallbacksOpen: 1, fallbacksClosed: 1 });
-    expect(requestsClosedByClient).toHaveLength(2);
+    expect(limiter.metrics).toMatchObject({
+      timeouts: 1,
+      breakerOpened: 1,
+      fallbacksOpen: 2,
+      fallbacksClosed: 1,
+    });
+    expect(requestsClosedByClient).toHaveLength(1);
     await Promise.all(requestsClosedByClient);
   });
 
@@ -163,7 +208,7 @@ describe("rate limiter when Redis fails", () => {
       req.resume();
       if (answered) return;
       answered = true;
-      const reply = { result: [1, 1_000_000] };
+      const reply = { result: [1, 1_000_000, 1, 50_000, 200] };
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(req.url === "/pipeline" ? [reply] : reply));
     });
@@ -172,7 +217,9 @@ describe("rate limiter when Redis fails", () => {
       onceThenHung.closeAllConnections();
       return new Promise((resolve) => onceThenHung.close(resolve));
     });
-    const { limiter } = limiterOver(createRateLimitRedis({ url, token: "t", budgetMs: 10_000 }));
+    const { limiter } = limiterOver(createRateLimitRedis({ url, token: "t", budgetMs: 10_000 }), {
+      breaker: false,
+    });
 
     // Act
     const first = await limiter.limit([webhook]);
@@ -192,7 +239,9 @@ describe("rate limiter when Redis fails", () => {
       for (const s of sockets) s.destroy();
       return new Promise((resolve) => hung.close(resolve));
     });
-    const { limiter } = limiterOver(createRateLimitRedis({ url, token: "t", budgetMs: 10_000 }));
+    const { limiter } = limiterOver(createRateLimitRedis({ url, token: "t", budgetMs: 10_000 }), {
+      breaker: false,
+    });
 
     // Act
     const first = await limiter.limit([webhook]);
@@ -203,10 +252,12 @@ describe("rate limiter when Redis fails", () => {
     expect(second.failure?.message).toBe(`Redis did not answer within ${FIRST_CALL_BUDGET_MS} ms`);
   });
 
-  it("decides within the budget while Redis is paused (SIGSTOP), and uses Redis again once resumed", async () => {
-    // Prepare
+  it("decides without Redis while it is paused (SIGSTOP), and a probe brings it back once resumed", async () => {
+    // Prepare: a short cooldown, so probes come often.
     const { redis, proxy } = await privateRedisBehindProxy();
-    const { limiter } = limiterOver(budgetedClient(proxy.url));
+    const { limiter } = limiterOver(budgetedClient(proxy.url), {
+      breaker: { failuresToOpen: 3, cooldownMs: 100 },
+    });
     expect((await limiter.limit([webhook])).source).toBe("redis");
     process.kill(redis.pid, "SIGSTOP");
     let resumed = false;
@@ -219,9 +270,10 @@ describe("rate limiter when Redis fails", () => {
     // Act
     const { value: hook, elapsedMs } = await timed(() => limiter.limit([webhook]));
     const email = await limiter.limit(emailsAndApi);
+    const stateWhilePaused = limiter.breakerState;
     resume();
     let after = await limiter.limit([webhook]);
-    // The proxy answers the paused commands first; give it a few tries to drain them.
+    // The proxy answers the paused commands first; probes come every 100 ms.
     for (let i = 0; i < 50 && after.source !== "redis"; i++) {
       await new Promise((r) => setTimeout(r, 50));
       after = await limiter.limit([webhook]);
@@ -236,13 +288,16 @@ describe("rate limiter when Redis fails", () => {
     expect(email).toMatchObject({
       allowed: false,
       source: "fallback",
-      failure: { reason: "timeout", mode: "closed" },
+      failure: { reason: "breaker-open", mode: "closed" },
     });
+    expect(stateWhilePaused).toBe("open");
     expect(elapsedMs).toBeLessThan(BOUND_MS);
     expect(after).toMatchObject({ allowed: true, source: "redis" });
+    expect(limiter.breakerState).toBe("closed");
+    expect(limiter.metrics.breakerProbes).toBeGreaterThanOrEqual(1);
   });
 
-  it("follows each policy's declared mode when Redis answers errors", async () => {
+  it("follows each policy's declared mode when Redis answers errors, and probes once per cooldown", async () => {
     // Prepare: an Upstash-like endpoint answering every command with an error.
     let requests = 0;
     const erroring = createHttpServer((req, res) => {
@@ -253,15 +308,63 @@ describe("rate limiter when Redis fails", () => {
     });
     const url = await listen(erroring);
     cleanups.push(() => new Promise((resolve) => erroring.close(resolve)));
-    const { limiter } = limiterOver(budgetedClient(url));
+    let now = 0;
+    const { limiter } = limiterOver(budgetedClient(url), {
+      breaker: { failuresToOpen: 3, cooldownMs: 1000, clock: () => now },
+    });
 
     // Act
     const decisions = await expectDeclaredModes(limiter);
+    const whileOpen = [await limiter.limit([webhook]), await limiter.limit(emailsAndApi)];
+    const requestsWhileOpen = requests;
+    now += 1000;
+    const probe = await limiter.limit([webhook]);
+    const afterProbe = await limiter.limit([webhook]);
 
     // Assess
     expect(decisions.every((d) => d.failure?.reason === "error")).toBe(true);
     expect(decisions[0]?.failure?.message).toContain("ERR simulated failure");
-    expect(requests).toBe(3);
+    expect(whileOpen.map((d) => [d.allowed, d.failure?.reason])).toEqual([
+      [true, "breaker-open"],
+      [false, "breaker-open"],
+    ]);
+    expect(requestsWhileOpen).toBe(3);
+    expect(probe.failure?.reason).toBe("error");
+    expect(afterProbe.failure?.reason).toBe("breaker-open");
+    expect(requests).toBe(4);
+    expect(limiter.metrics).toMatchObject({ breakerProbes: 1, breakerOpened: 2 });
+  });
+
+  it("is not an outage when Redis answers a few hundred ms away: no fallback at the default budget", async () => {
+    // Prepare: the default budget (no budget option), Redis 300 ms away.
+    const { proxy } = await privateRedisBehindProxy();
+    proxy.latencyMs = 300;
+    const { limiter } = limiterOver(createRateLimitRedis({ url: proxy.url, token: "t", budgetMs: 1000 }), {
+      budgetMs: undefined,
+      firstCallBudgetMs: undefined,
+    });
+
+    // Act
+    const decisions = await Promise.all(Array.from({ length: 10 }, () => limiter.limit(emailsAndApi)));
+    const next = await limiter.limit([webhook]);
+
+    // Assess
+    expect([...decisions, next].every((d) => d.source === "redis" && d.allowed)).toBe(true);
+    expect(limiter.metrics).toMatchObject({ fallbacks: 0, breakerOpened: 0 });
+  });
+
+  it("answers an authenticated request 503-closed, whatever its policies declare, when Redis is down", async () => {
+    // Prepare
+    const { redis, proxy } = await privateRedisBehindProxy();
+    const { limiter } = limiterOver(budgetedClient(proxy.url));
+    await redis.stop();
+
+    // Act
+    const outcome = await limiter.authenticateAndLimit("ferry:apikey:none", ["tasks:read"], [apiOnly]);
+
+    // Assess: api fails open, but without Redis the key itself cannot be checked.
+    expect(outcome).toMatchObject({ kind: "unavailable", failure: { reason: "error", mode: "closed" } });
+    expect(limiter.metrics).toMatchObject({ fallbacksClosed: 1 });
   });
 
   it("never sends the script twice when the connection drops after the request was sent", async () => {

@@ -60,6 +60,34 @@ describe("npm run keys", () => {
     expect((await run("revoke", created.keyId)).code).toBe(1);
   });
 
+  it("sets and clears a key's own limit, shown by list", async () => {
+    const created = JSON.parse(
+      (await run("create", "--name", "free", "--scopes", "emails:send", "--json")).out,
+    ) as { keyId: string };
+
+    const set = await run(
+      "limit",
+      created.keyId,
+      "--policy",
+      "emails",
+      "--capacity",
+      "5",
+      "--per-second",
+      "0.1",
+    );
+    const listed = await run("list");
+    const cleared = await run("limit", created.keyId, "--policy", "emails", "--clear", "--json");
+
+    expect(set.code).toBe(0);
+    expect(listed.out).toContain("emails=5@0.1/s");
+    expect(JSON.parse(cleared.out)).not.toHaveProperty("limits");
+    await expect(run("limit", created.keyId, "--policy", "webhooks", "--clear")).rejects.toThrow(/--policy/);
+    await expect(
+      run("limit", created.keyId, "--policy", "api", "--capacity", "0", "--per-second", "1"),
+    ).rejects.toThrow(/--capacity/);
+    expect((await run("limit", "key_missing", "--policy", "api", "--clear")).code).toBe(1);
+  });
+
   it("refuses unknown scopes and commands", async () => {
     await expect(run("create", "--name", "x", "--scopes", "emails:send,admin")).rejects.toThrow(
       /unknown scope/,

@@ -7,15 +7,24 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { inject } from "vitest";
+import { ScriptRewriter } from "#infra/local/upstash/script-flags.ts";
 import { startUpstashProxy } from "#infra/local/upstash-proxy.ts";
 import type { ScriptClient } from "#shared/ratelimit/limiter.ts";
 import { createRateLimitRedis } from "#shared/ratelimit/redis-client.ts";
 
-/** EVAL/EVALSHA over ioredis, shaped like @upstash/redis's methods. */
+/**
+ * EVAL/EVALSHA over ioredis, shaped like @upstash/redis's methods, reading scripts the way Upstash
+ * does (its key-locking flag dropped for open-source Redis, by the proxy's own rewriter).
+ */
 export function ioredisScriptClient(redis: Redis): ScriptClient {
+  const scripts = new ScriptRewriter();
+  const run = (command: [string, string, ...string[]]) => {
+    const [name, ...args] = scripts.rewrite(command);
+    return redis.call(name, ...args);
+  };
   return {
-    eval: (script, keys, args) => redis.eval(script, keys.length, ...keys, ...args),
-    evalsha: (sha, keys, args) => redis.evalsha(sha, keys.length, ...keys, ...args),
+    eval: (script, keys, args) => run(["EVAL", script, String(keys.length), ...keys, ...args]),
+    evalsha: (sha, keys, args) => run(["EVALSHA", sha, String(keys.length), ...keys, ...args]),
   };
 }
 
