@@ -56,6 +56,24 @@ export const configSchema = z.object({
   RAZORPAY_WEBHOOK_SECRET: secretList.optional(),
   PAYU_MERCHANT_KEY: secretList.optional(),
   PAYU_MERCHANT_SALT: secretList.optional(),
+  /**
+   * Verify with the provider (docs/payments.md), one switch per provider, off by default: before
+   * applying a success or refund, the payment worker asks the provider's own API whether it is
+   * real. Stripe needs a secret (or restricted, events:read) API key, Razorpay an API key id and
+   * secret; PayU uses PAYU_MERCHANT_KEY and the first PAYU_MERCHANT_SALT. The URLs are the
+   * providers' (override them for a test emulator or PayU's test environment).
+   */
+  STRIPE_VERIFY_WITH_PROVIDER: z.stringbool().default(false),
+  STRIPE_API_KEY: z.string().min(1).optional(),
+  STRIPE_API_URL: z.url().default("https://api.stripe.com"),
+  RAZORPAY_VERIFY_WITH_PROVIDER: z.stringbool().default(false),
+  RAZORPAY_KEY_ID: z.string().min(1).optional(),
+  RAZORPAY_KEY_SECRET: z.string().min(1).optional(),
+  RAZORPAY_API_URL: z.url().default("https://api.razorpay.com"),
+  PAYU_VERIFY_WITH_PROVIDER: z.stringbool().default(false),
+  PAYU_API_URL: z.url().default("https://info.payu.in"),
+  /** Budget for one verification call, in milliseconds (the worker's timeout is 30 s). */
+  PROVIDER_API_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   RATE_LIMITS: rateLimits.optional(),
   EMAIL_QUEUE_URL: optionalUrl,
   PAYMENTS_QUEUE_URL: optionalUrl,

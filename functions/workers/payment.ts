@@ -7,6 +7,7 @@ import { required } from "#shared/config.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
 import { processPaymentBatch } from "#shared/payments/batch.ts";
+import { providerVerifiersFromConfig } from "#shared/payments/provider-verifiers.ts";
 
 async function run(event: SQSEvent): Promise<SQSBatchResponse> {
   const { config, redis } = await getDeps();
@@ -16,6 +17,8 @@ async function run(event: SQSEvent): Promise<SQSBatchResponse> {
       sqs: sqsClient(config),
       emailQueueUrl: required(config, "EMAIL_QUEUE_URL"),
       paymentsQueueUrl: required(config, "PAYMENTS_QUEUE_URL"),
+      // Empty unless a <PROVIDER>_VERIFY_WITH_PROVIDER switch is on (off by default).
+      verifiers: providerVerifiersFromConfig(config),
     },
     event.Records,
   );
