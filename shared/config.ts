@@ -63,6 +63,24 @@ export const configSchema = z.object({
   RAZORPAY_WEBHOOK_SECRET: secretList.optional(),
   PAYU_MERCHANT_KEY: secretList.optional(),
   PAYU_MERCHANT_SALT: secretList.optional(),
+  /**
+   * Verify with the provider (docs/payments.md), one switch per provider, off by default: before
+   * applying a success or refund, the payment worker asks the provider's own API whether it is
+   * real. Stripe needs a secret (or restricted, events:read) API key, Razorpay an API key id and
+   * secret; PayU uses PAYU_MERCHANT_KEY and the first PAYU_MERCHANT_SALT. The URLs are the
+   * providers' (override them for a test emulator or PayU's test environment).
+   */
+  STRIPE_VERIFY_WITH_PROVIDER: z.stringbool().default(false),
+  STRIPE_API_KEY: z.string().min(1).optional(),
+  STRIPE_API_URL: z.url().default("https://api.stripe.com"),
+  RAZORPAY_VERIFY_WITH_PROVIDER: z.stringbool().default(false),
+  RAZORPAY_KEY_ID: z.string().min(1).optional(),
+  RAZORPAY_KEY_SECRET: z.string().min(1).optional(),
+  RAZORPAY_API_URL: z.url().default("https://api.razorpay.com"),
+  PAYU_VERIFY_WITH_PROVIDER: z.stringbool().default(false),
+  PAYU_API_URL: z.url().default("https://info.payu.in"),
+  /** Budget for one verification call, in milliseconds (the worker's timeout is 30 s). */
+  PROVIDER_API_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   RATE_LIMITS: rateLimits.optional(),
   /**
    * Rate limiter and Redis (shared/ratelimit/breaker.ts): how long one decision may wait for
@@ -126,14 +144,36 @@ export function parseConfigValues(env: Record<string, string | undefined>): Pars
     : { cleaned, config: undefined, issues: result.error.issues };
 }
 
+/** Variables that become required when a switch is on: checked with the schema, at cold start. */
+const REQUIRED_WHEN: readonly {
+  readonly when: keyof Config;
+  readonly requires: readonly (keyof Config)[];
+}[] = [
+  { when: "STRIPE_VERIFY_WITH_PROVIDER", requires: ["STRIPE_API_KEY"] },
+  { when: "RAZORPAY_VERIFY_WITH_PROVIDER", requires: ["RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET"] },
+  { when: "PAYU_VERIFY_WITH_PROVIDER", requires: ["PAYU_MERCHANT_KEY", "PAYU_MERCHANT_SALT"] },
+];
+
 /** One line per schema problem, each naming its variable. */
 export function configProblems(values: ParsedConfigValues): string[] {
-  return values.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+  const problems = values.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+  const config = values.config;
+  if (config) {
+    for (const rule of REQUIRED_WHEN) {
+      if (!config[rule.when]) continue;
+      for (const variable of rule.requires) {
+        if (config[variable] === undefined) problems.push(`${variable}: is required when ${rule.when} is on`);
+      }
+    }
+  }
+  return problems;
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const values = parseConfigValues(env);
-  if (!values.config) throw new ConfigError(`Invalid configuration: ${configProblems(values).join("; ")}`);
+  const problems = configProblems(values);
+  if (!values.config || problems.length > 0)
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
   return values.config;
 }
 

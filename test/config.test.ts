@@ -60,3 +60,20 @@ describe("configuration", () => {
     expect(() => parseConfig({ ...base, RATE_LIMIT_TIMEOUT_MS: "0" })).toThrow(/RATE_LIMIT_TIMEOUT_MS/);
   });
 });
+
+describe("switches that need credentials", () => {
+  const base = { UPSTASH_REDIS_REST_URL: "https://db.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" };
+
+  it("refuses verify-with-provider switched on without its credentials, naming each", () => {
+    const attempt = () =>
+      parseConfig({ ...base, STRIPE_VERIFY_WITH_PROVIDER: "true", RAZORPAY_VERIFY_WITH_PROVIDER: "true" });
+    expect(attempt).toThrow(/STRIPE_API_KEY: is required when STRIPE_VERIFY_WITH_PROVIDER is on/);
+    expect(attempt).toThrow(/RAZORPAY_KEY_ID: is required.*RAZORPAY_KEY_SECRET: is required/);
+  });
+
+  it("accepts a switch with its credentials", () => {
+    expect(
+      parseConfig({ ...base, STRIPE_VERIFY_WITH_PROVIDER: "true", STRIPE_API_KEY: "sk_test_x" }),
+    ).toMatchObject({ STRIPE_VERIFY_WITH_PROVIDER: true });
+  });
+});

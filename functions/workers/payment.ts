@@ -8,6 +8,7 @@ import { sqsClient } from "#shared/aws/clients.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
 import { processPaymentBatch } from "#shared/payments/batch.ts";
+import { providerVerifiersFromConfig } from "#shared/payments/provider-verifiers.ts";
 
 async function run(event: SQSEvent): Promise<SQSBatchResponse> {
   const { config, redis } = await getDeps(payments.functions.paymentWorker);
@@ -17,6 +18,8 @@ async function run(event: SQSEvent): Promise<SQSBatchResponse> {
       sqs: sqsClient(config),
       emailQueueUrl: config.EMAIL_QUEUE_URL,
       paymentsQueueUrl: config.PAYMENTS_QUEUE_URL,
+      // Empty unless a <PROVIDER>_VERIFY_WITH_PROVIDER switch is on (off by default).
+      verifiers: providerVerifiersFromConfig(config),
     },
     event.Records,
   );

@@ -10,7 +10,9 @@
  *   - attempt (pending | authorized | failed, the state before money moved): the one with the
  *     greatest (provider timestamp, rank, event id), so a retried payment that failed and then
  *     got authorized ends authorized, whatever the arrival order;
- *   - amount+currency and email: the latest by (provider timestamp, event id).
+ *   - amount+currency, email and reference: the latest by (provider timestamp, event id).
+ * A timestamp the provider does not sign (`unsignedTime`, PayU) counts as equal for all of a
+ * payment's events, so (rank, event id) decides: a re-posted form cannot reorder by its addedon.
  * The status is then a pure function of `merge`, ranked
  * (attempt: pending | authorized | failed) < succeeded < partially_refunded < refunded:
  * once money moved, a failure no longer counts ("failed only before success"), a refund implies
@@ -90,7 +92,11 @@ else
 end
 local merge = payment.merge
 
-local order = event.occurredAt .. '|' .. event.eventId
+-- An unsigned timestamp (PayU's addedon) could be chosen by whoever re-posts a genuine form, so
+-- it must not decide what wins: such events compete on their signed identity and rank alone.
+local time = event.occurredAt
+if event.unsignedTime then time = '' end
+local order = time .. '|' .. event.eventId
 if event.amount and (merge.amountKey == nil or order > merge.amountKey) then
   payment.amount = event.amount
   payment.currency = event.currency
@@ -99,6 +105,10 @@ end
 if event.email and (merge.emailKey == nil or order > merge.emailKey) then
   payment.email = event.email
   merge.emailKey = order
+end
+if event.reference and (merge.referenceKey == nil or order > merge.referenceKey) then
+  payment.reference = event.reference
+  merge.referenceKey = order
 end
 
 if event.kind == 'succeeded' then
@@ -112,7 +122,7 @@ elseif event.kind == 'refund' then
   if total and total > merge.refundFloor then merge.refundFloor = total end
   if event.refund.full then merge.fullyRefunded = true end
 else
-  local key = event.occurredAt .. '|' .. ATTEMPT_RANK[event.kind] .. '|' .. event.eventId
+  local key = time .. '|' .. ATTEMPT_RANK[event.kind] .. '|' .. event.eventId
   if merge.attemptKey == nil or key > merge.attemptKey then
     merge.attempt = event.kind
     merge.attemptKey = key

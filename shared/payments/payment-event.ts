@@ -1,7 +1,8 @@
 /**
  * The one shape every provider's webhook is normalised to, and the body of a message on the
- * payments FIFO queue. The ingest route produces it; the payment worker parses it back (the
- * schema is the contract between the two) and applies it to the payment record.
+ * payments FIFO queue. The ingest route produces it and validates it with this schema before it
+ * acknowledges; the payment worker parses it back with the same schema and applies it. One schema
+ * on both sides, so whatever ingest acknowledged the worker can apply.
  */
 import { z } from "zod";
 
@@ -41,10 +42,15 @@ export type RefundReport = z.infer<typeof refundReportSchema>;
 
 const common = {
   provider: z.enum(PAYMENT_PROVIDERS),
-  /** The provider's id for this delivery (Stripe `evt_`, Razorpay's event-id header, PayU `mihpayid:status`). */
+  /**
+   * The event's identity, from what the provider signed: Stripe's `evt_` id (inside the signed
+   * body); for Razorpay and PayU, whose ids are unsigned, `sha256:` of the signed body / fields.
+   */
   eventId: z.string().min(1).max(255),
-  /** Stripe PaymentIntent `pi_`, Razorpay `pay_`, PayU `mihpayid`. */
+  /** Stripe PaymentIntent `pi_`, Razorpay `pay_`, PayU `txnid` (the hashed transaction id). */
   paymentId: z.string().min(1).max(255),
+  /** The provider's own id when it is not the payment id and is not signed (PayU `mihpayid`): data only. */
+  reference: z.string().min(1).max(255).optional(),
   /** The payment's amount in minor units (for refunds: the payment's, not the refund's), when sent. */
   amount: minorUnits.optional(),
   /** ISO 4217, upper case. */
@@ -52,6 +58,11 @@ const common = {
   email: z.string().min(1).max(320).optional(),
   /** The provider's timestamp for the event (not the time we received it). */
   occurredAt: z.string().regex(ISO_INSTANT),
+  /**
+   * Set when the provider does not sign the timestamp (PayU's addedon): it then only dates the
+   * event in the history and never decides which event's amount, email or attempt status wins.
+   */
+  unsignedTime: z.literal(true).optional(),
   /** The provider's own event type (`payment_intent.succeeded`, `payment.captured`, `success`...). */
   rawType: z.string().min(1).max(255),
 };

@@ -46,6 +46,8 @@ export const paymentRecordSchema = z.object({
   amount: z.number(),
   currency: z.string(),
   email: z.string().optional(),
+  /** The provider's unsigned id of the payment, as data (PayU mihpayid). */
+  reference: z.string().optional(),
   refundedAmount: z.number(),
   /** Sorted by (at, id), so the same events give the same list whatever order they came in. */
   events: listOf(eventEntrySchema),
@@ -59,6 +61,7 @@ export const paymentRecordSchema = z.object({
     attemptKey: z.string().optional(),
     amountKey: z.string().optional(),
     emailKey: z.string().optional(),
+    referenceKey: z.string().optional(),
   }),
   effects: z.object({ receipt: storedEffectSchema.optional(), refund_notice: storedEffectSchema.optional() }),
 });
@@ -74,6 +77,8 @@ export interface Payment {
   readonly amount: number;
   readonly currency: string;
   readonly email?: string;
+  /** PayU: the mihpayid (unsigned, data only; the payment is keyed by the hashed txnid). */
+  readonly reference?: string;
   readonly events: readonly { readonly id: string; readonly type: string; readonly at: string }[];
   readonly receipt?: { readonly taskId: string };
 }
@@ -86,6 +91,7 @@ export function toPublicPayment(record: PaymentRecord): Payment {
     amount: record.amount,
     currency: record.currency,
     ...(record.email !== undefined ? { email: record.email } : {}),
+    ...(record.reference !== undefined ? { reference: record.reference } : {}),
     events: record.events,
     ...(record.receipt ? { receipt: record.receipt } : {}),
   };

@@ -1,12 +1,14 @@
 /**
  * The payment worker's work for one SQS record:
- *   parse → applyPaymentEvent → for each effect: enqueue its email (fixed task id) → confirmEffect.
+ *   parse → [verify with the provider, when configured] → applyPaymentEvent → for each effect:
+ *   enqueue its email (fixed task id) → confirmEffect.
  *
  * Outcomes:
  *   done  → the message may be deleted (applied, duplicate, or every effect confirmed);
  *   retry → report a batch item failure. `redeliverAfterSeconds` is set only when it is SAFE to
  *           see the message again before the queue's visibility timeout:
  *             - a poison message (nothing was applied): at once, so it reaches the DLQ quickly;
+ *             - an event the provider refuted or could not be asked about (nothing applied): backoff;
  *             - an effect that failed and whose claim was released (release-effect.ts): backoff.
  *           Otherwise (apply failed midway, or the release failed) the worker may still hold an
  *           effect claim; the queue's visibility timeout, longer than the claim, must pass so the
@@ -23,9 +25,11 @@ import {
   type PaymentEvent,
   parsePaymentEventMessage,
 } from "./payment-event.ts";
+import type { ProviderVerifiers } from "./provider-verification.ts";
 import { PAYMENT_EMAIL_OWNER, paymentEffectEmail } from "./receipt-email.ts";
 import { releaseEffectClaim } from "./release-effect.ts";
 import { type ApplyResult, applyPaymentEvent, confirmEffect } from "./repository.ts";
+import { gateOnProvider } from "./verify-before-apply.ts";
 
 export interface PaymentWorkerDeps {
   readonly redis: RedisClient;
@@ -35,13 +39,15 @@ export interface PaymentWorkerDeps {
   readonly now?: () => Date;
   /** Passed to applyPaymentEvent; must stay below the payments queue's visibility timeout. */
   readonly effectClaimMs?: number;
+  /** "Verify with the provider": successes and refunds of these providers are confirmed first. */
+  readonly verifiers?: ProviderVerifiers;
 }
 
 export type PaymentRecordOutcome =
   | { readonly kind: "done" }
   | {
       readonly kind: "retry";
-      readonly reason: "poison" | "apply_failed" | "effect_failed";
+      readonly reason: "poison" | "unverified" | "apply_failed" | "effect_failed";
       readonly redeliverAfterSeconds?: number;
     };
 
@@ -106,6 +112,36 @@ async function releaseClaims(
   }
 }
 
+/**
+ * Undefined when the event may be applied; else why not. Nothing has been applied or claimed at
+ * this point, so an early redelivery (backoff) is always safe. A refuted event keeps coming back
+ * until maxReceiveCount moves it to the DLQ: a human looks, and the DLQ alarm fires.
+ */
+async function checkWithProvider(
+  redis: RedisClient,
+  verifiers: ProviderVerifiers,
+  event: PaymentEvent,
+  context: Record<string, string>,
+): Promise<{ readonly kind: "retry"; readonly reason: "unverified" | "apply_failed" } | undefined> {
+  try {
+    const outcome = await gateOnProvider(redis, verifiers, event);
+    if (outcome.kind === "confirmed") return undefined;
+    const log = outcome.kind === "refuted" ? logger.error : logger.warn;
+    log.call(
+      logger,
+      `payment event not applied: the provider ${outcome.kind === "refuted" ? "refuted" : "could not confirm"} it`,
+      {
+        ...context,
+        reason: outcome.reason,
+      },
+    );
+    return { kind: "retry", reason: "unverified" };
+  } catch (error) {
+    logger.error("verifying the payment event failed", { ...context, error: error as Error });
+    return { kind: "retry", reason: "apply_failed" };
+  }
+}
+
 export async function processPaymentRecord(
   deps: PaymentWorkerDeps,
   record: SQSRecord,
@@ -125,6 +161,12 @@ export async function processPaymentRecord(
     return { kind: "retry", reason: "poison", redeliverAfterSeconds: 0 };
   }
   const context = { ...ids, provider: event.provider, paymentId: event.paymentId, eventId: event.eventId };
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? "1");
+
+  if (deps.verifiers) {
+    const unverified = await checkWithProvider(deps.redis, deps.verifiers, event, context);
+    if (unverified) return { ...unverified, redeliverAfterSeconds: effectRetryDelaySeconds(receiveCount) };
+  }
 
   const appliedAt = now();
   let result: ApplyResult;
@@ -165,7 +207,6 @@ export async function processPaymentRecord(
       error: error as Error,
     });
     const released = await releaseClaims(deps, event, pending, appliedAt);
-    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? "1");
     return released
       ? {
           kind: "retry",

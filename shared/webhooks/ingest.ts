@@ -1,16 +1,17 @@
 /**
- * The webhook route's domain entry point: verify a delivery on its exact bytes, then normalise it.
- * Nothing is parsed before the signature is checked (PayU's form is parsed only to read the hash
- * inputs, which are the posted values themselves).
+ * The webhook route's domain entry point: verify a delivery on its exact bytes, normalise it, and
+ * check the result is an event the payment worker can apply. Nothing is parsed before the
+ * signature is checked (PayU's form is parsed only to read the hash inputs, which are the posted
+ * values themselves).
  */
 import { type Config, ConfigError } from "#shared/config.ts";
 import type { NormalizedWebhook, PaymentProvider } from "#shared/payments/payment-event.ts";
-import { MissingWebhookHeaderError } from "./errors.ts";
+import { acceptableEvent } from "./acceptable-event.ts";
 import { type PayuCredentials, parsePayuForm, verifyPayuHash } from "./payu-hash.ts";
 import { normalizePayuCallback } from "./payu-normalize.ts";
-import { normalizeRazorpayEvent, RAZORPAY_EVENT_ID_HEADER } from "./razorpay-normalize.ts";
+import { normalizeRazorpayEvent } from "./razorpay-normalize.ts";
 import { verifyRazorpaySignature } from "./razorpay-signature.ts";
-import { headerValue, type WebhookRequest } from "./request.ts";
+import type { WebhookRequest } from "./request.ts";
 import { normalizeStripeEvent } from "./stripe-normalize.ts";
 import { verifyStripeSignature } from "./stripe-signature.ts";
 
@@ -37,7 +38,7 @@ function configured<T>(value: T | undefined, variable: string): T {
 
 export interface IngestOptions {
   readonly secrets: WebhookSecrets;
-  /** The receiving clock: Stripe timestamps are checked against it; PayU falls back to it. */
+  /** The receiving clock: provider timestamps are range-checked against it; PayU falls back to it. */
   readonly now: Date;
 }
 
@@ -50,18 +51,25 @@ export function ingestWebhook(
   request: WebhookRequest,
   options: IngestOptions,
 ): NormalizedWebhook {
+  return acceptableEvent(verifyAndNormalize(provider, request, options));
+}
+
+function verifyAndNormalize(
+  provider: PaymentProvider,
+  request: WebhookRequest,
+  options: IngestOptions,
+): NormalizedWebhook {
   switch (provider) {
     case "stripe": {
       const secrets = configured(options.secrets.stripe, "STRIPE_WEBHOOK_SECRET");
       verifyStripeSignature(request, { secrets, now: options.now });
-      return normalizeStripeEvent(request.rawBody);
+      return normalizeStripeEvent(request.rawBody, options.now);
     }
     case "razorpay": {
       const secrets = configured(options.secrets.razorpay, "RAZORPAY_WEBHOOK_SECRET");
       verifyRazorpaySignature(request, secrets);
-      const eventId = headerValue(request.headers, RAZORPAY_EVENT_ID_HEADER)?.trim();
-      if (!eventId) throw new MissingWebhookHeaderError("X-Razorpay-Event-Id");
-      return normalizeRazorpayEvent(request.rawBody, eventId);
+      // X-Razorpay-Event-Id is not signed, so it plays no part: the identity is the signed body.
+      return normalizeRazorpayEvent(request.rawBody, options.now);
     }
     case "payu": {
       const credentials = configured(options.secrets.payu, "PAYU_MERCHANT_KEY and PAYU_MERCHANT_SALT");

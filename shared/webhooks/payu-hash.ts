@@ -29,10 +29,10 @@ export function parsePayuForm(rawBody: Buffer): URLSearchParams {
   return new URLSearchParams(text);
 }
 
-function reverseHashInput(form: URLSearchParams, salt: string): string {
+/** The hashed fields in hash order, without the salt (which goes after the optional charges). */
+function hashedParts(form: URLSearchParams): { charges: string | null; fields: string[] } {
   const field = (name: string) => form.get(name) ?? "";
-  const parts = [
-    salt,
+  const fields = [
     field("status"),
     "",
     "",
@@ -51,10 +51,24 @@ function reverseHashInput(form: URLSearchParams, salt: string): string {
     field("txnid"),
     field("key"),
   ];
-  const charges = form.get("additional_charges");
   // PayU prefixes the charges only when the field is posted (as its own samples test with isset).
-  if (charges !== null) parts.unshift(charges);
-  return parts.join("|");
+  return { charges: form.get("additional_charges"), fields };
+}
+
+function reverseHashInput(form: URLSearchParams, salt: string): string {
+  const { charges, fields } = hashedParts(form);
+  return [...(charges !== null ? [charges] : []), salt, ...fields].join("|");
+}
+
+/**
+ * Exactly what the hash covers, less the salt: the content a PayU event's identity is built from.
+ * Everything else in the form (mihpayid, addedon, currency, mode, bank fields...) can be changed
+ * by whoever holds a genuine form (the customer's browser receives one) without breaking the hash.
+ */
+export function payuSignedContent(form: URLSearchParams): string {
+  const { charges, fields } = hashedParts(form);
+  // A marker for the charges keeps "no charges" and "charges" distinct, as the hash does.
+  return [charges !== null ? `charges:${charges}` : "no-charges", ...fields].join("|");
 }
 
 /** Throws a WebhookVerificationError unless the form's hash matches one configured salt. */

@@ -1,12 +1,22 @@
 /**
  * PayU callbacks to payment events. A callback is the form PayU posts when a transaction ends
- * (or is pending): one `mihpayid` per attempt, `status` success | failure | pending, `amount` a
- * decimal string, `addedon` a local (IST) timestamp.
+ * (or is pending): `status` success | failure | pending, `amount` a decimal string, `txnid` the
+ * merchant's transaction id, `mihpayid` PayU's own id, `addedon` a local (IST) timestamp.
+ *
+ * Only what the hash covers decides anything (payu-hash.ts): the payment is keyed by `txnid`,
+ * the amount and status come from the hashed fields, and the event's identity is the hashed
+ * content. `mihpayid`, `addedon` and `currency` are not hashed, and the customer's browser sees
+ * a genuine form, so they are treated as claims: mihpayid is kept as data (`reference`), addedon
+ * only dates the event for display (`unsignedTime`: it never orders events), and the currency is
+ * always INR (PayU India settles in rupees; the hash never covers a currency).
  */
 import type { NormalizedWebhook, PaymentEvent } from "#shared/payments/payment-event.ts";
 import { MAX_MINOR_UNITS } from "#shared/payments/payment-event.ts";
 import { MalformedWebhookBodyError } from "./errors.ts";
+import { signedContentId } from "./event-identity.ts";
 import { decimalToMinorUnits, InvalidAmountError } from "./minor-units.ts";
+import { isPlausibleProviderTime } from "./parse-body.ts";
+import { payuSignedContent } from "./payu-hash.ts";
 
 const STATUS_KINDS = { success: "succeeded", failure: "failed", pending: "pending" } as const;
 type PayuStatus = keyof typeof STATUS_KINDS;
@@ -19,13 +29,25 @@ function isKnownStatus(status: string): status is PayuStatus {
 const ADDEDON = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;
 const IST_OFFSET_MS = (5 * 60 + 30) * 60 * 1000;
 
+/**
+ * The event's display time. Without a readable, plausible `addedon` the receipt time stands in:
+ * the field is unsigned, so refusing a genuine callback over it would gain nothing.
+ */
 function occurredAt(addedon: string | null, now: Date): string {
   const m = addedon ? ADDEDON.exec(addedon.trim()) : null;
-  // Without a provider timestamp the receipt time stands in; redeliveries are deduped before it matters.
   if (!m) return now.toISOString();
-  const [, y, mo, d, h, mi, s] = m.map(Number);
-  const utc = Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0) - IST_OFFSET_MS;
-  return Number.isNaN(utc) ? now.toISOString() : new Date(utc).toISOString();
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const local = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  // Date.UTC rolls 2024-02-31 over into March: a date that does not round-trip does not exist.
+  const exists =
+    local.getUTCFullYear() === y &&
+    local.getUTCMonth() === mo - 1 &&
+    local.getUTCDate() === d &&
+    local.getUTCHours() === h &&
+    local.getUTCMinutes() === mi &&
+    local.getUTCSeconds() === s;
+  const utc = local.getTime() - IST_OFFSET_MS;
+  return exists && isPlausibleProviderTime(utc, now) ? new Date(utc).toISOString() : now.toISOString();
 }
 
 function required(form: URLSearchParams, name: string): string {
@@ -34,17 +56,23 @@ function required(form: URLSearchParams, name: string): string {
   return value;
 }
 
-/** The event id PayU deliveries are deduplicated on: one event per attempt and status. */
-export function payuEventId(mihpayid: string, status: string): string {
-  return `${mihpayid}:${status}`;
+/**
+ * The hash joins fields with `|`, so text could be shifted across a boundary without changing it.
+ * amount is a decimal and key is ours; a txnid without `|` then pins the last three fields, so
+ * the payment and amount cannot be moved by such a shift.
+ */
+function transactionId(form: URLSearchParams): string {
+  const txnid = required(form, "txnid");
+  if (txnid.includes("|")) throw new MalformedWebhookBodyError("The PayU field txnid must not contain |.");
+  return txnid;
 }
 
 export function normalizePayuCallback(form: URLSearchParams, now: Date): NormalizedWebhook {
-  const mihpayid = required(form, "mihpayid");
   const status = required(form, "status").toLowerCase();
-  const eventId = payuEventId(mihpayid, status);
+  const eventId = signedContentId(payuSignedContent(form));
   if (!isKnownStatus(status)) return { kind: "ignored", provider: "payu", eventId, type: status };
 
+  const paymentId = transactionId(form);
   let amount: number;
   try {
     amount = decimalToMinorUnits(required(form, "amount"), 2, MAX_MINOR_UNITS);
@@ -54,18 +82,19 @@ export function normalizePayuCallback(form: URLSearchParams, now: Date): Normali
     }
     throw error;
   }
-  const currency = form.get("currency")?.trim().toUpperCase();
+  const mihpayid = form.get("mihpayid")?.trim();
   const email = form.get("email")?.trim();
   const event: PaymentEvent = {
     provider: "payu",
     eventId,
-    paymentId: mihpayid,
+    paymentId,
     kind: STATUS_KINDS[status],
     amount,
-    // PayU India settles in rupees and does not post a currency field by default.
-    currency: currency && /^[A-Z]{3}$/.test(currency) ? currency : "INR",
+    currency: "INR",
     ...(email ? { email } : {}),
+    ...(mihpayid ? { reference: mihpayid } : {}),
     occurredAt: occurredAt(form.get("addedon"), now),
+    unsignedTime: true,
     rawType: status,
   };
   return { kind: "payment", event };

@@ -1,8 +1,8 @@
 /**
  * How a payment event travels on the payments FIFO queue. The group is the payment, so SQS hands
- * one payment's events to one worker at a time; the deduplication id is the provider's event id,
- * so a redelivery within SQS' 5-minute window is dropped at the queue (the durable dedupe record
- * in Redis covers the rest).
+ * one payment's events to one worker at a time; the deduplication id is the event's identity
+ * (built from what the provider signed), so a redelivery within SQS' 5-minute window is dropped at
+ * the queue (the durable dedupe record in Redis covers the rest).
  */
 import { createHash } from "node:crypto";
 import type { PaymentEvent, PaymentProvider } from "#shared/payments/payment-event.ts";
@@ -32,9 +32,19 @@ export interface PaymentQueueMessage {
   readonly MessageDeduplicationId: string;
 }
 
+/**
+ * SQS refuses a body holding U+FFFE or U+FFFF (outside XML's character set). JSON.stringify leaves
+ * them as they are (and already escapes control characters and lone surrogates), so a signed
+ * event carrying one would fail every enqueue, a 503 forever. As JSON escapes they are accepted,
+ * and parse back to the same string.
+ */
+function sqsSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
 export function paymentQueueMessage(event: PaymentEvent): PaymentQueueMessage {
   return {
-    MessageBody: JSON.stringify(event),
+    MessageBody: sqsSafeJson(event),
     MessageGroupId: paymentMessageGroupId(event),
     MessageDeduplicationId: paymentMessageDeduplicationId(event),
   };

@@ -1,6 +1,8 @@
 /**
  * Razorpay events to payment events. The body is `{event, created_at, payload:{payment|order|refund:
- * {entity}}}`; the event id is not in the body but in the `x-razorpay-event-id` header.
+ * {entity}}}`. Razorpay's event id travels in the `x-razorpay-event-id` header, outside what the
+ * signature covers, so it cannot be the event's identity (anyone holding one signed body could
+ * multiply it under fresh ids): the identity is the SHA-256 of the signed body itself.
  */
 import { z } from "zod";
 import {
@@ -8,9 +10,8 @@ import {
   type NormalizedWebhook,
   type PaymentEvent,
 } from "#shared/payments/payment-event.ts";
+import { signedContentId } from "./event-identity.ts";
 import { expectShape, isoFromUnixSeconds, parseJsonBody } from "./parse-body.ts";
-
-export const RAZORPAY_EVENT_ID_HEADER = "x-razorpay-event-id";
 
 const minorUnits = z.number().int().nonnegative().max(MAX_MINOR_UNITS);
 const currency = z
@@ -74,12 +75,13 @@ function realEmail(email: string | null | undefined): { email?: string } {
   return email && email !== PLACEHOLDER_EMAIL ? { email } : {};
 }
 
-export function normalizeRazorpayEvent(rawBody: Buffer, eventId: string): NormalizedWebhook {
+export function normalizeRazorpayEvent(rawBody: Buffer, now: Date): NormalizedWebhook {
   const envelope = expectShape(envelopeSchema, parseJsonBody(rawBody), "The Razorpay event");
+  const eventId = signedContentId(rawBody);
   const base = {
     provider: "razorpay" as const,
     eventId,
-    occurredAt: isoFromUnixSeconds(envelope.created_at),
+    occurredAt: isoFromUnixSeconds(envelope.created_at, now, "created_at"),
     rawType: envelope.event,
   };
 

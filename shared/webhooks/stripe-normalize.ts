@@ -71,12 +71,16 @@ function isIntentType(type: string): type is IntentType {
 /** Refunds that did not (or will not) move money are left out of the per-refund amounts. */
 const UNSUCCESSFUL_REFUND = new Set(["failed", "canceled"]);
 
-export function normalizeStripeEvent(rawBody: Buffer): NormalizedWebhook {
+/**
+ * The event's identity is its `evt_` id, which is inside the signed body. (Not a hash of the body:
+ * Stripe's retries of one event may differ in bytes, e.g. `pending_webhooks`, and must stay one event.)
+ */
+export function normalizeStripeEvent(rawBody: Buffer, now: Date): NormalizedWebhook {
   const envelope = expectShape(envelopeSchema, parseJsonBody(rawBody), "The Stripe event");
   const base = {
     provider: "stripe" as const,
     eventId: envelope.id,
-    occurredAt: isoFromUnixSeconds(envelope.created),
+    occurredAt: isoFromUnixSeconds(envelope.created, now, "created"),
     rawType: envelope.type,
   };
 

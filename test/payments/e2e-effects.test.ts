@@ -151,7 +151,7 @@ describe("exactly one effect", () => {
     const email = uniqueEmail("crash");
     const intent = paymentIntent({ amount: 700, amountReceived: 700, receiptEmail: email });
     const body = stripeEventBody("payment_intent.succeeded", intent);
-    const normalized = normalizeStripeEvent(body);
+    const normalized = normalizeStripeEvent(body, new Date());
     if (normalized.kind !== "payment") throw new Error("expected a payment event");
     const aMinuteAgo = new Date(Date.now() - 60_000);
     const applied = await applyPaymentEvent(h.redis, normalized.event, aMinuteAgo);

@@ -4,7 +4,7 @@
  * how payments are read back over GET /v1/payments. The runtime and its helpers are in
  * support/e2e-harness.ts; exactly-one-effect and queue faults are in e2e-effects.test.ts.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { receiptTaskId, webhookEventKey } from "#shared/payments/keys.ts";
 import type { PaymentProvider } from "#shared/payments/payment-event.ts";
@@ -42,6 +42,9 @@ import {
 } from "./support/e2e-harness.ts";
 
 let h: PaymentsHarness;
+
+/** How Ferry identifies a Razorpay event: by its signed body (computed here independently). */
+const signedBodyId = (body: Buffer) => `sha256:${createHash("sha256").update(body).digest("hex")}`;
 
 beforeAll(async () => {
   h = await startPaymentsHarness();
@@ -91,12 +94,11 @@ describe("POST /v1/webhooks/{provider} with a genuine delivery", () => {
     const email = uniqueEmail("razorpay");
     const entity = razorpayPayment({ amount: 50_000, email });
     const body = razorpayEventBody("payment.captured", { payment: { entity } });
-    const eventId = razorpayEventId();
 
     // Act
     const response = await h.postRazorpay(body, {
       "x-razorpay-signature": razorpaySignature(body, RAZORPAY_SECRET),
-      "x-razorpay-event-id": eventId,
+      "x-razorpay-event-id": razorpayEventId(),
     });
     const payment = await h.paymentOf("razorpay", entity.id);
     await h.settled();
@@ -110,19 +112,20 @@ describe("POST /v1/webhooks/{provider} with a genuine delivery", () => {
       amount: 50_000,
       currency: "INR",
       email,
-      events: [{ id: eventId, type: "payment.captured" }],
+      // The event is identified by its signed body; the X-Razorpay-Event-Id header is unsigned.
+      events: [{ id: signedBodyId(body), type: "payment.captured" }],
     });
     expect((await h.emailsTo(email)).map((e) => e.subject)).toEqual(["Receipt for your payment of ₹500.00"]);
   });
 
-  it("PayU: acknowledges the (base64-encoded) form post, and the payment appears succeeded", async () => {
+  it("PayU: acknowledges the (base64-encoded) form post, and the payment appears succeeded under its txnid", async () => {
     // Prepare
     const email = uniqueEmail("payu");
     const callback = signedPayuCallback({ amount: "10.00", email });
 
     // Act
     const response = await h.postPayu(callback.body);
-    const payment = await h.paymentOf("payu", callback.fields.mihpayid ?? "");
+    const payment = await h.paymentOf("payu", callback.fields.txnid ?? "");
     await h.settled();
 
     // Assess
@@ -130,11 +133,13 @@ describe("POST /v1/webhooks/{provider} with a genuine delivery", () => {
     expect(response.body).toEqual(received);
     expect(payment).toMatchObject({
       provider: "payu",
+      paymentId: callback.fields.txnid,
+      reference: callback.fields.mihpayid,
       status: "succeeded",
       amount: 1000,
       currency: "INR",
       email,
-      events: [{ id: `${callback.fields.mihpayid}:success`, type: "success" }],
+      events: [{ id: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), type: "success" }],
     });
     expect(await h.emailsTo(email)).toHaveLength(1);
   });
@@ -161,7 +166,7 @@ describe("POST /v1/webhooks/{provider} with a genuine delivery", () => {
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
     expect((await h.paymentOf("stripe", stripeIntent.id)).status).toBe("pending");
     expect((await h.paymentOf("razorpay", razorpayEntity.id)).status).toBe("authorized");
-    expect((await h.paymentOf("payu", payu.fields.mihpayid ?? "")).status).toBe("pending");
+    expect((await h.paymentOf("payu", payu.fields.txnid ?? "")).status).toBe("pending");
   });
 });
 
@@ -242,7 +247,7 @@ describe("POST /v1/webhooks/{provider} refusals", () => {
       "payu",
       401,
       (id) => {
-        const fields = payuCallbackFields({ mihpayid: id });
+        const fields = payuCallbackFields({ txnid: id });
         const hash = payuOracleHash(fields, PAYU_SALT);
         return h.postPayu(payuFormBody({ ...fields, amount: "1.00" }, hash));
       },
@@ -251,13 +256,13 @@ describe("POST /v1/webhooks/{provider} refusals", () => {
       "a PayU form hashed with another salt",
       "payu",
       401,
-      (id) => h.postPayu(signedPayuCallback({ mihpayid: id }, "some-other-salt").body),
+      (id) => h.postPayu(signedPayuCallback({ txnid: id }, "some-other-salt").body),
     ],
     [
       "a PayU form without hash",
       "payu",
       400,
-      (id) => h.postPayu(Buffer.from(new URLSearchParams(payuCallbackFields({ mihpayid: id })).toString())),
+      (id) => h.postPayu(Buffer.from(new URLSearchParams(payuCallbackFields({ txnid: id })).toString())),
     ],
   ];
 
@@ -315,7 +320,7 @@ describe("events Ferry does not act on", () => {
     expect(responses.map((r) => [r.status, r.body])).toEqual(Array(4).fill([200, received]));
     expect(h.sendsTo(h.queueUrls.payments).length).toBe(queuedBefore);
     const stripeRecord = await h.redis.get<string>(webhookEventKey("stripe", stripeId));
-    const razorpayRecord = await h.redis.get<string>(webhookEventKey("razorpay", razorpayId));
+    const razorpayRecord = await h.redis.get<string>(webhookEventKey("razorpay", signedBodyId(razorpayBody)));
     expect(JSON.parse(stripeRecord ?? "{}")).toMatchObject({ ignored: true, type: "customer.created" });
     expect(JSON.parse(razorpayRecord ?? "{}")).toMatchObject({
       ignored: true,

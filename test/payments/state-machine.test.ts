@@ -173,3 +173,39 @@ describe("payment state machine", () => {
     expect(await getPayment(test.redis, "stripe", event.paymentId)).toBeUndefined();
   });
 });
+
+describe("events whose timestamp the provider does not sign (PayU's addedon)", () => {
+  const payu = (paymentId: string, kind: "pending" | "failed", minute: number, amount: number) => ({
+    ...statusEvent(paymentId, kind, { provider: "payu", minute, amount, rawType: kind }),
+    unsignedTime: true as const,
+  });
+
+  it("a pending callback dated after the failure does not make a failed payment pending again", async () => {
+    // Prepare: a re-posted pending form can carry any addedon; the failure's rank must decide.
+    const paymentId = randomId("txn");
+
+    // Act
+    await apply(payu(paymentId, "failed", 0, 1000));
+    const result = await apply(payu(paymentId, "pending", 59, 1000));
+
+    // Assess
+    expect(result.payment?.status).toBe("failed");
+  });
+
+  it("the later-dated event does not decide the amount: both orders give the same record", async () => {
+    // Prepare: the same two events on two payments, applied in opposite orders.
+    const [a, b] = [randomId("txn"), randomId("txn")];
+    const events = (id: string) => [
+      { ...payu(id, "pending", 0, 1000), eventId: `sha256:b-${id}` },
+      { ...payu(id, "pending", 30, 2000), eventId: `sha256:a-${id}` },
+    ];
+
+    // Act
+    for (const e of events(a)) await apply(e);
+    for (const e of events(b).reverse()) await apply(e);
+
+    // Assess: the greater event id wins, not the later addedon (which would pick 2000).
+    expect((await getPayment(test.redis, "payu", a))?.amount).toBe(1000);
+    expect((await getPayment(test.redis, "payu", b))?.amount).toBe(1000);
+  });
+});

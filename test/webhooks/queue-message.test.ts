@@ -73,3 +73,18 @@ describe("payments queue message", () => {
     );
   });
 });
+
+describe("payments queue message body", () => {
+  it("escapes the characters SQS refuses in a body (U+FFFE, U+FFFF), and parses back to the same event", () => {
+    // Prepare: a signed event may carry any character; SQS accepts only XML's character set.
+    const odd = { ...event, email: "ashish\uFFFF\uFFFE@example.com" };
+
+    // Act
+    const { MessageBody } = paymentQueueMessage(odd);
+
+    // Assess
+    expect(MessageBody).not.toMatch(/[\uFFFE\uFFFF]/);
+    expect(MessageBody).toContain("\\uffff");
+    expect(parsePaymentEventMessage(MessageBody)).toEqual(odd);
+  });
+});

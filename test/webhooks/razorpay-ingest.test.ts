@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { MissingWebhookHeaderError } from "#shared/webhooks/errors.ts";
+import { MalformedWebhookBodyError } from "#shared/webhooks/errors.ts";
 import { ingestWebhook } from "#shared/webhooks/ingest.ts";
 import {
   RAZORPAY_SECRET,
@@ -14,6 +15,8 @@ import {
 const NOW = new Date("2024-05-14T10:00:00.000Z");
 const CREATED_AT = 1_715_680_000;
 const occurredAt = new Date(CREATED_AT * 1000).toISOString();
+/** The identity Ferry gives a Razorpay event: the SHA-256 of the signed body (the header is unsigned). */
+const bodyId = (body: Buffer) => `sha256:${createHash("sha256").update(body).digest("hex")}`;
 
 function ingest(body: Buffer, eventId: string | undefined) {
   const headers: Record<string, string> = {
@@ -32,7 +35,7 @@ describe("Razorpay events normalised", () => {
     ["payment.authorized", "authorized", "authorized"],
     ["payment.captured", "succeeded", "captured"],
     ["payment.failed", "failed", "failed"],
-  ] as const)("%s becomes a %s event on the pay_ id", (type, kind, status) => {
+  ] as const)("%s becomes a %s event on the pay_ id, identified by its signed body", (type, kind, status) => {
     // Prepare
     const payment = razorpayPayment({ id: "pay_DESlfW9H8K9uqM", amount: 50_000, status });
     const body = razorpayEventBody(type, { payment: { entity: payment } }, CREATED_AT);
@@ -45,7 +48,7 @@ describe("Razorpay events normalised", () => {
       kind: "payment",
       event: {
         provider: "razorpay",
-        eventId: "KP4Sr3p7u9RqZ1",
+        eventId: bodyId(body),
         paymentId: "pay_DESlfW9H8K9uqM",
         kind,
         amount: 50_000,
@@ -98,7 +101,7 @@ describe("Razorpay events normalised", () => {
         kind: "payment",
         event: {
           provider: "razorpay",
-          eventId: "evt_refund_1",
+          eventId: bodyId(body),
           paymentId: payment.id,
           kind: "refund",
           amount: 50_000,
@@ -146,13 +149,57 @@ describe("Razorpay events normalised", () => {
     expect(ingest(body, "evt_ignored_2")).toEqual({
       kind: "ignored",
       provider: "razorpay",
-      eventId: "evt_ignored_2",
+      eventId: bodyId(body),
       type,
     });
   });
 
-  it("refuses a signed delivery without the x-razorpay-event-id header (the dedupe id)", () => {
+  it("gives one signed body the same identity under any x-razorpay-event-id, or none (it is unsigned)", () => {
+    // Prepare
     const body = razorpayEventBody("payment.captured", { payment: { entity: razorpayPayment() } });
-    expect(() => ingest(body, undefined)).toThrow(MissingWebhookHeaderError);
+
+    // Act
+    const ids = [
+      ingest(body, "KP4Sr3p7u9RqZ1"),
+      ingest(body, razorpayEventId()),
+      ingest(body, undefined),
+    ].map((r) => r.kind === "payment" && r.event.eventId);
+
+    // Assess
+    expect(ids).toEqual([bodyId(body), bodyId(body), bodyId(body)]);
+  });
+
+  it("gives bodies that differ by one byte different identities", () => {
+    const entity = razorpayPayment();
+    const a = razorpayEventBody("payment.captured", { payment: { entity } }, CREATED_AT);
+    const b = razorpayEventBody("payment.captured", { payment: { entity } }, CREATED_AT + 1);
+    const [ia, ib] = [ingest(a, "x"), ingest(b, "x")].map((r) => r.kind === "payment" && r.event.eventId);
+    expect(ia).not.toBe(ib);
+  });
+});
+
+describe("signed Razorpay events the worker could not apply are refused at ingest", () => {
+  it.each<[string, { createdAt?: number; paymentId?: string; email?: string }]>([
+    ["created_at far in the future (1e15)", { createdAt: 1e15 }],
+    ["created_at before 2000", { createdAt: 900_000_000 }],
+    ["a 300-character payment id", { paymentId: `pay_${"x".repeat(296)}` }],
+    ["a 342-character email", { email: `${"e".repeat(330)}@example.com` }],
+  ])("%s is a malformed body (400), not an exception (500)", (_label, init) => {
+    // Prepare
+    const payment = razorpayPayment({
+      ...(init.paymentId ? { id: init.paymentId } : {}),
+      ...(init.email ? { email: init.email } : {}),
+    });
+    const body = razorpayEventBody("payment.captured", { payment: { entity: payment } }, init.createdAt);
+
+    // Act / Assess
+    expect(() => ingest(body, razorpayEventId())).toThrow(MalformedWebhookBodyError);
+  });
+
+  it("names the field at fault without echoing its value", () => {
+    const email = `${"e".repeat(330)}@example.com`;
+    const body = razorpayEventBody("payment.captured", { payment: { entity: razorpayPayment({ email }) } });
+    expect(() => ingest(body, razorpayEventId())).toThrow(/email/);
+    expect(() => ingest(body, razorpayEventId())).not.toThrow(email);
   });
 });

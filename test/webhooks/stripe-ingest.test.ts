@@ -13,8 +13,8 @@ const NOW = new Date("2024-05-14T10:00:00.000Z");
 const NOW_S = Math.floor(NOW.getTime() / 1000);
 const CREATED = NOW_S - 5;
 
-function ingest(type: string, object: unknown, id = "evt_1PaY7h2eZvKYlo2C0b1x9Z3q") {
-  const body = stripeEventBody(type, object, { id, created: CREATED });
+function ingest(type: string, object: unknown, id = "evt_1PaY7h2eZvKYlo2C0b1x9Z3q", created = CREATED) {
+  const body = stripeEventBody(type, object, { id, created });
   const headers = { "stripe-signature": stripeSignatureHeader(body, STRIPE_SECRET, NOW_S) };
   return ingestWebhook(
     "stripe",
@@ -158,5 +158,43 @@ describe("Stripe events normalised", () => {
     expect(() =>
       ingestWebhook("stripe", { rawBody: body, headers }, { secrets: { stripe: [STRIPE_SECRET] }, now: NOW }),
     ).toThrow(MalformedWebhookBodyError);
+  });
+});
+
+describe("signed Stripe events the worker could not apply are refused at ingest", () => {
+  it.each([
+    ["created far in the future (1e15)", "payment_intent.succeeded", 1e15],
+    ["created a week ahead of our clock", "payment_intent.succeeded", NOW_S + 7 * 86_400],
+    ["created before 2000", "payment_intent.succeeded", 900_000_000],
+    ["created far in the future, on a type Ferry ignores", "customer.created", 1e15],
+  ])("%s is a malformed body (400), not an exception (500)", (_label, type, created) => {
+    expect(() => ingest(type, paymentIntent(), undefined, created)).toThrow(MalformedWebhookBodyError);
+  });
+
+  it.each([
+    ["a 300-character event id", { id: `evt_${"x".repeat(296)}` }],
+    ["a 300-character PaymentIntent id", { intentId: `pi_${"x".repeat(297)}` }],
+    ["a 342-character receipt email", { email: `${"e".repeat(330)}@example.com` }],
+  ])(
+    "%s is a malformed body naming the field",
+    (_label, init: { id?: string; intentId?: string; email?: string }) => {
+      // Prepare
+      const intent = paymentIntent({
+        ...(init.intentId ? { id: init.intentId } : {}),
+        ...(init.email ? { receiptEmail: init.email } : {}),
+      });
+
+      // Act / Assess
+      expect(() => ingest("payment_intent.succeeded", intent, init.id)).toThrow(MalformedWebhookBodyError);
+      expect(() => ingest("payment_intent.succeeded", intent, init.id)).toThrow(/eventId|paymentId|email/);
+    },
+  );
+
+  it("accepts ids of 255 characters and an email of 320, the worker's limits", () => {
+    const intent = paymentIntent({
+      id: `pi_${"x".repeat(252)}`,
+      receiptEmail: `${"e".repeat(308)}@example.com`,
+    });
+    expect(ingest("payment_intent.succeeded", intent, `evt_${"x".repeat(251)}`).kind).toBe("payment");
   });
 });

@@ -61,7 +61,8 @@ export const expectProblem = (res: ApiResponse, status: number) => {
 
 export type PaymentsHarness = Awaited<ReturnType<typeof startPaymentsHarness>>;
 
-export async function startPaymentsHarness() {
+/** `env`: more handler environment, e.g. the verify-with-provider switches (e2e-verify.test.ts). */
+export async function startPaymentsHarness(env: Record<string, string> = {}) {
   const rt: LocalRuntime = await startTestRuntime({
     // Rotation: both values of each secret are accepted.
     STRIPE_WEBHOOK_SECRET: `${STRIPE_SECRET},${STRIPE_OLD_SECRET}`,
@@ -69,6 +70,7 @@ export async function startPaymentsHarness() {
     PAYU_MERCHANT_KEY: PAYU_KEY,
     PAYU_MERCHANT_SALT: `${PAYU_SALT},${PAYU_OLD_SALT}`,
     EMAIL_FROM: "payments@ferry.test",
+    ...env,
     // Every delivery here comes from 127.0.0.1: startTestRuntime's generous RATE_LIMITS keep the
     // webhooks policy (which has its own tests) out of the way.
   });

@@ -4,7 +4,7 @@
  * reads the charges from `additionalCharges` while PayU posts `additional_charges`, so the oracle
  * gets the value under its own name.
  */
-import { randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { createRequire } from "node:module";
 
 export const PAYU_KEY = "fErRyK";
@@ -26,8 +26,13 @@ const PayU = createRequire(import.meta.url)("payu-websdk") as PayuConstructor;
 export const mihpayid = () =>
   String(randomInt(100_000_000, 999_999_999)) + String(randomInt(100_000_000, 999_999_999));
 
+/** A transaction id as merchants make them: unique per payment attempt. */
+export const payuTxnid = () => `txn_${randomBytes(8).toString("hex")}`;
+
 export interface PayuCallbackInit {
   readonly mihpayid?: string;
+  /** The merchant's transaction id: hashed, and the payment's id in Ferry. */
+  readonly txnid?: string;
   readonly status?: string;
   readonly amount?: string;
   readonly email?: string;
@@ -45,7 +50,7 @@ export function payuCallbackFields(init: PayuCallbackInit = {}): Record<string, 
     status,
     unmappedstatus: status === "success" ? "captured" : status === "failure" ? "failed" : "pending",
     key: init.key ?? PAYU_KEY,
-    txnid: `txn_${randomInt(1_000_000, 9_999_999)}`,
+    txnid: init.txnid ?? payuTxnid(),
     amount: init.amount ?? "10.00",
     cardCategory: "domestic",
     discount: "0.00",
