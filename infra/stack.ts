@@ -30,7 +30,11 @@ export interface FerryStackProps extends StackProps {
   readonly manifest: AppManifest;
   /** Sender address of every email (EMAIL_FROM). */
   readonly emailFrom: string;
-  /** The verified SES identity emails are sent from: its ARN, or its name (domain or address). */
+  /**
+   * The verified SES identity the sender belongs to: its name (domain or address) or ARN. Synth
+   * checks that emailFrom belongs to it; the send grant covers the identities SES checks (the
+   * sender's address and domain, sandbox recipients) for that sender only.
+   */
   readonly sesIdentity: string;
   /** Upstash Redis REST URL; the token goes in the Secrets Manager secret, never here. */
   readonly upstashRestUrl: string;
@@ -126,16 +130,12 @@ export class FerryStack extends Stack {
           })
         : undefined;
 
-    const sesIdentityArn = props.sesIdentity.startsWith("arn:")
-      ? props.sesIdentity
-      : this.formatArn({ service: "ses", resource: "identity", resourceName: props.sesIdentity });
     for (const fn of Object.values(functions)) {
       wireNeeds(fn, fn.spec.needs, {
         stack: this,
         queues,
         webSocketApi: this.webSocketApi,
         emailFrom: props.emailFrom,
-        sesIdentityArn,
       });
     }
 
@@ -199,6 +199,12 @@ function validateSettings(props: FerryStackProps): void {
   if (!props.emailFrom) problems.push("EMAIL_FROM (emailFrom): is required");
   if (!props.upstashRestUrl) problems.push("UPSTASH_REDIS_REST_URL (upstashRestUrl): is required");
   if (!props.sesIdentity) problems.push("sesIdentity: is required");
+  else if (props.emailFrom && !Token.isUnresolved(props.emailFrom) && !Token.isUnresolved(props.sesIdentity)) {
+    const identity = props.sesIdentity.split(":identity/").pop() ?? props.sesIdentity;
+    const sender = props.emailFrom.toLowerCase();
+    const belongs = sender === identity.toLowerCase() || sender.endsWith(`@${identity.toLowerCase()}`);
+    if (!belongs) problems.push(`emailFrom: "${props.emailFrom}" is not the identity "${identity}" nor of its domain`);
+  }
   if (
     props.alarmEmail &&
     !Token.isUnresolved(props.alarmEmail) &&

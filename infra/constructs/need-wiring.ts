@@ -1,8 +1,8 @@
 /**
  * Applies shared/app/needs.ts to a function in the stack: each need's variables become Lambda
- * environment, each of its grants a statement in the function's role. The symbolic values and
- * resources of the table are resolved here to the stack's tokens; nothing about a need is stated
- * anywhere else in infra/.
+ * environment, each of its grants a statement in the function's role (need-statements.ts, which
+ * the local runtime enforces too). The symbolic values and resources of the table are resolved
+ * here to the stack's tokens.
  */
 import type { Stack } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
@@ -12,8 +12,8 @@ import {
   type FunctionNeed,
   NEEDS,
   type QueueName,
-  type ResourceRef,
 } from "#shared/app/manifest.ts";
+import { statementsOfNeeds } from "../need-statements.ts";
 import type { FerryFunction } from "./ferry-function.ts";
 import type { FerryWebSocketApi } from "./ferry-websocket-api.ts";
 import { InvalidStackInputError } from "./stack-input.ts";
@@ -24,21 +24,33 @@ export interface NeedTargets {
   readonly queues: Partial<Record<QueueName, { readonly queue: Queue }>>;
   readonly webSocketApi: FerryWebSocketApi | undefined;
   readonly emailFrom: string;
-  /** ARN of the verified SES identity emails are sent from. */
-  readonly sesIdentityArn: string;
 }
 
 export function wireNeeds(fn: FerryFunction, needs: readonly FunctionNeed[], targets: NeedTargets): void {
   for (const need of needs) {
-    const spec = NEEDS[need];
-    for (const [variable, source] of Object.entries<EnvSource>(spec.env)) {
+    for (const [variable, source] of Object.entries<EnvSource>(NEEDS[need].env)) {
       fn.addEnvironment(variable, envValue(source, need, targets));
     }
-    for (const grant of spec.grants) {
+    const statements = statementsOfNeeds([need], {
+      queueArn: (queue) => queueOf(queue, need, targets).queueArn,
+      sesIdentities: targets.stack.formatArn({ service: "ses", resource: "identity", resourceName: "*" }),
+      emailFrom: targets.emailFrom,
+      get webSocketConnections() {
+        const api = webSocketOf(need, targets);
+        // Only POST @connections/{id} is used (aws-fidelity.md): nothing else is granted.
+        return targets.stack.formatArn({
+          service: "execute-api",
+          resource: api.api.apiId,
+          resourceName: `${api.stage.stageName}/POST/@connections/*`,
+        });
+      },
+    });
+    for (const statement of statements) {
       fn.addToRolePolicy(
         new PolicyStatement({
-          actions: [...grant.actions],
-          resources: resourcesOf(grant.resource, need, targets),
+          actions: [...statement.Action],
+          resources: [...statement.Resource],
+          ...(statement.Condition ? { conditions: statement.Condition } : {}),
         }),
       );
     }
@@ -55,26 +67,6 @@ function envValue(source: EnvSource, need: FunctionNeed, targets: NeedTargets): 
       return webSocketOf(need, targets).callbackUrl;
     case "webSocketPublicUrl":
       return webSocketOf(need, targets).url;
-  }
-}
-
-function resourcesOf(resource: ResourceRef, need: FunctionNeed, targets: NeedTargets): string[] {
-  switch (resource.kind) {
-    case "queue":
-      return [queueOf(resource.queue, need, targets).queueArn];
-    case "sesSend":
-      return [targets.sesIdentityArn];
-    case "webSocketConnections": {
-      const api = webSocketOf(need, targets);
-      // Only POST @connections/{id} is used (aws-fidelity.md): nothing else is granted.
-      return [
-        targets.stack.formatArn({
-          service: "execute-api",
-          resource: api.api.apiId,
-          resourceName: `${api.stage.stageName}/POST/@connections/*`,
-        }),
-      ];
-    }
   }
 }
 

@@ -172,6 +172,12 @@ describe("FerryStack rejects settings the functions would reject at cold start",
     expect(() => buildStack({ emailFrom: "ferry at example" })).toThrow(/EMAIL_FROM: /);
   });
 
+  it("fails on a sender outside the SES identity it is sent from", () => {
+    expect(() => buildStack({ emailFrom: "ferry@other.example.org" })).toThrow(
+      /emailFrom: "ferry@other.example.org" is not the identity "mail.example.com" nor of its domain/,
+    );
+  });
+
   it("fails on rateLimits that are not JSON", () => {
     expect(() => buildStack({ rateLimits: "{capacity: 5" })).toThrow(/RATE_LIMITS: is not valid JSON/);
   });
