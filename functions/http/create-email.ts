@@ -3,7 +3,7 @@
  * With an Idempotency-Key the task id is derived from it (see idempotentTaskId), so a retry after
  * a 503 can never produce a second email.
  */
-import { sqsClient } from "#shared/aws/clients.ts";
+import { sqsClient } from "#shared/aws/sqs-client.ts";
 import { required } from "#shared/config.ts";
 import {
   EnqueueFailedError,

@@ -4,7 +4,7 @@
  * 4xx problem+json and queue nothing; a failed enqueue is a 503 so the provider delivers again.
  * Verified events of types Ferry does not act on are recorded and acknowledged, never queued.
  */
-import { sqsClient } from "#shared/aws/clients.ts";
+import { sqsClient } from "#shared/aws/sqs-client.ts";
 import { required } from "#shared/config.ts";
 import { notFound, serviceUnavailable } from "#shared/http/errors.ts";
 import { httpHandler } from "#shared/http/handler.ts";

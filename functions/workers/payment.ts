@@ -2,7 +2,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { sqsClient } from "#shared/aws/clients.ts";
+import { sqsClient } from "#shared/aws/sqs-client.ts";
 import { required } from "#shared/config.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";

@@ -3,7 +3,7 @@
  * unknown actions). API Gateway does not send a Lambda's return value to the client without
  * route responses, so every reply goes out through PostToConnection, in order.
  */
-import { managementApiClient } from "#shared/aws/clients.ts";
+import { managementApiClient } from "#shared/aws/management-api-client.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
 import { handleClientFrame } from "#shared/realtime/client-actions.ts";

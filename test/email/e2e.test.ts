@@ -6,7 +6,7 @@ import { GetQueueAttributesCommand, type SendMessageCommandInput, SQSClient } fr
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { authenticateApiKey, createApiKey } from "#shared/auth/api-keys.ts";
-import { sqsClient as sqsClientOfHandlers } from "#shared/aws/clients.ts";
+import { sqsClient as sqsClientOfHandlers } from "#shared/aws/sqs-client.ts";
 import { getConfig } from "#shared/config.ts";
 import { emailRequestSchema } from "#shared/email/request.ts";
 import { fingerprint } from "#shared/idempotency/fingerprint.ts";

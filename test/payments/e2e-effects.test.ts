@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { manifest } from "#shared/app/manifest.ts";
-import { sqsClient } from "#shared/aws/clients.ts";
+import { sqsClient } from "#shared/aws/sqs-client.ts";
 import { getConfig } from "#shared/config.ts";
 import { enqueueEmail } from "#shared/email/enqueue.ts";
 import { receiptTaskId } from "#shared/payments/keys.ts";
