@@ -29,6 +29,7 @@ async function run(event: SQSEvent, context: Context): Promise<SQSBatchResponse>
         maxCooldownMs: config.SES_BREAKER_MAX_COOLDOWN_MS,
       }),
       from: required(config, "EMAIL_FROM"),
+      configurationSet: config.SES_CONFIGURATION_SET,
       retryBaseSeconds: config.EMAIL_RETRY_BASE_SECONDS,
       retryMaxSeconds: config.EMAIL_RETRY_MAX_SECONDS,
       maxAgeSeconds: config.EMAIL_MAX_AGE_SECONDS,
