@@ -4,7 +4,6 @@
  * deployed system and the local runtime cannot drift apart.
  */
 import { CfnOutput, SecretValue, Stack, type StackProps, Token } from "aws-cdk-lib";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { z } from "zod";
@@ -15,6 +14,7 @@ import { FerryFunction } from "./constructs/ferry-function.ts";
 import { FerryHttpApi, type ThrottleLimits } from "./constructs/ferry-http-api.ts";
 import { FerryQueue, QUEUE_URL_ENV } from "./constructs/ferry-queue.ts";
 import { FerryWebSocketApi } from "./constructs/ferry-websocket-api.ts";
+import { sesSendStatements } from "./constructs/ses-grants.ts";
 import { InvalidStackInputError, validateManifest } from "./constructs/validate-manifest.ts";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
 
@@ -37,6 +37,8 @@ export interface FerryStackProps extends StackProps {
   readonly emailFrom: string;
   /** The verified SES identity emails are sent from: its ARN, or its name (domain or address). */
   readonly sesIdentity: string;
+  /** SES configuration set every email is sent with (granted, and passed as SES_CONFIGURATION_SET). */
+  readonly sesConfigurationSet?: string;
   /** Upstash Redis REST URL; the token goes in the Secrets Manager secret, never here. */
   readonly upstashRestUrl: string;
   /** RATE_LIMITS JSON (`{"api":{"capacity":n,"refillPerSecond":r}}`); built-in defaults when absent. */
@@ -131,12 +133,8 @@ export class FerryStack extends Stack {
           })
         : undefined;
 
-    const sesIdentityArn = props.sesIdentity.startsWith("arn:")
-      ? props.sesIdentity
-      : this.formatArn({ service: "ses", resource: "identity", resourceName: props.sesIdentity });
     for (const fn of Object.values(functions)) {
-      for (const need of fn.spec.needs)
-        this.satisfyNeed(fn, need, { emailFrom: props.emailFrom, sesIdentityArn });
+      for (const need of fn.spec.needs) this.satisfyNeed(fn, need, props);
     }
 
     this.httpApi = new FerryHttpApi(this, "Http", {
@@ -178,7 +176,7 @@ export class FerryStack extends Stack {
   private satisfyNeed(
     fn: FerryFunction,
     need: FunctionNeed,
-    ses: { readonly emailFrom: string; readonly sesIdentityArn: string },
+    ses: Pick<FerryStackProps, "emailFrom" | "sesIdentity" | "sesConfigurationSet">,
   ): void {
     switch (need) {
       case "emailQueue:send":
@@ -192,12 +190,13 @@ export class FerryStack extends Stack {
       }
       case "ses:send":
         fn.addEnvironment("EMAIL_FROM", ses.emailFrom);
-        fn.addToRolePolicy(
-          new PolicyStatement({
-            actions: ["ses:SendEmail", "ses:SendRawEmail"],
-            resources: [ses.sesIdentityArn],
-          }),
-        );
+        if (ses.sesConfigurationSet) fn.addEnvironment("SES_CONFIGURATION_SET", ses.sesConfigurationSet);
+        for (const statement of sesSendStatements(this, {
+          emailFrom: ses.emailFrom,
+          sesIdentity: ses.sesIdentity,
+          ...(ses.sesConfigurationSet ? { configurationSetName: ses.sesConfigurationSet } : {}),
+        }))
+          fn.addToRolePolicy(statement);
         return;
       case "websocket:manage":
         fn.addEnvironment("WS_CALLBACK_URL", this.requireWebSocketApi(need).callbackUrl);

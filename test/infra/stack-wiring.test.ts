@@ -38,6 +38,22 @@ const NEED_ENV: Record<FunctionNeed, string> = {
   "websocket:url": "WS_PUBLIC_URL",
 };
 
+/** `arn:${Partition}:ses:${Region}:${AccountId}:<resource>` as the template spells it. */
+const sesArn = (resource: string) => ({
+  "Fn::Join": [
+    "",
+    [
+      "arn:",
+      { Ref: "AWS::Partition" },
+      ":ses:",
+      { Ref: "AWS::Region" },
+      ":",
+      { Ref: "AWS::AccountId" },
+      `:${resource}`,
+    ],
+  ],
+});
+
 const queueEntries = (manifest: AppManifest) =>
   Object.entries(manifest.queues).flatMap(([name, spec]) =>
     spec ? [[name as QueueName, spec] as const] : [],
@@ -316,25 +332,25 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
         if (needs.has(need)) expect(env[NEED_ENV[need]]).toEqual({ Ref: queueIds(queue).queue });
       }
 
-      const sesIdentityArn = {
-        "Fn::Join": [
-          "",
-          [
-            "arn:",
-            { Ref: "AWS::Partition" },
-            ":ses:",
-            { Ref: "AWS::Region" },
-            ":",
-            { Ref: "AWS::AccountId" },
-            `:identity/${TEST_SETTINGS.sesIdentity}`,
-          ],
-        ],
-      };
       const sendsEmail = needs.has("ses:send");
-      expect(allows(statements, "ses:SendEmail", sesIdentityArn), `${name} ses:SendEmail`).toBe(sendsEmail);
-      expect(allows(statements, "ses:SendRawEmail", sesIdentityArn), `${name} ses:SendRawEmail`).toBe(
-        sendsEmail,
+      const domain = TEST_SETTINGS.emailFrom.split("@")[1] ?? "";
+      // The From address's identity and its domain's: IAM checks both on every SendEmail.
+      for (const identity of [TEST_SETTINGS.emailFrom, domain, TEST_SETTINGS.sesIdentity]) {
+        expect(
+          allows(statements, "ses:SendEmail", sesArn(`identity/${identity}`)),
+          `${name} ${identity}`,
+        ).toBe(sendsEmail);
+      }
+      // Sandbox recipients: any identity of the account, only with Ferry's From address.
+      const anyIdentity = statements.filter(
+        (s) => JSON.stringify(s.Resource) === JSON.stringify(sesArn("identity/*")),
       );
+      expect(anyIdentity.length, `${name} identity/*`).toBe(sendsEmail ? 1 : 0);
+      for (const statement of anyIdentity) {
+        expect(statement.Condition).toEqual({ StringEquals: { "ses:FromAddress": TEST_SETTINGS.emailFrom } });
+      }
+      // SESv2 SendEmail is authorized as ses:SendEmail whatever the content; nothing else is granted.
+      expect(statements.some((s) => [s.Action].flat().includes("ses:SendRawEmail"))).toBe(false);
       if (sendsEmail) expect(env.EMAIL_FROM).toBe(TEST_SETTINGS.emailFrom);
 
       const manages = needs.has("websocket:manage");
@@ -450,5 +466,37 @@ describe("FerryStack without an alarm email", () => {
     // Assess
     template.resourceCountIs("AWS::SNS::Topic", 1);
     template.resourceCountIs("AWS::SNS::Subscription", 0);
+  });
+});
+
+describe("FerryStack with an SES configuration set", () => {
+  const emailSenders = (stack: FerryStack) =>
+    Object.entries(stack.functions).filter(([, fn]) => fn.spec.needs.includes("ses:send"));
+
+  it("grants ses:SendEmail on the configuration set and tells the sender its name", () => {
+    // Prepare / Act
+    const { stack, template } = buildStack({ manifest: fullManifest, sesConfigurationSet: "ferry-events" });
+
+    // Assess
+    expect(emailSenders(stack).length).toBeGreaterThan(0);
+    for (const [name, fn] of emailSenders(stack)) {
+      const id = logicalIdOf(stack, fn);
+      const statements = statementsOfRole(template, roleOfFunction(template, id));
+      expect(allows(statements, "ses:SendEmail", sesArn("configuration-set/ferry-events")), name).toBe(true);
+      expect(environmentOf(template, id).SES_CONFIGURATION_SET).toBe("ferry-events");
+    }
+  });
+
+  it("grants no configuration set and sets no SES_CONFIGURATION_SET without one", () => {
+    // Prepare / Act
+    const { stack, template } = buildStack({ manifest: fullManifest });
+
+    // Assess
+    for (const [name, fn] of emailSenders(stack)) {
+      const id = logicalIdOf(stack, fn);
+      const statements = statementsOfRole(template, roleOfFunction(template, id));
+      expect(JSON.stringify(statements), name).not.toContain("configuration-set");
+      expect(environmentOf(template, id).SES_CONFIGURATION_SET).toBeUndefined();
+    }
   });
 });
