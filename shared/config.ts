@@ -4,7 +4,7 @@
  * at cold start and overlaid on the environment. Invalid configuration throws a ConfigError that
  * names every offending variable.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { RATE_LIMIT_POLICIES } from "#shared/app/types.ts";
 import { MAX_RECIPIENTS } from "#shared/email/request.ts";
 

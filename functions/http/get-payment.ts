@@ -1,5 +1,5 @@
 /** GET /v1/payments/{provider}/{paymentId} (scope payments:read): the payment record; 404 if unknown. */
-import { z } from "zod";
+import * as z from "zod";
 import { notFound } from "#shared/http/errors.ts";
 import { httpHandler } from "#shared/http/handler.ts";
 import { PAYMENT_PROVIDERS } from "#shared/payments/payment-event.ts";

@@ -1,5 +1,5 @@
 /** GET /v1/tasks/{taskId}: the task, for the key that created it; 404 for anyone else. */
-import { z } from "zod";
+import * as z from "zod";
 import { notFound } from "#shared/http/errors.ts";
 import { httpHandler } from "#shared/http/handler.ts";
 import { getOwnedTask, publicTask } from "#shared/tasks/store.ts";

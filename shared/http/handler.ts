@@ -10,7 +10,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { z } from "zod";
+import type * as z from "zod";
 import { logger } from "#shared/logger.ts";
 import { rateLimitMiddleware } from "#shared/ratelimit/middleware.ts";
 import { apiKeyAuth } from "./api-key-auth.ts";

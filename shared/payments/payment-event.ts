@@ -3,7 +3,7 @@
  * payments FIFO queue. The ingest route produces it; the payment worker parses it back (the
  * schema is the contract between the two) and applies it to the payment record.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const PAYMENT_PROVIDERS = ["stripe", "razorpay", "payu"] as const;
 export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];

@@ -2,7 +2,7 @@
  * Razorpay events to payment events. The body is `{event, created_at, payload:{payment|order|refund:
  * {entity}}}`; the event id is not in the body but in the `x-razorpay-event-id` header.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   MAX_MINOR_UNITS,
   type NormalizedWebhook,
