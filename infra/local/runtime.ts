@@ -28,6 +28,7 @@ import {
 import { createRedisClient } from "#shared/redis/client.ts";
 import { createHttpGateway } from "./http-gateway.ts";
 import { consoleLog, LOCAL_ACCOUNT_ID, type LocalLog, silentLog } from "./lambda-context.ts";
+import { LATENCY_VARIABLE, parseLatencyMs, withLatency } from "./latency-proxy.ts";
 import { createFunctionInvoker } from "./load-handler.ts";
 import { defaultLocalStatePath, type LocalState, removeLocalState, writeLocalState } from "./local-state.ts";
 import { chooseRedis } from "./redis-choice.ts";
@@ -108,6 +109,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const ses = await startSesEmulator();
     onStop("SES emulator", () => ses.stop());
 
+    // FERRY_LOCAL_LATENCY_MS: handlers reach the AWS emulators through a delay, as over a network.
+    const aws = await withLatency(
+      { sqs: sqsEmulator.endpoint, ses: ses.endpoint },
+      parseLatencyMs(outerEnv[LATENCY_VARIABLE]),
+    );
+    onStop("latency proxies", () => aws.close());
+
     // The server listens before the environment is final (its port is part of it), so every
     // function call waits for `ready`: no handler module may load before process.env is set.
     let markReady: () => void = () => undefined;
@@ -148,8 +156,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const env = handlerEnvironment({
       upstash,
       region,
-      sqsEndpoint: sqsEmulator.endpoint,
-      sesEndpoint: ses.endpoint,
+      sqsEndpoint: aws.endpoints.sqs,
+      sesEndpoint: aws.endpoints.ses,
       queueUrls: sqsEmulator.queueUrls,
       callbackUrl,
       wsUrl,
