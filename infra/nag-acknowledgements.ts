@@ -57,6 +57,20 @@ export function acknowledgeNagFindings(stack: FerryStack): void {
     );
   }
 
+  // ses-grants.ts: in the SES sandbox each recipient's identity is checked too, and recipients
+  // are only known at run time.
+  const sandboxRecipients =
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]";
+  for (const fn of Object.values(stack.functions)) {
+    if (!fn.spec.needs.includes("ses:send") || !fn.role) continue;
+    acknowledge(
+      fn.role,
+      sandboxRecipients,
+      "In the SES sandbox, SendEmail is also authorized against each recipient's identity, known only " +
+        "at run time; the grant is ses:SendEmail only, conditioned on ses:FromAddress being Ferry's sender.",
+    );
+  }
+
   const fallbackKey = "$default";
   acknowledge(
     stack.httpApi.fallbackRoute,

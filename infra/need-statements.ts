@@ -20,6 +20,8 @@ export interface NeedResources {
   readonly sesIdentities: string;
   /** The sender address every email is sent from (the ses:FromAddress condition). */
   readonly emailFrom: string;
+  /** `arn:…:ses:{region}:{account}:configuration-set/{name}`, when the stack names one. */
+  readonly sesConfigurationSet?: string | undefined;
   /** `arn:…:execute-api:{region}:{account}:{api}/{stage}/POST/@connections/*`. */
   readonly webSocketConnections: string;
 }
@@ -30,11 +32,12 @@ function statementFor(actions: readonly string[], resource: ResourceRef, arns: N
       return { Effect: "Allow", Action: actions, Resource: [arns.queueArn(resource.queue)] };
     case "sesSend":
       // SES authorizes a send against every identity involved: the From address, its domain, and
-      // in the sandbox each recipient (aws-fidelity.md). Any identity, but only from our sender.
+      // in the sandbox each recipient (aws-fidelity.md), and the configuration set. Any identity,
+      // but only for a request whose From address is Ferry's sender.
       return {
         Effect: "Allow",
         Action: actions,
-        Resource: [arns.sesIdentities],
+        Resource: [arns.sesIdentities, ...(arns.sesConfigurationSet ? [arns.sesConfigurationSet] : [])],
         Condition: { StringEquals: { "ses:FromAddress": arns.emailFrom } },
       };
     case "webSocketConnections":

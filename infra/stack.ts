@@ -36,6 +36,8 @@ export interface FerryStackProps extends StackProps {
    * sender's address and domain, sandbox recipients) for that sender only.
    */
   readonly sesIdentity: string;
+  /** SES configuration set every email is sent with (granted, and passed as SES_CONFIGURATION_SET). */
+  readonly sesConfigurationSet?: string;
   /** Upstash Redis REST URL; the token goes in the Secrets Manager secret, never here. */
   readonly upstashRestUrl: string;
   /** RATE_LIMITS JSON (`{"api":{"capacity":n,"refillPerSecond":r}}`); built-in defaults when absent. */
@@ -136,6 +138,7 @@ export class FerryStack extends Stack {
         queues,
         webSocketApi: this.webSocketApi,
         emailFrom: props.emailFrom,
+        ...(props.sesConfigurationSet ? { sesConfigurationSet: props.sesConfigurationSet } : {}),
       });
     }
 
@@ -199,11 +202,16 @@ function validateSettings(props: FerryStackProps): void {
   if (!props.emailFrom) problems.push("EMAIL_FROM (emailFrom): is required");
   if (!props.upstashRestUrl) problems.push("UPSTASH_REDIS_REST_URL (upstashRestUrl): is required");
   if (!props.sesIdentity) problems.push("sesIdentity: is required");
-  else if (props.emailFrom && !Token.isUnresolved(props.emailFrom) && !Token.isUnresolved(props.sesIdentity)) {
+  else if (
+    props.emailFrom &&
+    !Token.isUnresolved(props.emailFrom) &&
+    !Token.isUnresolved(props.sesIdentity)
+  ) {
     const identity = props.sesIdentity.split(":identity/").pop() ?? props.sesIdentity;
     const sender = props.emailFrom.toLowerCase();
     const belongs = sender === identity.toLowerCase() || sender.endsWith(`@${identity.toLowerCase()}`);
-    if (!belongs) problems.push(`emailFrom: "${props.emailFrom}" is not the identity "${identity}" nor of its domain`);
+    if (!belongs)
+      problems.push(`emailFrom: "${props.emailFrom}" is not the identity "${identity}" nor of its domain`);
   }
   if (
     props.alarmEmail &&

@@ -4,7 +4,7 @@
  * at cold start and overlaid on the environment. Invalid configuration throws a ConfigError that
  * names every offending variable.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { RATE_LIMIT_POLICIES } from "#shared/app/types.ts";
 
 /** Keys of the JSON secret (FERRY_SECRETS_ARN) overlaid on the environment at cold start. */
@@ -111,6 +111,13 @@ export const configSchema = z.object({
   SES_BREAKER_WINDOW_MS: z.coerce.number().int().positive().default(10_000),
   SES_BREAKER_COOLDOWN_MS: z.coerce.number().int().positive().default(5_000),
   SES_BREAKER_MAX_COOLDOWN_MS: z.coerce.number().int().positive().default(60_000),
+  /**
+   * SES calls (shared/aws/ses-client.ts): the request timeout of one SendEmail, in ms (a call that
+   * gets no answer in time is classified by shared/email/ses-errors.ts), and the configuration set
+   * every email is sent with, when the stack configures one.
+   */
+  SES_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  SES_CONFIGURATION_SET: z.string().min(1).optional(),
   /** Request body limit for JSON routes, in bytes. */
   MAX_BODY_BYTES: z.coerce
     .number()
@@ -181,12 +188,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 async function environmentWithSecrets(env: NodeJS.ProcessEnv): Promise<Record<string, string | undefined>> {
   const arn = env.FERRY_SECRETS_ARN;
   if (!arn) return env;
-  const { SecretsManagerClient, GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
-  const client = new SecretsManagerClient({});
-  const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+  const { readSecretString } = await import("#shared/aws/secrets.ts");
+  const secret = await readSecretString(arn);
   let values: unknown;
   try {
-    values = JSON.parse(out.SecretString ?? "{}");
+    values = JSON.parse(secret ?? "{}");
   } catch {
     throw new ConfigError("FERRY_SECRETS_ARN: the secret is not a JSON object");
   }

@@ -4,7 +4,7 @@
  * a 503 can never produce a second email.
  */
 import { email } from "#shared/app/email.ts";
-import { sqsClient } from "#shared/aws/clients.ts";
+import { sqsClient } from "#shared/aws/sqs-client.ts";
 import {
   EnqueueFailedError,
   enqueueEmail,

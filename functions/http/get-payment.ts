@@ -1,6 +1,6 @@
 /** GET /v1/payments/{provider}/{paymentId} (scope payments:read): the payment record; 404 if unknown. */
 
-import { z } from "zod";
+import * as z from "zod";
 import { payments } from "#shared/app/payments.ts";
 import { notFound } from "#shared/http/errors.ts";
 import { httpHandler } from "#shared/http/handler.ts";

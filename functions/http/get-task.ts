@@ -1,6 +1,6 @@
 /** GET /v1/tasks/{taskId}: the task, for the key that created it; 404 for anyone else. */
 
-import { z } from "zod";
+import * as z from "zod";
 import { email } from "#shared/app/email.ts";
 import { notFound } from "#shared/http/errors.ts";
 import { httpHandler } from "#shared/http/handler.ts";

@@ -5,7 +5,7 @@
  * Verified events of types Ferry does not act on are recorded and acknowledged, never queued.
  */
 import { payments } from "#shared/app/payments.ts";
-import { sqsClient } from "#shared/aws/clients.ts";
+import { sqsClient } from "#shared/aws/sqs-client.ts";
 import { notFound, serviceUnavailable } from "#shared/http/errors.ts";
 import { httpHandler } from "#shared/http/handler.ts";
 import { logger } from "#shared/logger.ts";

@@ -3,7 +3,8 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { email } from "#shared/app/email.ts";
-import { sesClient, sqsClient } from "#shared/aws/clients.ts";
+import { sesClient } from "#shared/aws/ses-client.ts";
+import { sqsClient } from "#shared/aws/sqs-client.ts";
 import { getDeps } from "#shared/deps.ts";
 import { processEmailBatch } from "#shared/email/batch.ts";
 import { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
@@ -27,6 +28,7 @@ async function run(event: SQSEvent, context: Context): Promise<SQSBatchResponse>
         maxCooldownMs: config.SES_BREAKER_MAX_COOLDOWN_MS,
       }),
       from: config.EMAIL_FROM,
+      configurationSet: config.SES_CONFIGURATION_SET,
       retryBaseSeconds: config.EMAIL_RETRY_BASE_SECONDS,
       retryMaxSeconds: config.EMAIL_RETRY_MAX_SECONDS,
       maxAgeSeconds: config.EMAIL_MAX_AGE_SECONDS,

@@ -4,7 +4,7 @@
  * route responses, so every reply goes out through PostToConnection, in order.
  */
 import { realtime } from "#shared/app/realtime.ts";
-import { managementApiClient } from "#shared/aws/clients.ts";
+import { managementApiClient } from "#shared/aws/management-api-client.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
 import { handleClientFrame } from "#shared/realtime/client-actions.ts";

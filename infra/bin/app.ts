@@ -29,6 +29,7 @@ new FerryStack(app, "Ferry", {
   manifest,
   emailFrom: setting("emailFrom") ?? DEV_DEFAULTS.emailFrom,
   sesIdentity: setting("sesIdentity") ?? DEV_DEFAULTS.sesIdentity,
+  sesConfigurationSet: setting("sesConfigurationSet"),
   upstashRestUrl: setting("upstashRestUrl") ?? DEV_DEFAULTS.upstashRestUrl,
   rateLimits: setting("rateLimits"),
   alarmEmail: setting("alarmEmail"),

@@ -25,6 +25,21 @@ const ESM_REQUIRE_BANNER =
 
 export { DEFAULT_FUNCTION_ENVIRONMENT } from "#infra/function-environment.ts";
 
+/**
+ * Credential providers of the SDK's default chain that read a developer's machine (SSO cache,
+ * ~/.aws files, credential_process, a web-identity token file). The chain reaches them only by
+ * dynamic import, and only after the environment provider found nothing; Lambda puts the role's
+ * credentials in the environment (and Ferry sets no AWS_PROFILE), so they never load there.
+ * Leaving them out of the bundle drops them and the STS/SSO clients they pull in (~85 KB each).
+ * The container-credentials and IMDS providers stay bundled.
+ */
+export const NEVER_LOADED_IN_LAMBDA = [
+  "@aws-sdk/credential-provider-sso",
+  "@aws-sdk/credential-provider-ini",
+  "@aws-sdk/credential-provider-process",
+  "@aws-sdk/credential-provider-web-identity",
+] as const;
+
 export interface FerryFunctionProps {
   /** The manifest entry this function is built from. */
   readonly spec: FunctionSpec;
@@ -86,8 +101,11 @@ export class FerryFunction extends NodejsFunction {
         sourceMap: true,
         sourcesContent: false,
         banner: ESM_REQUIRE_BANNER,
-        // The Lambda Node.js runtime ships AWS SDK v3; bundling it would add ~450 KB per function.
-        externalModules: ["@aws-sdk/*"],
+        // The AWS SDK is bundled, not taken from the runtime: the Lambda runtime's SDK is one AWS
+        // pins and updates on its own schedule, so the version tested would not be the version
+        // shipped (AWS's own advice: aws-sdk-js-v3 supplemental-docs/AWS_LAMBDA.md). Each function
+        // imports only its own clients (shared/aws/*-client.ts), which keeps this small.
+        externalModules: [...NEVER_LOADED_IN_LAMBDA],
       },
     });
     this.spec = props.spec;

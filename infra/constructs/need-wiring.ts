@@ -7,12 +7,7 @@
 import type { Stack } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { Queue } from "aws-cdk-lib/aws-sqs";
-import {
-  type EnvSource,
-  type FunctionNeed,
-  NEEDS,
-  type QueueName,
-} from "#shared/app/manifest.ts";
+import { type EnvSource, type FunctionNeed, NEEDS, type QueueName } from "#shared/app/manifest.ts";
 import { statementsOfNeeds } from "../need-statements.ts";
 import type { FerryFunction } from "./ferry-function.ts";
 import type { FerryWebSocketApi } from "./ferry-websocket-api.ts";
@@ -24,17 +19,26 @@ export interface NeedTargets {
   readonly queues: Partial<Record<QueueName, { readonly queue: Queue }>>;
   readonly webSocketApi: FerryWebSocketApi | undefined;
   readonly emailFrom: string;
+  readonly sesConfigurationSet?: string;
 }
 
 export function wireNeeds(fn: FerryFunction, needs: readonly FunctionNeed[], targets: NeedTargets): void {
   for (const need of needs) {
     for (const [variable, source] of Object.entries<EnvSource>(NEEDS[need].env)) {
-      fn.addEnvironment(variable, envValue(source, need, targets));
+      const value = envValue(source, need, targets);
+      if (value !== undefined) fn.addEnvironment(variable, value);
     }
     const statements = statementsOfNeeds([need], {
       queueArn: (queue) => queueOf(queue, need, targets).queueArn,
       sesIdentities: targets.stack.formatArn({ service: "ses", resource: "identity", resourceName: "*" }),
       emailFrom: targets.emailFrom,
+      sesConfigurationSet: targets.sesConfigurationSet
+        ? targets.stack.formatArn({
+            service: "ses",
+            resource: "configuration-set",
+            resourceName: targets.sesConfigurationSet,
+          })
+        : undefined,
       get webSocketConnections() {
         const api = webSocketOf(need, targets);
         // Only POST @connections/{id} is used (aws-fidelity.md): nothing else is granted.
@@ -57,7 +61,7 @@ export function wireNeeds(fn: FerryFunction, needs: readonly FunctionNeed[], tar
   }
 }
 
-function envValue(source: EnvSource, need: FunctionNeed, targets: NeedTargets): string {
+function envValue(source: EnvSource, need: FunctionNeed, targets: NeedTargets): string | undefined {
   switch (source.kind) {
     case "queueUrl":
       return queueOf(source.queue, need, targets).queueUrl;
@@ -67,6 +71,8 @@ function envValue(source: EnvSource, need: FunctionNeed, targets: NeedTargets): 
       return webSocketOf(need, targets).callbackUrl;
     case "webSocketPublicUrl":
       return webSocketOf(need, targets).url;
+    case "sesConfigurationSet":
+      return targets.sesConfigurationSet;
   }
 }
 

@@ -70,6 +70,8 @@ function resolve(
       return targets.callbackUrl;
     case "webSocketPublicUrl":
       return targets.wsUrl;
+    case "sesConfigurationSet":
+      return settings.SES_CONFIGURATION_SET;
   }
 }
 
@@ -100,9 +102,9 @@ export function functionEnvironment(
     ...secrets,
     UPSTASH_REDIS_REST_URL: targets.upstash.url,
     UPSTASH_REDIS_REST_TOKEN: targets.upstash.token,
-    // The local AWS endpoints, unless a test points one elsewhere (a fault proxy, say).
-    AWS_ENDPOINT_URL_SQS: settings.AWS_ENDPOINT_URL_SQS ?? targets.sqsEndpoint,
-    AWS_ENDPOINT_URL_SESV2: settings.AWS_ENDPOINT_URL_SESV2 ?? targets.sesEndpoint,
+    // Always the local AWS edge; a caller's endpoint setting moves what the edge forwards to.
+    AWS_ENDPOINT_URL_SQS: targets.sqsEndpoint,
+    AWS_ENDPOINT_URL_SESV2: targets.sesEndpoint,
     ...needVariables,
     // What Lambda sets in every function's environment.
     AWS_REGION: targets.region,

@@ -29,6 +29,7 @@ import { startAwsProxy } from "./aws-proxy.ts";
 import { functionEnvironment, type LocalTargets, localSettings } from "./function-env.ts";
 import { createHttpGateway } from "./http-gateway.ts";
 import { consoleLog, LOCAL_ACCOUNT_ID, type LocalLog, silentLog } from "./lambda-context.ts";
+import { LATENCY_VARIABLE, parseLatencyMs, withLatency } from "./latency-proxy.ts";
 import { createFunctionInvoker } from "./load-handler.ts";
 import { defaultLocalStatePath, type LocalState, removeLocalState, writeLocalState } from "./local-state.ts";
 import { chooseRedis } from "./redis-choice.ts";
@@ -99,10 +100,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const ses = await startSesEmulator();
     onStop("SES emulator", () => ses.stop());
 
-    // The functions reach AWS through the local edge (aws-proxy.ts), as they would AWS's front door.
-    const sqsEdge = await startAwsProxy(sqsEmulator.endpoint);
+    // The functions reach AWS through the local edge (aws-proxy.ts), as they would AWS's front
+    // door; behind it, FERRY_LOCAL_LATENCY_MS adds a network's delay, then the emulators (or the
+    // endpoint a caller's AWS_ENDPOINT_URL_* setting names, such as a test's fault proxy).
+    const aws = await withLatency(
+      {
+        sqs: options.env?.AWS_ENDPOINT_URL_SQS ?? sqsEmulator.endpoint,
+        ses: options.env?.AWS_ENDPOINT_URL_SESV2 ?? ses.endpoint,
+      },
+      parseLatencyMs(outerEnv[LATENCY_VARIABLE]),
+    );
+    onStop("latency proxies", () => aws.close());
+    const sqsEdge = await startAwsProxy(aws.endpoints.sqs);
     onStop("SQS edge", () => sqsEdge.close());
-    const sesEdge = await startAwsProxy(ses.endpoint);
+    const sesEdge = await startAwsProxy(aws.endpoints.ses);
     onStop("SES edge", () => sesEdge.close());
 
     // The server listens before the environment is final (its port is part of it), so every

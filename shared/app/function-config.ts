@@ -6,7 +6,7 @@
  * the same way locally and in tests. The result is typed: a need's variables are non-optional.
  */
 import { type Config, ConfigError, configProblems, parseConfigValues } from "#shared/config.ts";
-import { type EnvOfNeeds, NEEDS } from "./needs.ts";
+import { type EnvOfNeeds, type EnvSource, isOptionalSource, NEEDS } from "./needs.ts";
 import type { FunctionSpec } from "./types.ts";
 
 /** Config with the variables `S`'s needs set made non-optional. */
@@ -18,8 +18,9 @@ export type FunctionConfig<S extends Pick<FunctionSpec, "needs">> = Config & {
 export function requiredVariables(spec: Pick<FunctionSpec, "needs">): Map<string, string> {
   const required = new Map<string, string>();
   for (const need of spec.needs) {
-    for (const variable of Object.keys(NEEDS[need].env)) {
-      if (!required.has(variable)) required.set(variable, `${need}: the function ${NEEDS[need].description}`);
+    for (const [variable, source] of Object.entries<EnvSource>(NEEDS[need].env)) {
+      if (isOptionalSource(source) || required.has(variable)) continue;
+      required.set(variable, `${need}: the function ${NEEDS[need].description}`);
     }
   }
   return required;

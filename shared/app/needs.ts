@@ -18,7 +18,9 @@ export type EnvSource =
   /** The WebSocket API's https:// management endpoint (`@connections`). */
   | { readonly kind: "webSocketCallbackUrl" }
   /** The wss:// URL clients connect to. */
-  | { readonly kind: "webSocketPublicUrl" };
+  | { readonly kind: "webSocketPublicUrl" }
+  /** The SES configuration set every email is sent with, when the stack names one (optional). */
+  | { readonly kind: "sesConfigurationSet"; readonly optional: true };
 
 /** What a statement is granted on. */
 export type ResourceRef =
@@ -26,7 +28,7 @@ export type ResourceRef =
   /**
    * Every SES identity the send is checked against (the From address, its domain and, in the
    * sandbox, each recipient), narrowed by an `ses:FromAddress` condition on the sender; plus the
-   * configuration set when one applies.
+   * configuration set when the stack names one.
    */
   | { readonly kind: "sesSend" }
   /** `POST @connections/{id}` of the WebSocket API's stage. */
@@ -75,8 +77,12 @@ export const NEEDS = {
   },
   "ses:send": {
     description: "sends email through SES from the configured sender",
-    env: { EMAIL_FROM: { kind: "emailFrom" } },
-    grants: [{ actions: ["ses:SendEmail", "ses:SendRawEmail"], resource: { kind: "sesSend" } }],
+    env: {
+      EMAIL_FROM: { kind: "emailFrom" },
+      SES_CONFIGURATION_SET: { kind: "sesConfigurationSet", optional: true },
+    },
+    // SESv2 authorizes every SendEmail (raw content included) as ses:SendEmail.
+    grants: [{ actions: ["ses:SendEmail"], resource: { kind: "sesSend" } }],
   },
   "websocket:manage": {
     description: "posts to WebSocket connections",
@@ -99,6 +105,9 @@ export const CONSUME_NEED: Readonly<Record<QueueName, FunctionNeed>> = {
   emails: "emailQueue:consume",
   payments: "paymentQueue:consume",
 };
+
+/** True for a variable that is set only when the deployment has its value (never required). */
+export const isOptionalSource = (source: EnvSource): boolean => "optional" in source && source.optional;
 
 /** The variables a set of needs sets, with where each value comes from. */
 export function environmentOfNeeds(needs: readonly FunctionNeed[]): Record<string, EnvSource> {

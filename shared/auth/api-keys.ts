@@ -3,7 +3,7 @@
  * Lookups hash the presented key and read one record: no secret ever sits in Redis.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { SCOPES, type Scope } from "#shared/app/types.ts";
 import type { RedisClient } from "#shared/redis/client.ts";
 import { hgetallRecord } from "#shared/redis/hash.ts";

@@ -2,7 +2,7 @@
  * The email queue's message: everything the worker needs to send and to create the task record
  * if it runs before the API's own write lands. Parsed with zod on the way out of the queue.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { EmailContent } from "./request.ts";
 
 /** SQS's payload limit (256 KiB). */

@@ -3,7 +3,7 @@
  * email rule; the subject may not contain line breaks (header injection); unknown fields are
  * rejected so that a typo (`body` for `text`) is reported instead of silently ignored.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const MAX_RECIPIENTS = 50;
 

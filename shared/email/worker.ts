@@ -32,6 +32,8 @@ export interface EmailWorkerDeps {
   readonly ses: SESv2Client;
   readonly breaker: SesCircuitBreaker;
   readonly from: string;
+  /** SES configuration set to send with (SES_CONFIGURATION_SET), if any. */
+  readonly configurationSet?: string | undefined;
   readonly retryBaseSeconds: number;
   readonly retryMaxSeconds: number;
   /** The queue's maxReceiveCount: the delivery with this receive count is the last one. */
@@ -145,11 +147,28 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
     if (gate.probe) await deps.breaker.endProbe();
     return { kind: "retry", delaySeconds: 1 };
   }
-  let messageId: string;
-  try {
-    messageId = await sendWithSes(deps.ses, deps.from, message);
-  } catch (error) {
-    const failure = classifySesError(error);
+  const sent = await sendWithSes(
+    deps.ses,
+    { from: deps.from, configurationSet: deps.configurationSet },
+    message,
+  );
+  if (!sent.ok) {
+    const failure = classifySesError(sent.error, sent.request);
+    const log = {
+      errorCode: failure.code,
+      sesErrorCode: failure.sesCode,
+      errorMessage: failure.sesMessage,
+      kind: failure.kind,
+      attempt,
+      receiveCount,
+    };
+    if (failure.kind === "maybeAccepted") {
+      // The lease stays "sending": every later delivery of this task finds it and never resends.
+      if (gate.probe) await (failure.answered ? deps.breaker.recordSuccess(true) : deps.breaker.endProbe());
+      logger.error("SES may have accepted the email but did not answer; not resending", log);
+      await move({ status: "failed", attempt, error: { code: failure.code, message: failure.message } });
+      return { kind: "done" };
+    }
     await twice("releasing the send lease", () => releaseSendLease(deps.redis, taskId, token));
     if (failure.throttled) {
       const state = await deps.breaker.recordThrottle(now().getTime());
@@ -160,13 +179,10 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
       else await deps.breaker.endProbe();
     }
     const taskError = { code: failure.code, message: failure.message };
-    logger.warn("SES send failed", {
-      errorCode: failure.code,
-      errorMessage: failure.message,
-      kind: failure.kind,
-      attempt,
-      receiveCount,
-    });
+    // An operator problem (AccessDenied) is logged at error level with a stable errorCode, for a
+    // metric filter or the function's alarm; SES's own message (account id, role) stays in the log.
+    if (failure.operatorProblem) logger.error("SES refused the send: the deployment must be fixed", log);
+    else logger.warn("SES send failed", log);
     if (failure.kind === "permanent") {
       await move({ status: "failed", attempt, error: taskError });
       return { kind: "done" };
@@ -191,6 +207,7 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
     );
     return { kind: "retry", delaySeconds };
   }
+  const messageId = sent.value;
   try {
     await twice("recording the send", () => recordSent(deps.redis, taskId, token, messageId));
   } catch (error) {

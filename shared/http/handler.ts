@@ -10,7 +10,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { FunctionConfig } from "#shared/app/function-config.ts";
 import type { FunctionSpec } from "#shared/app/types.ts";
 import { logger } from "#shared/logger.ts";

@@ -3,7 +3,7 @@
  * because Ferry's contract needs 400 (not 422) for malformed JSON and field-level errors in the
  * problem body; the size limit (413) is enforced for every route in request-state.ts.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import type { FieldError } from "./errors.ts";
 import { badRequest, unsupportedMediaType, validationFailed } from "./errors.ts";
 

@@ -4,7 +4,7 @@
  * acknowledges; the payment worker parses it back with the same schema and applies it. One schema
  * on both sides, so whatever ingest acknowledged the worker can apply.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const PAYMENT_PROVIDERS = ["stripe", "razorpay", "payu"] as const;
 export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];

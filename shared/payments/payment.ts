@@ -3,7 +3,7 @@
  * the public fields of DESIGN.md's Payment, plus `merge` (the facts gathered from every event, from
  * which the status is derived) and `effects` (receipt / refund notice, until confirmed enqueued).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { PAYMENT_PROVIDERS, type PaymentProvider } from "./payment-event.ts";
 
 export const PAYMENT_STATUSES = [

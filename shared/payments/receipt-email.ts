@@ -3,7 +3,7 @@
  * refunded. Content only; the worker enqueues it through the email pipeline under the effect's
  * fixed task id, owned by PAYMENT_EMAIL_OWNER (no API key can read these tasks).
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { EmailContent } from "#shared/email/request.ts";
 import type { EffectKind, Payment } from "./payment.ts";
 import type { PaymentProvider } from "./payment-event.ts";

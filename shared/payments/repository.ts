@@ -9,7 +9,7 @@
  * payment; the task store turns that into at-most-one email by creating a task id only once.
  */
 
-import { z } from "zod";
+import * as z from "zod";
 import type { RedisClient } from "#shared/redis/client.ts";
 import { APPLY_PAYMENT_EVENT_SCRIPT, CONFIRM_EFFECT_SCRIPT } from "./apply-event-script.ts";
 import {

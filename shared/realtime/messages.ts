@@ -2,7 +2,7 @@
  * The WebSocket protocol (DESIGN.md "WebSocket"): client frames, validated with zod, and the
  * messages the server sends. Every server message has a `type`; errors never close the socket.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Task } from "#shared/tasks/task.ts";
 
 /** Task ids are embedded in Redis keys verbatim: printable ASCII, no spaces, bounded. */

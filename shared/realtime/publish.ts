@@ -5,7 +5,7 @@
  * (or retry) an email send. Stale connections found on the way (GoneException) are forgotten.
  */
 import type { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
-import { managementApiClient } from "#shared/aws/clients.ts";
+import { managementApiClient } from "#shared/aws/management-api-client.ts";
 import type { Config } from "#shared/config.ts";
 import { logger } from "#shared/logger.ts";
 import type { RedisClient } from "#shared/redis/client.ts";

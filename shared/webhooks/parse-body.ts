@@ -1,5 +1,5 @@
 /** Body parsing shared by the normalisers: every failure becomes a MalformedWebhookBodyError. */
-import type { z } from "zod";
+import type * as z from "zod";
 import { MalformedWebhookBodyError } from "./errors.ts";
 
 export function parseJsonBody(rawBody: Buffer): unknown {

@@ -4,7 +4,7 @@
  * signature covers, so it cannot be the event's identity (anyone holding one signed body could
  * multiply it under fresh ids): the identity is the SHA-256 of the signed body itself.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   MAX_MINOR_UNITS,
   type NormalizedWebhook,

@@ -3,7 +3,7 @@
  * carries the Charge, whose `payment_intent` names the payment. Amounts are already in the
  * currency's smallest unit.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   MAX_MINOR_UNITS,
   type NormalizedWebhook,

@@ -14,7 +14,14 @@ import { createRedisClient } from "#shared/redis/client.ts";
 import type { Task } from "#shared/tasks/task.ts";
 import { call, eventually } from "#test/support/http.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
-import { reject, type SesFaultProxy, startSesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
+import {
+  accessDenied,
+  hang,
+  reject,
+  type SesFaultProxy,
+  startSesFaultProxy,
+  throttle,
+} from "#test/support/ses-fault-proxy.ts";
 
 let rt: LocalRuntime;
 /** Subjects whose enqueue fails (matched inside the message body). */
@@ -42,6 +49,8 @@ beforeAll(async () => {
     // The breaker has its own file; keep it out of the way of these storms.
     SES_BREAKER_THRESHOLD: "1000",
     EMAIL_FROM: "sender@ferry.test",
+    // Short enough for a hung call to settle quickly; long enough for the emulator under load.
+    SES_REQUEST_TIMEOUT_MS: "2500",
   });
   ses.setTarget(rt.ses.endpoint);
   // A queue outage, as the functions' SDK sees it, injected at the local AWS edge for chosen
@@ -358,6 +367,33 @@ describe("SES faults", () => {
     });
     expect(ses.calls.filter((c) => c.subject === subject)).toHaveLength(1);
     expect(await dlqDepth()).toBe(0);
+  });
+
+  it("settles a call SES received and never answered as delivery_unknown within its budget, sending nothing twice", async () => {
+    const subject = uniqueSubject("hung");
+    ses.setPlan((c) => (c.subject === subject ? hang() : { kind: "forward" }));
+
+    const started = Date.now();
+    const accepted = await send({ to: "a@example.com", subject, text: "t" });
+    const done = await settled(accepted.body.taskId);
+
+    // Before the SDK's timeouts fired, the worker waited out its 30 s timeout and the batch came back.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(done).toMatchObject({ status: "failed", attempts: 1, error: { code: "delivery_unknown" } });
+    expect(ses.calls.filter((c) => c.subject === subject)).toHaveLength(1);
+    expect(await dlqDepth()).toBe(0);
+  });
+
+  it("fails an AccessDenied at once with ses_access_denied, and shows callers no account id or role", async () => {
+    const subject = uniqueSubject("denied");
+    ses.setPlan((c) => (c.subject === subject ? accessDenied() : { kind: "forward" }));
+
+    const accepted = await send({ to: "a@example.com", subject, text: "t" });
+    const done = await settled(accepted.body.taskId);
+
+    expect(done).toMatchObject({ status: "failed", attempts: 1, error: { code: "ses_access_denied" } });
+    expect(JSON.stringify(done)).not.toMatch(/123456789012|assumed-role|arn:aws/);
+    expect(ses.calls.filter((c) => c.subject === subject)).toHaveLength(1);
   });
 
   it("marks the task failed on the last allowed attempt, then the message moves to the DLQ", async () => {

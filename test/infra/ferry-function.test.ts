@@ -8,8 +8,13 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { App, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_FUNCTION_ENVIRONMENT, FerryFunction, REPO_ROOT } from "#infra/constructs/ferry-function.ts";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  DEFAULT_FUNCTION_ENVIRONMENT,
+  FerryFunction,
+  NEVER_LOADED_IN_LAMBDA,
+  REPO_ROOT,
+} from "#infra/constructs/ferry-function.ts";
 import type { FunctionSpec } from "#shared/app/manifest.ts";
 import { cdkJsonContext, logicalIdOf, testApp } from "#test/infra/support/build-stack.ts";
 import {
@@ -111,8 +116,15 @@ describe("FerryFunction", () => {
   });
 });
 
+/** The @aws-sdk/client-sqs installed here: the one the tests ran against. */
+const sqsClientVersion = (
+  JSON.parse(readFileSync(join(REPO_ROOT, "node_modules/@aws-sdk/client-sqs/package.json"), "utf8")) as {
+    version: string;
+  }
+).version;
+
 describe("FerryFunction bundling (esbuild for real)", () => {
-  // Inside the repository so the bundle's external `@aws-sdk/*` imports resolve from node_modules.
+  // Under node_modules/ (git-ignored), so a test that dies leaves nothing in the work tree.
   let outdir = "";
   beforeAll(() => {
     outdir = mkdtempSync(join(REPO_ROOT, "node_modules", ".cache-ferry-infra-test-"));
@@ -121,7 +133,7 @@ describe("FerryFunction bundling (esbuild for real)", () => {
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
-  it("emits an ESM .mjs bundle with a source map that loads CommonJS deps and keeps the AWS SDK external", async () => {
+  it("emits an ESM .mjs bundle with a source map that loads CommonJS deps and bundles the AWS SDK it imports", async () => {
     // Prepare
     const app = new App({ outdir, context: cdkJsonContext() });
     const stack = new Stack(app, "Bundled");
@@ -135,17 +147,29 @@ describe("FerryFunction bundling (esbuild for real)", () => {
     const assetDir = join(outdir, `asset.${code.S3Key.replace(/\.zip$/, "")}`);
     const bundle = readFileSync(join(assetDir, "index.mjs"), "utf8");
     const probe = (await import(pathToFileURL(join(assetDir, "index.mjs")).href)) as {
-      handler: () => Promise<{ webSocketOpen: number; sdkClient: string }>;
+      handler: () => Promise<{ webSocketOpen: number; accessKeyId: string }>;
     };
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "probe-key");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "probe-secret");
     const result = await probe.handler();
+    vi.unstubAllEnvs();
 
     // Assess
     expect(bundle.startsWith("import { createRequire")).toBe(true);
-    expect(bundle).toMatch(/from\s*"@aws-sdk\/client-sqs"/);
+    // The SDK is inside the bundle, at the version installed (and tested) here; none is imported
+    // from the Lambda runtime.
+    expect(bundle).not.toMatch(/from\s*"@aws-sdk\//);
+    expect(bundle).toContain(`"${sqsClientVersion}"`);
+    // Left out of the bundle, they may only ever be imported lazily: a static import of one would
+    // fail every cold start in Lambda, where they are not installed.
+    for (const name of NEVER_LOADED_IN_LAMBDA) {
+      expect(bundle).not.toMatch(new RegExp(`from\\s*"${name}"`));
+      expect(bundle).toContain(`import("${name}")`);
+    }
     expect(JSON.parse(readFileSync(join(assetDir, "index.mjs.map"), "utf8")).sources).toEqual(
       expect.arrayContaining([expect.stringMatching(/bundle-probe\.ts$/)]),
     );
     // `ws` is CommonJS and require()s Node built-ins: this throws without the banner.
-    expect(result).toEqual({ webSocketOpen: 1, sdkClient: "function" });
+    expect(result).toEqual({ webSocketOpen: 1, accessKeyId: "probe-key" });
   });
 });

@@ -17,6 +17,7 @@ import {
   type EnvSource,
   FUNCTION_NEEDS,
   type FunctionNeed,
+  isOptionalSource,
   NEEDS,
   type QueueName,
   type ResourceRef,
@@ -273,7 +274,12 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
         "UPSTASH_REDIS_REST_URL",
         "FERRY_SECRETS_ARN",
         "RATE_LIMITS",
-        ...spec.needs.flatMap((need) => Object.keys(NEEDS[need].env)),
+        // Optional variables (the SES configuration set) are set only when the stack has a value.
+        ...spec.needs.flatMap((need) =>
+          Object.entries<EnvSource>(NEEDS[need].env)
+            .filter(([, source]) => !isOptionalSource(source))
+            .map(([variable]) => variable),
+        ),
       ]);
       const env = environmentOf(template, fnId(name));
       expect(Object.keys(env).sort(), name).toEqual([...expected].sort());
@@ -303,7 +309,7 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
       case "queue":
         return text === JSON.stringify({ "Fn::GetAtt": [queueIds(resource.queue).queue, "Arn"] });
       case "sesSend":
-        return text.includes(`:identity/${TEST_SETTINGS.sesIdentity}`) || text.includes(":identity/*");
+        return text.includes(":identity/*");
       case "webSocketConnections":
         return (
           text.includes(JSON.stringify({ Ref: webSocketApiId() })) &&
@@ -344,6 +350,19 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
     }
   });
 
+  it("lets email senders send from Ferry's sender only, to any identity SES checks", () => {
+    for (const [name, spec] of Object.entries(manifest.functions)) {
+      if (!spec.needs.includes("ses:send")) continue;
+      const statements = statementsOfRole(template, roleOfFunction(template, fnId(name)));
+      const send = statements.filter((s) => [s.Action].flat().includes("ses:SendEmail"));
+      expect(send, name).toHaveLength(1);
+      expect(send[0]?.Resource, name).toEqual(sesArn("identity/*"));
+      expect(send[0]?.Condition, name).toEqual({
+        StringEquals: { "ses:FromAddress": TEST_SETTINGS.emailFrom },
+      });
+    }
+  });
+
   it("resolves each need's variables to the resource the stack built for it", () => {
     for (const [name, spec] of Object.entries(manifest.functions)) {
       const env = environmentOf(template, fnId(name));
@@ -365,6 +384,10 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
             case "webSocketPublicUrl":
               expect(value).toMatch(/^\{"Fn::Join":\["",\["wss:\/\//);
               expect(value).toContain(JSON.stringify({ Ref: webSocketApiId() }));
+              break;
+            case "sesConfigurationSet":
+              // Set only when the stack names one (tested below).
+              expect(env[variable], `${name} ${variable}`).toBeUndefined();
               break;
           }
         }
@@ -462,5 +485,53 @@ describe("FerryStack without an alarm email", () => {
     // Assess
     template.resourceCountIs("AWS::SNS::Topic", 1);
     template.resourceCountIs("AWS::SNS::Subscription", 0);
+  });
+});
+
+/** `arn:${Partition}:ses:${Region}:${AccountId}:<resource>` as the template spells it. */
+const sesArn = (resource: string) => ({
+  "Fn::Join": [
+    "",
+    [
+      "arn:",
+      { Ref: "AWS::Partition" },
+      ":ses:",
+      { Ref: "AWS::Region" },
+      ":",
+      { Ref: "AWS::AccountId" },
+      `:${resource}`,
+    ],
+  ],
+});
+
+describe("FerryStack with an SES configuration set", () => {
+  const emailSenders = (stack: FerryStack) =>
+    Object.entries(stack.functions).filter(([, fn]) => fn.spec.needs.includes("ses:send"));
+
+  it("grants ses:SendEmail on the configuration set and tells the sender its name", () => {
+    // Prepare / Act
+    const { stack, template } = buildStack({ sesConfigurationSet: "ferry-events" });
+
+    // Assess
+    expect(emailSenders(stack).length).toBeGreaterThan(0);
+    for (const [name, fn] of emailSenders(stack)) {
+      const id = logicalIdOf(stack, fn);
+      const statements = statementsOfRole(template, roleOfFunction(template, id));
+      expect(allows(statements, "ses:SendEmail", sesArn("configuration-set/ferry-events")), name).toBe(true);
+      expect(environmentOf(template, id).SES_CONFIGURATION_SET).toBe("ferry-events");
+    }
+  });
+
+  it("grants no configuration set and sets no SES_CONFIGURATION_SET without one", () => {
+    // Prepare / Act
+    const { stack, template } = buildStack();
+
+    // Assess
+    for (const [name, fn] of emailSenders(stack)) {
+      const id = logicalIdOf(stack, fn);
+      const statements = statementsOfRole(template, roleOfFunction(template, id));
+      expect(JSON.stringify(statements), name).not.toContain("configuration-set");
+      expect(environmentOf(template, id).SES_CONFIGURATION_SET).toBeUndefined();
+    }
   });
 });

@@ -11,7 +11,9 @@ export type FaultDecision =
   | { readonly kind: "forward" }
   | { readonly kind: "error"; readonly status: number; readonly errorType: string; readonly message: string }
   /** Forward, let SES accept, then never answer (the caller's process is about to die). */
-  | { readonly kind: "forwardAndHold" };
+  | { readonly kind: "forwardAndHold" }
+  /** Read the whole request, never forward it, never answer: SES hangs after receiving it. */
+  | { readonly kind: "hang" };
 
 export interface SendCall {
   readonly n: number;
@@ -45,6 +47,18 @@ export const reject = (message = "Email address is not verified."): FaultDecisio
   message,
 });
 
+/** An IAM denial as SES words it: it names the account id and the caller's role. */
+export const accessDenied = (): FaultDecision => ({
+  kind: "error",
+  status: 403,
+  errorType: "AccessDeniedException",
+  message:
+    "User: arn:aws:sts::123456789012:assumed-role/Ferry-EmailWorkerFunctionRole-1A2B3C/Ferry-EmailWorker " +
+    "is not authorized to perform: ses:SendEmail on resource: arn:aws:ses:us-east-1:123456789012:identity/a@example.com",
+});
+
+export const hang = (): FaultDecision => ({ kind: "hang" });
+
 const readBody = (req: IncomingMessage) =>
   new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -77,6 +91,7 @@ export async function startSesFaultProxy(target?: string): Promise<SesFaultProxy
       calls.push(call);
       decision = plan(call);
     }
+    if (decision.kind === "hang") return; // the socket stays open and silent until close()
     if (decision.kind === "error") {
       res.writeHead(decision.status, {
         "content-type": "application/json",

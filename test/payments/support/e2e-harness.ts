@@ -5,7 +5,7 @@
  * observe queues, payments and the outbox. Deliveries are signed by the providers' own SDKs
  * (test/webhooks/support).
  *
- * The handlers run in the test's process, so the SQS client they share (shared/aws/clients.ts) is
+ * The handlers run in the test's process, so the SQS client they share (shared/aws/sqs-client.ts) is
  * the one the harness spies on: every SendMessage is recorded, and a one-shot fault can be armed
  * for a chosen message (the fault a crashed or partitioned worker meets, caused at the SDK
  * boundary). Only one local runtime may run per process: call startPaymentsHarness() once per

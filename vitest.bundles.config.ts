@@ -1,0 +1,21 @@
+/**
+ * `npm run test:bundles`: end-to-end specs run against the esbuild bundles in cdk.out (the code a
+ * deployment ships, AWS SDK included) instead of the TypeScript sources. Only specs that talk to
+ * the runtime over its public surface are listed: a spec that reaches into a handler's module
+ * state from the test process (an SDK middleware on the handlers' client) cannot reach a bundle's.
+ */
+import { defineConfig } from "vitest/config";
+import base from "./vitest.config.ts";
+
+export default defineConfig({
+  test: {
+    ...base.test,
+    include: [
+      "test/ratelimit/e2e.test.ts",
+      "test/realtime/email-e2e.test.ts",
+      "test/email/circuit-e2e.test.ts",
+      "test/local/latency-proxy.test.ts",
+    ],
+    env: { ...base.test?.env, FERRY_TEST_BUNDLES: "cdk.out" },
+  },
+});
