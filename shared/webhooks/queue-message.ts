@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { PaymentEvent, PaymentProvider } from "#shared/payments/payment-event.ts";
+import { sqsJsonBody } from "#shared/queues/sqs-body.ts";
 
 /** SQS: at most 128 characters, each alphanumeric or ASCII punctuation. */
 const SQS_ID = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/;
@@ -34,7 +35,8 @@ export interface PaymentQueueMessage {
 
 export function paymentQueueMessage(event: PaymentEvent): PaymentQueueMessage {
   return {
-    MessageBody: JSON.stringify(event),
+    // ASCII only: provider ids and emails are the provider's text, and SQS refuses some of it raw.
+    MessageBody: sqsJsonBody(event),
     MessageGroupId: paymentMessageGroupId(event),
     MessageDeduplicationId: paymentMessageDeduplicationId(event),
   };
