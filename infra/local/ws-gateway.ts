@@ -54,8 +54,11 @@ interface Connection {
 export interface WsGateway {
   /** For the HTTP server's `upgrade` event on the WebSocket path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** For `{callback path}/@connections/{id}` requests: PostToConnection, GetConnection, DeleteConnection. */
-  handleManagement(req: IncomingMessage, res: ServerResponse, connectionId: string): void;
+  /**
+   * For `{callback path}/@connections/{id}` requests: PostToConnection, GetConnection,
+   * DeleteConnection. `encodedId` is the path segment as sent (the SDK URL-encodes the id).
+   */
+  handleManagement(req: IncomingMessage, res: ServerResponse, encodedId: string): void;
   /** Ids of the open connections. */
   connectionIds(): string[];
   /** Closes every connection (1001 Going Away) and waits for the functions still running. */
@@ -81,6 +84,15 @@ function routeSelector(expression: string): (body: unknown) => string | undefine
 
 /** AWS connection ids look like `L0SM9cOFvHcCIhw=`. */
 const newConnectionId = (): string => randomBytes(11).toString("base64");
+
+/** The id in a management path; undefined when its percent-encoding is malformed (`%ZZ`). */
+function decodeConnectionId(encoded: string): string | undefined {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return undefined;
+  }
+}
 
 function parseFrame(text: string): unknown {
   try {
@@ -327,7 +339,12 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
     track(options.invoke(fn, event)).catch(() => undefined);
   }
 
-  async function manage(req: IncomingMessage, res: ServerResponse, connectionId: string): Promise<void> {
+  async function manage(req: IncomingMessage, res: ServerResponse, encodedId: string): Promise<void> {
+    const connectionId = decodeConnectionId(encodedId);
+    if (connectionId === undefined) {
+      req.resume();
+      return managementAnswer(res, 400, { message: "Invalid connectionId" }, "BadRequestException");
+    }
     const conn = connections.get(connectionId);
     const open = conn?.socket.readyState === WebSocket.OPEN;
     const method = req.method ?? "GET";
@@ -365,8 +382,8 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
         refuseUpgrade(socket, 500, JSON.stringify({ message: "Internal server error" }));
       });
     },
-    handleManagement(req, res, connectionId) {
-      manage(req, res, connectionId).catch((error: unknown) => {
+    handleManagement(req, res, encodedId) {
+      manage(req, res, encodedId).catch((error: unknown) => {
         options.log.error("@connections request failed", error);
         if (!res.headersSent) managementAnswer(res, 500, { message: "Internal server error" });
       });
