@@ -1,10 +1,20 @@
-/** WebSocket `$disconnect`: forgets the connection and its subscriptions (best effort, as in AWS). */
+/**
+ * WebSocket `$disconnect`: forgets the connection and its subscriptions (best effort, as in AWS).
+ * Only a real DISCONNECT event counts: should a client frame ever be routed here (a frame naming
+ * `{"action":"$disconnect"}`), the connection is still open and must stay registered.
+ */
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
 import { removeConnection } from "#shared/realtime/connections.ts";
 import { wsHandler } from "#shared/realtime/ws-handler.ts";
 
 export const handler = wsHandler(async (event) => {
+  if (event.requestContext.eventType !== "DISCONNECT") {
+    logger.warn("ignoring a non-DISCONNECT event on $disconnect", {
+      eventType: event.requestContext.eventType,
+    });
+    return { statusCode: 200 };
+  }
   try {
     const { redis } = await getDeps();
     await removeConnection(redis, event.requestContext.connectionId);

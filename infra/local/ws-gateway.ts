@@ -9,8 +9,14 @@
  *     function its `{"message":"Internal server error",...}` frame;
  *   - handler return values are NOT sent to the client: handlers reply with PostToConnection;
  *   - `$connect` and `$disconnect` headers keep the client's casing (unlike the HTTP API);
- *   - the connection is gone (410 GoneException) as soon as it closes, before `$disconnect` runs.
- * Not played: the 10-minute idle timeout and the 2-hour connection limit.
+ *   - the connection is gone (410 GoneException) as soon as it closes, before `$disconnect` runs;
+ *   - a frame over 32 KB closes the connection with 1009 (Message Too Big);
+ *   - a frame never selects a predefined route: `{"action":"$disconnect"}` goes to `$default`.
+ *     AWS documents `$connect`/`$disconnect` as lifecycle routes and matches frames against the
+ *     custom routes; a frame that could run `$disconnect` would let any client unregister itself
+ *     (or, with `$connect`, skip the ticket check) while staying connected.
+ * Not played: the 10-minute idle timeout and the 2-hour connection limit. Stricter than AWS: a
+ * message fragmented into several frames must fit 32 KB in total here (AWS allows 128 KB).
  */
 
 import { isUtf8 } from "node:buffer";
@@ -23,8 +29,10 @@ import { type GatewayIdentity, gatewayRequestId, gatewayTime, sourceIpOf } from 
 import type { LocalLog } from "./lambda-context.ts";
 import type { InvokeFunction } from "./load-handler.ts";
 
-/** API Gateway's WebSocket frame and PostToConnection payload limit. */
+/** API Gateway's PostToConnection payload (and whole-message) limit. */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
+/** API Gateway's WebSocket frame limit: a client frame over it closes the connection (1009). */
+export const MAX_FRAME_BYTES = 32 * 1024;
 
 export interface GatewayWsRoute {
   /** `$connect`, `$disconnect`, `$default` or a value of the route selection expression. */
@@ -81,6 +89,9 @@ function routeSelector(expression: string): (body: unknown) => string | undefine
       : undefined;
   };
 }
+
+/** Routes API Gateway runs itself (connect, disconnect, fallback), never because a frame named them. */
+const PREDEFINED_ROUTES = new Set(["$connect", "$disconnect", "$default"]);
 
 /** AWS connection ids look like `L0SM9cOFvHcCIhw=`. */
 const newConnectionId = (): string => randomBytes(11).toString("base64");
@@ -195,7 +206,8 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
   const protocols = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: MAX_MESSAGE_BYTES,
+    // `ws` applies it to each frame and to a fragmented message's total, closing with 1009.
+    maxPayload: MAX_FRAME_BYTES,
     handleProtocols: (_offered, req) => protocols.get(req) ?? false,
   });
 
@@ -288,7 +300,10 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
     const text = isBinary ? undefined : bytes.toString("utf8");
     const selected = text === undefined ? undefined : selectRoute(parseFrame(text));
-    const routeKey = selected !== undefined && routes.has(selected) ? selected : "$default";
+    const routeKey =
+      selected !== undefined && !PREDEFINED_ROUTES.has(selected) && routes.has(selected)
+        ? selected
+        : "$default";
     const context = baseContext(connectionId, conn);
     const reply = (message: string) => {
       if (conn.socket.readyState === WebSocket.OPEN) {
