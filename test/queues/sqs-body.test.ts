@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe("sqsJsonBody", () => {
-  it("writes printable ASCII only and parses back to the same value, for any JSON value", () => {
+  it("writes printable ASCII only and parses back to what plain JSON gives back, for any JSON value", () => {
     fc.assert(
       fc.property(fc.jsonValue({ stringUnit: "binary" }), (value) => {
         // Act
@@ -41,7 +41,8 @@ describe("sqsJsonBody", () => {
 
         // Assess
         expect(body).toMatch(SQS_BODY);
-        expect(JSON.parse(body)).toEqual(value);
+        // Plain JSON already turns -0 into 0; escaping must change nothing else.
+        expect(JSON.parse(body)).toEqual(JSON.parse(JSON.stringify(value)));
       }),
       { numRuns: 500 },
     );
