@@ -7,8 +7,11 @@
  *             open: waiting for the breaker must not use up the message's receives (which would
  *             send a backlog to the DLQ without a single SES attempt).
  * Every task transition that took effect is handed to `onTaskUpdated` in order (live pushes).
+ * Log through the record's own logger (`log`): records of a batch run concurrently, so keys put
+ * on the container's logger would name another record's task.
  */
 import { randomUUID } from "node:crypto";
+import type { Logger } from "@aws-lambda-powertools/logger";
 import type { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { SQSRecord } from "aws-lambda";
 import { logger } from "#shared/logger.ts";
@@ -40,7 +43,8 @@ export interface EmailWorkerDeps {
   readonly leaseMs: number;
   /** An email still waiting on an open circuit this long after it was accepted is given up. */
   readonly maxAgeSeconds: number;
-  readonly onTaskUpdated: (task: Task) => Promise<void>;
+  /** `log` is the record's logger, for the push's own lines. */
+  readonly onTaskUpdated: (task: Task, log: Logger) => Promise<void>;
   readonly now?: () => Date;
   readonly random?: () => number;
 }
@@ -48,11 +52,11 @@ export interface EmailWorkerDeps {
 const RETRIES_EXHAUSTED = "retries_exhausted";
 
 /** Settling a lease is idempotent (token-checked), so one quick retry is safe and worth it. */
-async function twice<T>(what: string, run: () => Promise<T>): Promise<T> {
+async function twice<T>(log: Logger, what: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    logger.warn(`${what} failed once; retrying`, error as Error);
+    log.warn(`${what} failed once; retrying`, error as Error);
     return run();
   }
 }
@@ -68,16 +72,20 @@ function parseMessage(record: SQSRecord): EmailMessage | undefined {
   return result.success ? result.data : undefined;
 }
 
-export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecord): Promise<RecordOutcome> {
+export async function processEmailRecord(
+  deps: EmailWorkerDeps,
+  record: SQSRecord,
+  log: Logger = logger.createChild(),
+): Promise<RecordOutcome> {
   const now = () => (deps.now ?? (() => new Date()))();
   const message = parseMessage(record);
   if (!message) {
     // Poison: no task to report on. Leave it to the redrive policy so it lands in the DLQ intact.
-    logger.error("unreadable email message; leaving it for the DLQ", { messageId: record.messageId });
+    log.error("unreadable email message; leaving it for the DLQ", { messageId: record.messageId });
     return { kind: "retry" };
   }
   const { taskId } = message;
-  logger.appendKeys({ taskId });
+  log.appendKeys({ taskId });
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? "1");
   const lastDelivery = receiveCount >= deps.maxReceiveCount;
   const seed = newQueuedTask(taskId, message.ownerKeyId, new Date(message.createdAt));
@@ -88,8 +96,8 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
       createIfMissing: seed,
     });
     if (outcome?.applied) {
-      logger.info("task transition", { status: outcome.task.status, attempt: outcome.task.attempts });
-      await deps.onTaskUpdated(publicTask(outcome.task));
+      log.info("task transition", { status: outcome.task.status, attempt: outcome.task.attempts });
+      await deps.onTaskUpdated(publicTask(outcome.task), log);
     }
     return outcome?.task;
   };
@@ -114,7 +122,7 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
   }
   if (lease.kind === "busy") return { kind: "retry", delaySeconds: Math.ceil(lease.retryInMs / 1000) };
   if (lease.kind === "unknown") {
-    logger.error("a worker stopped during the SES call; not resending to avoid a duplicate");
+    log.error("a worker stopped during the SES call; not resending to avoid a duplicate");
     await move({
       status: "failed",
       attempt,
@@ -128,12 +136,12 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
 
   const gate = await deps.breaker.check(now().getTime(), deps.leaseMs);
   if (!gate.allow) {
-    await twice("releasing the send lease", () => releaseSendLease(deps.redis, taskId, token));
+    await twice(log, "releasing the send lease", () => releaseSendLease(deps.redis, taskId, token));
     const ageSeconds = (now().getTime() - Date.parse(message.createdAt)) / 1000;
     if (ageSeconds > deps.maxAgeSeconds) {
       return giveUp(`SES stayed throttled (circuit open) for over ${deps.maxAgeSeconds} s.`, false);
     }
-    logger.info("SES circuit open; requeueing the message for later", { retryInMs: gate.retryInMs });
+    log.info("SES circuit open; requeueing the message for later", { retryInMs: gate.retryInMs });
     const jitter = Math.round((deps.random ?? Math.random)() * 2);
     return { kind: "requeue", delaySeconds: Math.ceil(gate.retryInMs / 1000) + jitter };
   }
@@ -141,7 +149,7 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
   await move({ status: "processing", attempt });
   // Everything before this point is safe to lose in a crash; from here on SES may be called.
   if (!(await beginSend(deps.redis, taskId, token, now().getTime(), deps.leaseMs))) {
-    logger.warn("the send lease expired before SES was called; another delivery took over");
+    log.warn("the send lease expired before SES was called; another delivery took over");
     if (gate.probe) await deps.breaker.endProbe();
     return { kind: "retry", delaySeconds: 1 };
   }
@@ -150,17 +158,17 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
     messageId = await sendWithSes(deps.ses, deps.from, message);
   } catch (error) {
     const failure = classifySesError(error);
-    await twice("releasing the send lease", () => releaseSendLease(deps.redis, taskId, token));
+    await twice(log, "releasing the send lease", () => releaseSendLease(deps.redis, taskId, token));
     if (failure.throttled) {
       const state = await deps.breaker.recordThrottle(now().getTime());
-      if (state === "open") logger.warn("SES circuit breaker is open", { probe: gate.probe });
+      if (state === "open") log.warn("SES circuit breaker is open", { probe: gate.probe });
     } else if (gate.probe) {
       // SES answered (not a throttle): it is reachable again. No answer: let another caller probe.
       if (failure.answered) await deps.breaker.recordSuccess(true);
       else await deps.breaker.endProbe();
     }
     const taskError = { code: failure.code, message: failure.message };
-    logger.warn("SES send failed", {
+    log.warn("SES send failed", {
       errorCode: failure.code,
       errorMessage: failure.message,
       kind: failure.kind,
@@ -187,13 +195,13 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
     return { kind: "retry", delaySeconds };
   }
   try {
-    await twice("recording the send", () => recordSent(deps.redis, taskId, token, messageId));
+    await twice(log, "recording the send", () => recordSent(deps.redis, taskId, token, messageId));
   } catch (error) {
     // The email is out; still try to say so on the task. If that fails too, a redelivery sees an
     // expired send without outcome and reports `delivery_unknown` — it never resends.
-    logger.error("SES accepted the email but the send could not be recorded", error as Error);
+    log.error("SES accepted the email but the send could not be recorded", error as Error);
   }
-  if (gate.probe) logger.info("SES probe succeeded; circuit closed");
+  if (gate.probe) log.info("SES probe succeeded; circuit closed");
   await deps.breaker.recordSuccess(gate.probe);
   await move({ status: "succeeded", attempt, messageId });
   return { kind: "done" };

@@ -10,6 +10,7 @@
  * message twice; clients ignore a `task.updated` whose version they have seen (docs/realtime.md)
  * and every other reply is harmless to repeat.
  */
+import type { Logger } from "@aws-lambda-powertools/logger";
 import {
   type ApiGatewayManagementApiClient,
   GoneException,
@@ -28,6 +29,8 @@ export const ATTEMPT_TIMEOUT_MS = 1000;
 export interface DeliveryOptions {
   readonly attempts?: number;
   readonly attemptTimeoutMs?: number;
+  /** The caller's logger; the container's by default. */
+  readonly log?: Logger;
 }
 
 /** By name too: a second copy of the SDK in a bundle would defeat `instanceof`. */
@@ -56,12 +59,15 @@ export async function deliver(
     } catch (error) {
       if (isGoneError(error)) return "gone";
       const retry = timedOut(error, signal) && attempt < attempts;
-      logger.warn(retry ? "PostToConnection timed out; retrying" : "PostToConnection failed", {
-        connectionId,
-        messageType: message.type,
-        attempt,
-        error: error as Error,
-      });
+      (options.log ?? logger).warn(
+        retry ? "PostToConnection timed out; retrying" : "PostToConnection failed",
+        {
+          connectionId,
+          messageType: message.type,
+          attempt,
+          error: error as Error,
+        },
+      );
       if (!retry) return "failed";
     }
   }
