@@ -47,7 +47,8 @@ export const handler = httpHandler(email.functions.createEmail, {
           throw new HttpError(413, {
             type: "payload-too-large",
             title: "Payload too large",
-            detail: `The email is too large to queue (${error.bytes} bytes; the limit is 262144).`,
+            // The queue carries non-ASCII as \uXXXX escapes (sqs-body.ts): 6 bytes per UTF-16 unit.
+            detail: `The email is too large to queue (${error.bytes} bytes as queued, where a non-ASCII character takes 6 to 12; the limit is 262144).`,
           });
         }
         if (error instanceof EnqueueFailedError) {

@@ -1,4 +1,8 @@
-/** WebSocket `$disconnect`: forgets the connection and its subscriptions (best effort, as in AWS). */
+/**
+ * WebSocket `$disconnect`: forgets the connection and its subscriptions (best effort, as in AWS).
+ * Only a real DISCONNECT event counts: should a client frame ever be routed here (a frame naming
+ * `{"action":"$disconnect"}`), the connection is still open and must stay registered.
+ */
 import { realtime } from "#shared/app/realtime.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
@@ -6,6 +10,12 @@ import { removeConnection } from "#shared/realtime/connections.ts";
 import { wsHandler } from "#shared/realtime/ws-handler.ts";
 
 export const handler = wsHandler(async (event) => {
+  if (event.requestContext.eventType !== "DISCONNECT") {
+    logger.warn("ignoring a non-DISCONNECT event on $disconnect", {
+      eventType: event.requestContext.eventType,
+    });
+    return { statusCode: 200 };
+  }
   try {
     const { redis } = await getDeps(realtime.functions.wsDisconnect);
     await removeConnection(redis, event.requestContext.connectionId);

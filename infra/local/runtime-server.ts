@@ -1,11 +1,14 @@
 /**
  * The runtime's one node:http server on 127.0.0.1: sends each request to the HTTP API, the
  * WebSocket API (/ws upgrades and /_ws/@connections) or the SES outbox (GET /local/outbox).
+ * No request may stop it: a listener that throws answers 500 problem+json (a runtime bug, not
+ * the client's), and bytes node cannot parse or a CONNECT get a problem+json 4xx.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gatewayError, sendGatewayResponse } from "./http-result.ts";
 import type { LocalLog } from "./lambda-context.ts";
+import { answerClientError, answerConnect, problemBody } from "./raw-answers.ts";
 import type { OutboxEmail } from "./ses-emulator.ts";
 import type { WsGateway } from "./ws-gateway.ts";
 
@@ -16,44 +19,74 @@ export interface RuntimeServerTargets {
   readonly log: LocalLog;
 }
 
-export function createRuntimeServer({ httpGateway, wsGateway, outbox, log }: RuntimeServerTargets): Server {
+/** Last resort for a listener that threw: the request still gets an answer, the server lives on. */
+function failedListener(res: ServerResponse, log: LocalLog, error: unknown): void {
+  log.error("Local runtime request failed", error);
+  if (res.headersSent) return void res.destroy();
+  const body = problemBody(500, "The local runtime failed on this request; see its log.");
+  res.writeHead(500, {
+    "content-type": "application/problem+json",
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+export function createRuntimeServer(targets: RuntimeServerTargets): Server {
+  const { log } = targets;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    if (path.startsWith("/_ws/@connections/")) {
-      return wsGateway.handleManagement(
-        req,
-        res,
-        decodeURIComponent(path.slice("/_ws/@connections/".length)),
-      );
+    try {
+      route(targets, req, res);
+    } catch (error) {
+      failedListener(res, log, error);
     }
-    if (path === "/local/outbox" && req.method === "GET") {
-      req.resume();
-      outbox().then(
-        (emails) =>
-          sendGatewayResponse(
-            res,
-            {
-              statusCode: 200,
-              headers: { "content-type": "application/json" },
-              body: Buffer.from(JSON.stringify({ emails })),
-            },
-            "local",
-          ),
-        (error: unknown) => {
-          log.error("Reading the SES outbox failed", error);
-          sendGatewayResponse(res, gatewayError(502, "SES emulator unavailable"), "local");
-        },
-      );
-      return;
-    }
-    httpGateway(req, res);
   });
   server.on("upgrade", (req: IncomingMessage, socket, head: Buffer) => {
-    if ((req.url ?? "/").split("?")[0] === "/ws") return wsGateway.handleUpgrade(req, socket, head);
-    socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    try {
+      if ((req.url ?? "/").split("?")[0] === "/ws") return targets.wsGateway.handleUpgrade(req, socket, head);
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    } catch (error) {
+      log.error("WebSocket upgrade failed", error);
+      socket.destroy();
+    }
   });
+  server.on("clientError", answerClientError);
+  server.on("connect", (_req: IncomingMessage, socket) => answerConnect(socket));
   return server;
 }
+
+function route(
+  { httpGateway, wsGateway, outbox, log }: RuntimeServerTargets,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const path = (req.url ?? "/").split("?")[0] ?? "/";
+  if (path.startsWith("/_ws/@connections/")) {
+    wsGateway.handleManagement(req, res, path.slice("/_ws/@connections/".length));
+    return;
+  }
+  if (path === "/local/outbox" && req.method === "GET") {
+    req.resume();
+    outbox().then(
+      (emails) =>
+        sendGatewayResponse(
+          res,
+          {
+            statusCode: 200,
+            headers: { "content-type": "application/json" },
+            body: Buffer.from(JSON.stringify({ emails })),
+          },
+          "local",
+        ),
+      (error: unknown) => {
+        log.error("Reading the SES outbox failed", error);
+        sendGatewayResponse(res, gatewayError(502, "SES emulator unavailable"), "local");
+      },
+    );
+    return;
+  }
+  httpGateway(req, res);
+}
+
 export function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException) =>

@@ -9,8 +9,14 @@
  *     function its `{"message":"Internal server error",...}` frame;
  *   - handler return values are NOT sent to the client: handlers reply with PostToConnection;
  *   - `$connect` and `$disconnect` headers keep the client's casing (unlike the HTTP API);
- *   - the connection is gone (410 GoneException) as soon as it closes, before `$disconnect` runs.
- * Not played: the 10-minute idle timeout and the 2-hour connection limit.
+ *   - the connection is gone (410 GoneException) as soon as it closes, before `$disconnect` runs;
+ *   - a frame over 32 KB closes the connection with 1009 (Message Too Big);
+ *   - a frame never selects a predefined route: `{"action":"$disconnect"}` goes to `$default`.
+ *     AWS documents `$connect`/`$disconnect` as lifecycle routes and matches frames against the
+ *     custom routes; a frame that could run `$disconnect` would let any client unregister itself
+ *     (or, with `$connect`, skip the ticket check) while staying connected.
+ * Not played: the 10-minute idle timeout and the 2-hour connection limit. Stricter than AWS: a
+ * message fragmented into several frames must fit 32 KB in total here (AWS allows 128 KB).
  */
 
 import { isUtf8 } from "node:buffer";
@@ -23,8 +29,10 @@ import { type GatewayIdentity, gatewayRequestId, gatewayTime, sourceIpOf } from 
 import type { LocalLog } from "./lambda-context.ts";
 import type { InvokeFunction } from "./load-handler.ts";
 
-/** API Gateway's WebSocket frame and PostToConnection payload limit. */
+/** API Gateway's PostToConnection payload (and whole-message) limit. */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
+/** API Gateway's WebSocket frame limit: a client frame over it closes the connection (1009). */
+export const MAX_FRAME_BYTES = 32 * 1024;
 
 export interface GatewayWsRoute {
   /** `$connect`, `$disconnect`, `$default` or a value of the route selection expression. */
@@ -54,8 +62,11 @@ interface Connection {
 export interface WsGateway {
   /** For the HTTP server's `upgrade` event on the WebSocket path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** For `{callback path}/@connections/{id}` requests: PostToConnection, GetConnection, DeleteConnection. */
-  handleManagement(req: IncomingMessage, res: ServerResponse, connectionId: string): void;
+  /**
+   * For `{callback path}/@connections/{id}` requests: PostToConnection, GetConnection,
+   * DeleteConnection. `encodedId` is the path segment as sent (the SDK URL-encodes the id).
+   */
+  handleManagement(req: IncomingMessage, res: ServerResponse, encodedId: string): void;
   /** Ids of the open connections. */
   connectionIds(): string[];
   /** Closes every connection (1001 Going Away) and waits for the functions still running. */
@@ -79,8 +90,20 @@ function routeSelector(expression: string): (body: unknown) => string | undefine
   };
 }
 
+/** Routes API Gateway runs itself (connect, disconnect, fallback), never because a frame named them. */
+const PREDEFINED_ROUTES = new Set(["$connect", "$disconnect", "$default"]);
+
 /** AWS connection ids look like `L0SM9cOFvHcCIhw=`. */
 const newConnectionId = (): string => randomBytes(11).toString("base64");
+
+/** The id in a management path; undefined when its percent-encoding is malformed (`%ZZ`). */
+function decodeConnectionId(encoded: string): string | undefined {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return undefined;
+  }
+}
 
 function parseFrame(text: string): unknown {
   try {
@@ -183,7 +206,8 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
   const protocols = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: MAX_MESSAGE_BYTES,
+    // `ws` applies it to each frame and to a fragmented message's total, closing with 1009.
+    maxPayload: MAX_FRAME_BYTES,
     handleProtocols: (_offered, req) => protocols.get(req) ?? false,
   });
 
@@ -276,7 +300,10 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
     const text = isBinary ? undefined : bytes.toString("utf8");
     const selected = text === undefined ? undefined : selectRoute(parseFrame(text));
-    const routeKey = selected !== undefined && routes.has(selected) ? selected : "$default";
+    const routeKey =
+      selected !== undefined && !PREDEFINED_ROUTES.has(selected) && routes.has(selected)
+        ? selected
+        : "$default";
     const context = baseContext(connectionId, conn);
     const reply = (message: string) => {
       if (conn.socket.readyState === WebSocket.OPEN) {
@@ -327,7 +354,12 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
     track(options.invoke(fn, event)).catch(() => undefined);
   }
 
-  async function manage(req: IncomingMessage, res: ServerResponse, connectionId: string): Promise<void> {
+  async function manage(req: IncomingMessage, res: ServerResponse, encodedId: string): Promise<void> {
+    const connectionId = decodeConnectionId(encodedId);
+    if (connectionId === undefined) {
+      req.resume();
+      return managementAnswer(res, 400, { message: "Invalid connectionId" }, "BadRequestException");
+    }
     const conn = connections.get(connectionId);
     const open = conn?.socket.readyState === WebSocket.OPEN;
     const method = req.method ?? "GET";
@@ -365,8 +397,8 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
         refuseUpgrade(socket, 500, JSON.stringify({ message: "Internal server error" }));
       });
     },
-    handleManagement(req, res, connectionId) {
-      manage(req, res, connectionId).catch((error: unknown) => {
+    handleManagement(req, res, encodedId) {
+      manage(req, res, encodedId).catch((error: unknown) => {
         options.log.error("@connections request failed", error);
         if (!res.headersSent) managementAnswer(res, 500, { message: "Internal server error" });
       });

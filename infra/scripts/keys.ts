@@ -5,6 +5,8 @@
  * request, in every running container: no deploy (see README, Rate limiting).
  * Talks to the Redis Ferry uses: UPSTASH_REDIS_REST_URL/TOKEN when set (a deployed stack), else
  * the running local runtime (`npm run dev` records its endpoints in .ferry/local.json).
+ * `revoke` also closes the key's WebSocket connections, through WS_CALLBACK_URL (a deployed
+ * stack; needs execute-api:ManageConnections on DELETE @connections) or the local runtime.
  */
 import { parseArgs } from "node:util";
 import { SCOPES, type Scope } from "#shared/app/manifest.ts";
@@ -15,10 +17,11 @@ import {
   listApiKeys,
   PER_KEY_POLICIES,
   type PerKeyPolicy,
-  revokeApiKey,
   type StoredApiKey,
   setApiKeyLimit,
 } from "#shared/auth/api-keys.ts";
+import { revokeKeyEverywhere } from "#shared/realtime/revoke-connections.ts";
+import { resolveManagementApiForCli } from "./management-for-cli.ts";
 import { resolveRedisForCli } from "./redis-for-cli.ts";
 
 const USAGE = `Usage:
@@ -122,7 +125,18 @@ export async function main(argv: string[]): Promise<number> {
   }
   const keyId = rest[0];
   if (!keyId) throw new Error("revoke needs a keyId (see `npm run keys -- list`)");
-  if (!(await revokeApiKey(redis, keyId))) {
+  const managementApi = resolveManagementApiForCli();
+  const outcome = await revokeKeyEverywhere({ redis, managementApi }, keyId);
+  managementApi?.destroy();
+  const forgotten = outcome.closed + outcome.notOpen + outcome.failed;
+  if (forgotten > 0) {
+    console.log(`Closed ${outcome.closed} WebSocket connection(s) of ${keyId}.`);
+    if (!managementApi && outcome.notOpen > 0)
+      console.error("Set WS_CALLBACK_URL to close them too; until then they receive nothing.");
+    if (outcome.failed > 0)
+      console.error(`${outcome.failed} could not be closed; they receive nothing and time out when idle.`);
+  }
+  if (!outcome.revoked) {
     console.error(`No key with id ${keyId}.`);
     return 1;
   }

@@ -6,11 +6,12 @@
  *             source mapping). If the copy cannot be sent, it falls back to a plain retry. A
  *             crash between the two leaves two messages for one task: the send lease still lets
  *             only one of them call SES.
- * An unexpected error on one record fails only that record.
+ * An unexpected error on one record fails only that record (shared/queues/partial-batch.ts).
  */
+import type { Logger } from "@aws-lambda-powertools/logger";
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
-import { logger } from "#shared/logger.ts";
+import { runPartialBatch } from "#shared/queues/partial-batch.ts";
 import { type EmailWorkerDeps, processEmailRecord, type RecordOutcome } from "./worker.ts";
 
 /** SQS's ceiling for a visibility timeout (12 h). */
@@ -18,11 +19,21 @@ const MAX_VISIBILITY_SECONDS = 43_200;
 /** SQS's ceiling for a message delay (15 min). */
 const MAX_DELAY_SECONDS = 900;
 
-type BatchDeps = EmailWorkerDeps & { readonly sqs: SQSClient; readonly queueUrl: string };
+type BatchDeps = EmailWorkerDeps & {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  /** Parent of the per-record loggers (tests capture it); the container's logger by default. */
+  readonly logger?: Logger;
+};
 
 const clamp = (seconds: number, max: number) => Math.min(Math.max(0, Math.round(seconds)), max);
 
-async function requeue(deps: BatchDeps, record: SQSRecord, delaySeconds: number): Promise<boolean> {
+async function requeue(
+  deps: BatchDeps,
+  record: SQSRecord,
+  delaySeconds: number,
+  log: Logger,
+): Promise<boolean> {
   try {
     await deps.sqs.send(
       new SendMessageCommand({
@@ -38,15 +49,12 @@ async function requeue(deps: BatchDeps, record: SQSRecord, delaySeconds: number)
     );
     return true;
   } catch (error) {
-    logger.warn("could not requeue; retrying the message instead", {
-      messageId: record.messageId,
-      error: error as Error,
-    });
+    log.warn("could not requeue; retrying the message instead", { error: error as Error });
     return false;
   }
 }
 
-async function delay(deps: BatchDeps, record: SQSRecord, delaySeconds: number): Promise<void> {
+async function delay(deps: BatchDeps, record: SQSRecord, delaySeconds: number, log: Logger): Promise<void> {
   try {
     await deps.sqs.send(
       new ChangeMessageVisibilityCommand({
@@ -57,34 +65,27 @@ async function delay(deps: BatchDeps, record: SQSRecord, delaySeconds: number): 
     );
   } catch (error) {
     // The message still comes back, after the queue's own visibility timeout instead.
-    logger.warn("could not set the retry delay", { messageId: record.messageId, error: error as Error });
+    log.warn("could not set the retry delay", { error: error as Error });
   }
 }
 
-export async function processEmailBatch(
-  deps: BatchDeps,
-  records: readonly SQSRecord[],
-): Promise<SQSBatchResponse> {
-  const outcomes = await Promise.all(
-    records.map(async (record): Promise<RecordOutcome> => {
-      try {
-        return await processEmailRecord(deps, record);
-      } catch (error) {
-        logger.error("email record failed unexpectedly; it will be redelivered", error as Error);
+export function processEmailBatch(deps: BatchDeps, records: readonly SQSRecord[]): Promise<SQSBatchResponse> {
+  return runPartialBatch<RecordOutcome>(
+    records,
+    {
+      process: (record, log) => processEmailRecord(deps, record, log),
+      onError: (_record, error, log) => {
+        log.error("email record failed unexpectedly; it will be redelivered", error as Error);
         return { kind: "retry" };
-      }
-    }),
+      },
+      settle: async (record, outcome, log) => {
+        if (outcome.kind === "done") return false;
+        if (outcome.kind === "requeue" && (await requeue(deps, record, outcome.delaySeconds, log)))
+          return false;
+        if (outcome.delaySeconds !== undefined) await delay(deps, record, outcome.delaySeconds, log);
+        return true;
+      },
+    },
+    deps.logger ? { logger: deps.logger } : {},
   );
-  const failed = await Promise.all(
-    records.map(async (record, i): Promise<boolean> => {
-      const outcome = outcomes[i];
-      if (!outcome || outcome.kind === "done") return false;
-      if (outcome.kind === "requeue" && (await requeue(deps, record, outcome.delaySeconds))) return false;
-      if (outcome.delaySeconds !== undefined) await delay(deps, record, outcome.delaySeconds);
-      return true;
-    }),
-  );
-  return {
-    batchItemFailures: records.filter((_, i) => failed[i]).map((r) => ({ itemIdentifier: r.messageId })),
-  };
 }

@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { logger } from "#shared/logger.ts";
+import { sqsJsonBody } from "#shared/queues/sqs-body.ts";
 import type { RedisClient } from "#shared/redis/client.ts";
 import { newQueuedTask, publicTask, saveQueuedTask } from "#shared/tasks/store.ts";
 import type { Task } from "#shared/tasks/task.ts";
@@ -54,7 +55,8 @@ export async function enqueueEmail(
 ): Promise<Task> {
   const now = (deps.now ?? (() => new Date()))();
   const taskId = (deps.newTaskId ?? newTaskId)();
-  const body = JSON.stringify(buildEmailMessage(taskId, ownerKeyId, now, email));
+  // ASCII only: an emoji or a U+FFFF in the subject must not make SQS refuse the message.
+  const body = sqsJsonBody(buildEmailMessage(taskId, ownerKeyId, now, email));
   // SQS counts message attributes (name, type and value) towards its limit too.
   const bytes = Buffer.byteLength(body, "utf8") + "taskId".length + "String".length + taskId.length;
   if (bytes > SQS_MAX_MESSAGE_BYTES) throw new MessageTooLargeError(bytes);

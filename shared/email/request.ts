@@ -2,10 +2,19 @@
  * The POST /v1/emails body (DESIGN.md) and its validation. Addresses are checked with zod's
  * email rule; the subject may not contain line breaks (header injection); unknown fields are
  * rejected so that a typo (`body` for `text`) is reported instead of silently ignored.
+ * Text may hold any Unicode scalar value, noncharacters such as U+FFFF included (they are valid
+ * in interchange and survive the queue escaped, see sqs-body.ts); a lone surrogate is refused:
+ * it has no UTF-8 encoding, so the recipient would get U+FFFD instead of what was sent.
  */
 import * as z from "zod";
 
 export const MAX_RECIPIENTS = 50;
+
+/** With the `u` flag a surrogate class matches only unpaired halves; pairs are one code point. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
+const WELL_FORMED = "must be well-formed Unicode: a lone surrogate (\\uD800–\\uDFFF) cannot be sent";
+const text = () => z.string().refine(wellFormed, WELL_FORMED);
 
 const address = z.email({ message: "must be a valid email address" }).max(320);
 
@@ -28,13 +37,12 @@ const tagValue = z
 export const emailRequestSchema = z
   .strictObject({
     to: z.union([address, z.array(address).min(1, "needs at least one recipient").max(MAX_RECIPIENTS)]),
-    subject: z
-      .string()
+    subject: text()
       .min(1)
       .max(998)
       .refine((s) => !/[\r\n]/.test(s), "must not contain line breaks"),
-    text: z.string().min(1).optional(),
-    html: z.string().min(1).optional(),
+    text: text().min(1).optional(),
+    html: text().min(1).optional(),
     replyTo: z.union([address, z.array(address).min(1).max(10)]).optional(),
     tags: z
       .record(tagName, tagValue)

@@ -7,8 +7,11 @@
  *             open: waiting for the breaker must not use up the message's receives (which would
  *             send a backlog to the DLQ without a single SES attempt).
  * Every task transition that took effect is handed to `onTaskUpdated` in order (live pushes).
+ * Log through the record's own logger (`log`): records of a batch run concurrently, so keys put
+ * on the container's logger would name another record's task.
  */
 import { randomUUID } from "node:crypto";
+import type { Logger } from "@aws-lambda-powertools/logger";
 import type { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { SQSRecord } from "aws-lambda";
 import { logger } from "#shared/logger.ts";
@@ -42,7 +45,8 @@ export interface EmailWorkerDeps {
   readonly leaseMs: number;
   /** An email still waiting on an open circuit this long after it was accepted is given up. */
   readonly maxAgeSeconds: number;
-  readonly onTaskUpdated: (task: Task) => Promise<void>;
+  /** `log` is the record's logger, for the push's own lines. */
+  readonly onTaskUpdated: (task: Task, log: Logger) => Promise<void>;
   readonly now?: () => Date;
   readonly random?: () => number;
 }
@@ -50,11 +54,11 @@ export interface EmailWorkerDeps {
 const RETRIES_EXHAUSTED = "retries_exhausted";
 
 /** Settling a lease is idempotent (token-checked), so one quick retry is safe and worth it. */
-async function twice<T>(what: string, run: () => Promise<T>): Promise<T> {
+async function twice<T>(log: Logger, what: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    logger.warn(`${what} failed once; retrying`, error as Error);
+    log.warn(`${what} failed once; retrying`, error as Error);
     return run();
   }
 }
@@ -70,16 +74,20 @@ function parseMessage(record: SQSRecord): EmailMessage | undefined {
   return result.success ? result.data : undefined;
 }
 
-export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecord): Promise<RecordOutcome> {
+export async function processEmailRecord(
+  deps: EmailWorkerDeps,
+  record: SQSRecord,
+  log: Logger = logger.createChild(),
+): Promise<RecordOutcome> {
   const now = () => (deps.now ?? (() => new Date()))();
   const message = parseMessage(record);
   if (!message) {
     // Poison: no task to report on. Leave it to the redrive policy so it lands in the DLQ intact.
-    logger.error("unreadable email message; leaving it for the DLQ", { messageId: record.messageId });
+    log.error("unreadable email message; leaving it for the DLQ", { messageId: record.messageId });
     return { kind: "retry" };
   }
   const { taskId } = message;
-  logger.appendKeys({ taskId });
+  log.appendKeys({ taskId });
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? "1");
   const lastDelivery = receiveCount >= deps.maxReceiveCount;
   const seed = newQueuedTask(taskId, message.ownerKeyId, new Date(message.createdAt));
@@ -90,8 +98,8 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
       createIfMissing: seed,
     });
     if (outcome?.applied) {
-      logger.info("task transition", { status: outcome.task.status, attempt: outcome.task.attempts });
-      await deps.onTaskUpdated(publicTask(outcome.task));
+      log.info("task transition", { status: outcome.task.status, attempt: outcome.task.attempts });
+      await deps.onTaskUpdated(publicTask(outcome.task), log);
     }
     return outcome?.task;
   };
@@ -116,7 +124,7 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
   }
   if (lease.kind === "busy") return { kind: "retry", delaySeconds: Math.ceil(lease.retryInMs / 1000) };
   if (lease.kind === "unknown") {
-    logger.error("a worker stopped during the SES call; not resending to avoid a duplicate");
+    log.error("a worker stopped during the SES call; not resending to avoid a duplicate");
     await move({
       status: "failed",
       attempt,
@@ -130,12 +138,12 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
 
   const gate = await deps.breaker.check(now().getTime(), deps.leaseMs);
   if (!gate.allow) {
-    await twice("releasing the send lease", () => releaseSendLease(deps.redis, taskId, token));
+    await twice(log, "releasing the send lease", () => releaseSendLease(deps.redis, taskId, token));
     const ageSeconds = (now().getTime() - Date.parse(message.createdAt)) / 1000;
     if (ageSeconds > deps.maxAgeSeconds) {
       return giveUp(`SES stayed throttled (circuit open) for over ${deps.maxAgeSeconds} s.`, false);
     }
-    logger.info("SES circuit open; requeueing the message for later", { retryInMs: gate.retryInMs });
+    log.info("SES circuit open; requeueing the message for later", { retryInMs: gate.retryInMs });
     const jitter = Math.round((deps.random ?? Math.random)() * 2);
     return { kind: "requeue", delaySeconds: Math.ceil(gate.retryInMs / 1000) + jitter };
   }
@@ -143,7 +151,7 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
   await move({ status: "processing", attempt });
   // Everything before this point is safe to lose in a crash; from here on SES may be called.
   if (!(await beginSend(deps.redis, taskId, token, now().getTime(), deps.leaseMs))) {
-    logger.warn("the send lease expired before SES was called; another delivery took over");
+    log.warn("the send lease expired before SES was called; another delivery took over");
     if (gate.probe) await deps.breaker.endProbe();
     return { kind: "retry", delaySeconds: 1 };
   }
@@ -154,7 +162,7 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
   );
   if (!sent.ok) {
     const failure = classifySesError(sent.error, sent.request);
-    const log = {
+    const fields = {
       errorCode: failure.code,
       sesErrorCode: failure.sesCode,
       errorMessage: failure.sesMessage,
@@ -165,14 +173,14 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
     if (failure.kind === "maybeAccepted") {
       // The lease stays "sending": every later delivery of this task finds it and never resends.
       if (gate.probe) await (failure.answered ? deps.breaker.recordSuccess(true) : deps.breaker.endProbe());
-      logger.error("SES may have accepted the email but did not answer; not resending", log);
+      log.error("SES may have accepted the email but did not answer; not resending", fields);
       await move({ status: "failed", attempt, error: { code: failure.code, message: failure.message } });
       return { kind: "done" };
     }
-    await twice("releasing the send lease", () => releaseSendLease(deps.redis, taskId, token));
+    await twice(log, "releasing the send lease", () => releaseSendLease(deps.redis, taskId, token));
     if (failure.throttled) {
       const state = await deps.breaker.recordThrottle(now().getTime());
-      if (state === "open") logger.warn("SES circuit breaker is open", { probe: gate.probe });
+      if (state === "open") log.warn("SES circuit breaker is open", { probe: gate.probe });
     } else if (gate.probe) {
       // SES answered (not a throttle): it is reachable again. No answer: let another caller probe.
       if (failure.answered) await deps.breaker.recordSuccess(true);
@@ -181,8 +189,8 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
     const taskError = { code: failure.code, message: failure.message };
     // An operator problem (AccessDenied) is logged at error level with a stable errorCode, for a
     // metric filter or the function's alarm; SES's own message (account id, role) stays in the log.
-    if (failure.operatorProblem) logger.error("SES refused the send: the deployment must be fixed", log);
-    else logger.warn("SES send failed", log);
+    if (failure.operatorProblem) log.error("SES refused the send: the deployment must be fixed", fields);
+    else log.warn("SES send failed", fields);
     if (failure.kind === "permanent") {
       await move({ status: "failed", attempt, error: taskError });
       return { kind: "done" };
@@ -209,13 +217,13 @@ export async function processEmailRecord(deps: EmailWorkerDeps, record: SQSRecor
   }
   const messageId = sent.value;
   try {
-    await twice("recording the send", () => recordSent(deps.redis, taskId, token, messageId));
+    await twice(log, "recording the send", () => recordSent(deps.redis, taskId, token, messageId));
   } catch (error) {
     // The email is out; still try to say so on the task. If that fails too, a redelivery sees an
     // expired send without outcome and reports `delivery_unknown` — it never resends.
-    logger.error("SES accepted the email but the send could not be recorded", error as Error);
+    log.error("SES accepted the email but the send could not be recorded", error as Error);
   }
-  if (gate.probe) logger.info("SES probe succeeded; circuit closed");
+  if (gate.probe) log.info("SES probe succeeded; circuit closed");
   await deps.breaker.recordSuccess(gate.probe);
   await move({ status: "succeeded", attempt, messageId });
   return { kind: "done" };

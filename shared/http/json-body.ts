@@ -2,8 +2,12 @@
  * JSON body parsing and zod validation. Written here rather than with @middy/http-json-body-parser
  * because Ferry's contract needs 400 (not 422) for malformed JSON and field-level errors in the
  * problem body; the size limit (413) is enforced for every route in request-state.ts.
+ * A JSON route takes `application/json` (or a `+json` type) in UTF-8, the only encoding JSON
+ * has (RFC 8259): a missing or malformed Content-Type, another type or another declared
+ * charset is a 415, never a body decoded as something the client did not send.
  */
 import type * as z from "zod";
+import { type MediaType, parseMediaType } from "./content-type.ts";
 import type { FieldError } from "./errors.ts";
 import { badRequest, unsupportedMediaType, validationFailed } from "./errors.ts";
 
@@ -11,14 +15,25 @@ export function zodErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
 }
 
+/** WHATWG's Encoding Standard reads both labels as UTF-8; clients send either. */
+const UTF8_LABELS = new Set(["utf-8", "utf8"]);
+
+const isJson = (type: MediaType) => type.essence === "application/json" || type.essence.endsWith("+json");
+
 export function parseJsonBody<S extends z.ZodType>(
   raw: Buffer,
   contentType: string | undefined,
   schema: S,
 ): z.infer<S> {
-  const mediaType = contentType?.split(";")[0]?.trim().toLowerCase();
-  if (mediaType && mediaType !== "application/json" && !mediaType.endsWith("+json")) {
-    throw unsupportedMediaType("Send the body as application/json.");
+  const type = parseMediaType(contentType);
+  if (!type || !isJson(type)) {
+    throw unsupportedMediaType("Send the body as application/json (Content-Type: application/json).");
+  }
+  const charset = type.parameters.charset;
+  if (charset !== undefined && !UTF8_LABELS.has(charset.toLowerCase())) {
+    throw unsupportedMediaType(
+      `JSON is read as UTF-8 only; the body declares charset=${JSON.stringify(charset.slice(0, 40))}.`,
+    );
   }
   if (raw.byteLength === 0) throw badRequest("The request body is empty; a JSON object is required.");
   let value: unknown;

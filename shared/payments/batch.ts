@@ -10,82 +10,53 @@
  *
  * Failed records whose outcome says it is safe come back early through ChangeMessageVisibility.
  */
+import type { Logger } from "@aws-lambda-powertools/logger";
 import { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
-import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from "aws-lambda";
-import { logger } from "#shared/logger.ts";
+import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
+import { runPartialBatch } from "#shared/queues/partial-batch.ts";
 import { type PaymentRecordOutcome, type PaymentWorkerDeps, processPaymentRecord } from "./worker.ts";
 
 export interface PaymentBatchDeps extends PaymentWorkerDeps {
   /** The payments queue, for ChangeMessageVisibility (sent with `sqs`). */
   readonly paymentsQueueUrl: string;
+  /** Parent of the per-record loggers (tests capture it); the container's logger by default. */
+  readonly logger?: Logger;
 }
 
-interface Failure {
-  readonly record: SQSRecord;
-  readonly redeliverAfterSeconds: number | undefined;
-}
-
-/** The records of each message group, in batch order. Records without a group stand alone. */
-export function groupRecords(records: readonly SQSRecord[]): SQSRecord[][] {
-  const groups = new Map<string, SQSRecord[]>();
-  for (const record of records) {
-    const group = record.attributes.MessageGroupId ?? `message:${record.messageId}`;
-    const list = groups.get(group);
-    if (list) list.push(record);
-    else groups.set(group, [record]);
+async function redeliverAfter(deps: PaymentBatchDeps, record: SQSRecord, seconds: number, log: Logger) {
+  try {
+    await deps.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: deps.paymentsQueueUrl,
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: Math.max(0, Math.round(seconds)),
+      }),
+    );
+  } catch (error) {
+    // The message still comes back, after the queue's own (longer) visibility timeout.
+    log.warn("could not shorten the redelivery delay", { error: error as Error });
   }
-  return [...groups.values()];
 }
 
-async function processGroup(deps: PaymentBatchDeps, records: readonly SQSRecord[]): Promise<Failure[]> {
-  const failures: Failure[] = [];
-  for (const record of records) {
-    let outcome: PaymentRecordOutcome;
-    try {
-      outcome = await processPaymentRecord(deps, record);
-    } catch (error) {
-      logger.error("payment record failed unexpectedly; it will be redelivered", {
-        messageId: record.messageId,
-        error: error as Error,
-      });
-      outcome = { kind: "retry", reason: "apply_failed" };
-    }
-    if (outcome.kind === "done") continue;
-    failures.push({ record, redeliverAfterSeconds: outcome.redeliverAfterSeconds });
-  }
-  return failures;
-}
-
-export async function processPaymentBatch(
+export function processPaymentBatch(
   deps: PaymentBatchDeps,
   records: readonly SQSRecord[],
 ): Promise<SQSBatchResponse> {
-  const perGroup = await Promise.all(groupRecords(records).map((group) => processGroup(deps, group)));
-  const failures = perGroup.flat();
-  await Promise.all(
-    failures.map(async ({ record, redeliverAfterSeconds }) => {
-      if (redeliverAfterSeconds === undefined) return;
-      try {
-        await deps.sqs.send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: deps.paymentsQueueUrl,
-            ReceiptHandle: record.receiptHandle,
-            VisibilityTimeout: Math.max(0, Math.round(redeliverAfterSeconds)),
-          }),
-        );
-      } catch (error) {
-        // The message still comes back, after the queue's own (longer) visibility timeout.
-        logger.warn("could not shorten the redelivery delay", {
-          messageId: record.messageId,
-          error: error as Error,
-        });
-      }
-    }),
+  return runPartialBatch<PaymentRecordOutcome>(
+    records,
+    {
+      process: (record, log) => processPaymentRecord(deps, record, log),
+      onError: (_record, error, log) => {
+        log.error("payment record failed unexpectedly; it will be redelivered", { error: error as Error });
+        return { kind: "retry", reason: "apply_failed" };
+      },
+      settle: async (record, outcome, log) => {
+        if (outcome.kind === "done") return false;
+        if (outcome.redeliverAfterSeconds !== undefined)
+          await redeliverAfter(deps, record, outcome.redeliverAfterSeconds, log);
+        return true;
+      },
+    },
+    { byMessageGroup: true, ...(deps.logger ? { logger: deps.logger } : {}) },
   );
-  // Batch order, as Lambda reads the list (it only needs the ids).
-  const failed = new Set(failures.map((f) => f.record.messageId));
-  const batchItemFailures: SQSBatchItemFailure[] = records
-    .filter((r) => failed.has(r.messageId))
-    .map((r) => ({ itemIdentifier: r.messageId }));
-  return { batchItemFailures };
 }

@@ -14,6 +14,7 @@
  *           effect claim; the queue's visibility timeout, longer than the claim, must pass so the
  *           redelivery finds the claim lapsed and re-emits the effect.
  */
+import type { Logger } from "@aws-lambda-powertools/logger";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
 import { enqueueEmail } from "#shared/email/enqueue.ts";
@@ -65,6 +66,7 @@ async function deliverEffect(
   payment: Payment,
   effect: PaymentEffect,
   now: () => Date,
+  log: Logger,
 ): Promise<void> {
   const email = paymentEffectEmail(effect.kind, payment);
   if (email) {
@@ -74,7 +76,7 @@ async function deliverEffect(
       email,
     );
   } else {
-    logger.info("payment has no usable email address; effect confirmed without an email", {
+    log.info("payment has no usable email address; effect confirmed without an email", {
       provider: payment.provider,
       paymentId: payment.paymentId,
       effect: effect.kind,
@@ -93,6 +95,7 @@ async function releaseClaims(
   event: PaymentEvent,
   effects: readonly PaymentEffect[],
   claimedAt: Date,
+  log: Logger,
 ): Promise<boolean> {
   try {
     for (const effect of effects) {
@@ -105,7 +108,7 @@ async function releaseClaims(
     }
     return true;
   } catch (error) {
-    logger.warn("could not release effect claims; the redelivery waits for the claim to lapse", {
+    log.warn("could not release effect claims; the redelivery waits for the claim to lapse", {
       error: error as Error,
     });
     return false;
@@ -121,30 +124,26 @@ async function checkWithProvider(
   redis: RedisClient,
   verifiers: ProviderVerifiers,
   event: PaymentEvent,
-  context: Record<string, string>,
+  log: Logger,
 ): Promise<{ readonly kind: "retry"; readonly reason: "unverified" | "apply_failed" } | undefined> {
   try {
     const outcome = await gateOnProvider(redis, verifiers, event);
     if (outcome.kind === "confirmed") return undefined;
-    const log = outcome.kind === "refuted" ? logger.error : logger.warn;
-    log.call(
-      logger,
-      `payment event not applied: the provider ${outcome.kind === "refuted" ? "refuted" : "could not confirm"} it`,
-      {
-        ...context,
-        reason: outcome.reason,
-      },
-    );
+    const message = `payment event not applied: the provider ${outcome.kind === "refuted" ? "refuted" : "could not confirm"} it`;
+    if (outcome.kind === "refuted") log.error(message, { reason: outcome.reason });
+    else log.warn(message, { reason: outcome.reason });
     return { kind: "retry", reason: "unverified" };
   } catch (error) {
-    logger.error("verifying the payment event failed", { ...context, error: error as Error });
+    log.error("verifying the payment event failed", { error: error as Error });
     return { kind: "retry", reason: "apply_failed" };
   }
 }
 
+/** `log` is the record's own logger: records of a batch run concurrently (partial-batch.ts). */
 export async function processPaymentRecord(
   deps: PaymentWorkerDeps,
   record: SQSRecord,
+  log: Logger = logger.createChild(),
 ): Promise<PaymentRecordOutcome> {
   const now = deps.now ?? (() => new Date());
   const ids = { messageId: record.messageId };
@@ -154,17 +153,19 @@ export async function processPaymentRecord(
   } catch (error) {
     if (!(error instanceof InvalidPaymentEventMessageError)) throw error;
     // Poison: retried at once until maxReceiveCount moves it, intact, to the DLQ for a human.
-    logger.error("unreadable payment event message; leaving it for the DLQ", {
+    log.error("unreadable payment event message; leaving it for the DLQ", {
       ...ids,
       reason: error.message,
     });
     return { kind: "retry", reason: "poison", redeliverAfterSeconds: 0 };
   }
   const context = { ...ids, provider: event.provider, paymentId: event.paymentId, eventId: event.eventId };
+  // Every later line of this record names its payment and event.
+  log.appendKeys(context);
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? "1");
 
   if (deps.verifiers) {
-    const unverified = await checkWithProvider(deps.redis, deps.verifiers, event, context);
+    const unverified = await checkWithProvider(deps.redis, deps.verifiers, event, log);
     if (unverified) return { ...unverified, redeliverAfterSeconds: effectRetryDelaySeconds(receiveCount) };
   }
 
@@ -179,10 +180,10 @@ export async function processPaymentRecord(
     );
   } catch (error) {
     // The script may have run (a lost reply) and claimed effects: wait out the visibility timeout.
-    logger.error("applying the payment event failed", { ...context, error: error as Error });
+    log.error("applying the payment event failed", { ...context, error: error as Error });
     return { kind: "retry", reason: "apply_failed" };
   }
-  logger.info("payment event processed", {
+  log.info("payment event processed", {
     ...context,
     duplicate: result.duplicate,
     status: result.payment?.status,
@@ -197,16 +198,16 @@ export async function processPaymentRecord(
   try {
     while (pending.length > 0) {
       const effect = pending[0] as PaymentEffect;
-      await deliverEffect(deps, payment, effect, now);
+      await deliverEffect(deps, payment, effect, now, log);
       pending.shift();
     }
   } catch (error) {
-    logger.error("payment effect not delivered; the event will be redelivered", {
+    log.error("payment effect not delivered; the event will be redelivered", {
       ...context,
       effect: pending[0]?.kind,
       error: error as Error,
     });
-    const released = await releaseClaims(deps, event, pending, appliedAt);
+    const released = await releaseClaims(deps, event, pending, appliedAt, log);
     return released
       ? {
           kind: "retry",

@@ -40,6 +40,16 @@ function parseFrame(frame: ClientFrame): Parsed {
   const action =
     typeof value === "object" && value !== null ? (value as { action?: unknown }).action : undefined;
   if (typeof action !== "string") return { ok: false, reply: errorMessage("malformed_frame", MALFORMED) };
+  if (action.startsWith("$")) {
+    // `$connect`, `$disconnect` and `$default` are API Gateway's own routes, never a client's.
+    return {
+      ok: false,
+      reply: errorMessage(
+        "unknown_action",
+        `Actions starting with "$" are reserved. Use one of: ${CLIENT_ACTIONS.join(", ")}.`,
+      ),
+    };
+  }
   if (!(CLIENT_ACTIONS as readonly string[]).includes(action)) {
     const shown = action.length > 64 ? `${action.slice(0, 64)}…` : action;
     return {

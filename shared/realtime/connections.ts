@@ -15,14 +15,21 @@ export interface ConnectionRecord {
   readonly connectedAt: string;
 }
 
+/**
+ * Records a connection under its key, in the key's connection set too (so revoking the key
+ * finds it). $connect admits connections with admit-connection.ts, which also checks the key
+ * still exists; this is for callers that already know it does.
+ */
 export async function saveConnection(
   redis: RedisClient,
   connectionId: string,
   record: ConnectionRecord,
 ): Promise<void> {
-  await redis.set(realtimeKeys.connection(connectionId), JSON.stringify(record), {
-    ex: CONNECTION_TTL_SECONDS,
-  });
+  const tx = redis.multi();
+  tx.set(realtimeKeys.connection(connectionId), JSON.stringify(record), { ex: CONNECTION_TTL_SECONDS });
+  tx.sadd(realtimeKeys.keyConnections(record.keyId), connectionId);
+  tx.expire(realtimeKeys.keyConnections(record.keyId), CONNECTION_TTL_SECONDS);
+  await tx.exec();
 }
 
 export async function getConnection(
@@ -33,11 +40,21 @@ export async function getConnection(
   return raw ? (JSON.parse(raw) as ConnectionRecord) : undefined;
 }
 
+const keyIdOf = (raw: string | null): string | undefined => {
+  if (!raw) return undefined;
+  try {
+    return (JSON.parse(raw) as Partial<ConnectionRecord>).keyId;
+  } catch {
+    return undefined;
+  }
+};
+
 /**
- * Forgets a connection and every subscription it held. The record and its subscription list go
- * in one transaction (a subscribe racing with this either lands before and is cleaned up here, or
- * finds no connection and is refused); the task-side entries are removed afterwards.
- * `alsoTaskIds` covers task sets that may still name the connection after its own list expired.
+ * Forgets a connection, every subscription it held, and its entry in its key's connection set.
+ * The record and its subscription list go in one transaction (a subscribe racing with this
+ * either lands before and is cleaned up here, or finds no connection and is refused); the
+ * task-side and key-side entries are removed afterwards. `alsoTaskIds` covers task sets that may
+ * still name the connection after its own list expired.
  */
 export async function removeConnection(
   redis: RedisClient,
@@ -46,12 +63,24 @@ export async function removeConnection(
 ): Promise<void> {
   const subsKey = realtimeKeys.connectionSubscriptions(connectionId);
   const tx = redis.multi();
+  tx.get(realtimeKeys.connection(connectionId));
   tx.smembers(subsKey);
   tx.del(realtimeKeys.connection(connectionId), subsKey);
-  const [taskIds] = (await tx.exec()) as [string[], number];
+  const [record, taskIds] = (await tx.exec()) as [string | null, string[], number];
   const all = new Set([...taskIds, ...(options.alsoTaskIds ?? [])]);
-  if (all.size === 0) return;
+  const keyId = keyIdOf(record);
+  if (all.size === 0 && !keyId) return;
   const pipeline = redis.pipeline();
   for (const taskId of all) pipeline.srem(realtimeKeys.taskSubscribers(taskId), connectionId);
+  if (keyId) pipeline.srem(realtimeKeys.keyConnections(keyId), connectionId);
   await pipeline.exec();
+}
+
+/** Takes (and clears) the set of connections opened with one key's tickets. */
+export async function takeKeyConnections(redis: RedisClient, keyId: string): Promise<string[]> {
+  const tx = redis.multi();
+  tx.smembers(realtimeKeys.keyConnections(keyId));
+  tx.del(realtimeKeys.keyConnections(keyId));
+  const [ids] = (await tx.exec()) as [string[], number];
+  return ids;
 }

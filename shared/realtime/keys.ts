@@ -9,6 +9,8 @@ export const realtimeKeys = {
   ticket: (ticketSha256Hex: string) => `${PREFIX}ws:ticket:${ticketSha256Hex}`,
   /** String (JSON `{keyId, connectedAt}`): one open WebSocket connection and its principal. */
   connection: (connectionId: string) => `${PREFIX}ws:conn:${connectionId}`,
+  /** Set: connection ids opened with one API key's tickets, so revoking the key can close them. */
+  keyConnections: (keyId: string) => `${PREFIX}ws:key-conns:${keyId}`,
   /** Set: task ids one connection is subscribed to (bounded, see subscriptions.ts). */
   connectionSubscriptions: (connectionId: string) => `${PREFIX}ws:conn-subs:${connectionId}`,
   /** Set: connection ids subscribed to one task. */

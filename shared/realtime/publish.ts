@@ -4,6 +4,7 @@
  * updates in version order. It never throws: a push is a courtesy to watchers and must not fail
  * (or retry) an email send. Stale connections found on the way (GoneException) are forgotten.
  */
+import type { Logger } from "@aws-lambda-powertools/logger";
 import type { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { managementApiClient } from "#shared/aws/management-api-client.ts";
 import type { Config } from "#shared/config.ts";
@@ -25,6 +26,8 @@ export interface PublishDeps {
   readonly config: Config & { readonly WS_CALLBACK_URL: string };
   /** Defaults to the container's client for WS_CALLBACK_URL. */
   readonly managementApi?: ApiGatewayManagementApiClient;
+  /** The caller's logger (the worker's per-record one); the container's by default. */
+  readonly logger?: Logger;
 }
 
 export interface PublishResult {
@@ -36,13 +39,14 @@ export interface PublishResult {
 }
 
 export async function publishTaskUpdate(deps: PublishDeps, task: Task): Promise<PublishResult> {
+  const log = deps.logger ?? logger;
   // Callers may hold the stored form; the owner's key id never leaves the server.
   const message = { type: "task.updated", task: publicTask(task as StoredTask) } as const;
   let connectionIds: string[];
   try {
     connectionIds = await subscribersOf(deps.redis, task.id);
   } catch (error) {
-    logger.error("publishTaskUpdate: listing subscribers failed", { taskId: task.id, error: error as Error });
+    log.error("publishTaskUpdate: listing subscribers failed", { taskId: task.id, error: error as Error });
     return { delivered: 0, gone: 0, failed: 0 };
   }
   if (connectionIds.length === 0) return { delivered: 0, gone: 0, failed: 0 };
@@ -51,7 +55,7 @@ export async function publishTaskUpdate(deps: PublishDeps, task: Task): Promise<
   try {
     client = deps.managementApi ?? managementApiClient(deps.config);
   } catch (error) {
-    logger.error("publishTaskUpdate: no management API client", { taskId: task.id, error: error as Error });
+    log.error("publishTaskUpdate: no management API client", { taskId: task.id, error: error as Error });
     return { delivered: 0, gone: 0, failed: connectionIds.length };
   }
 
@@ -59,7 +63,7 @@ export async function publishTaskUpdate(deps: PublishDeps, task: Task): Promise<
   let gone = 0;
   let failed = 0;
   await forEachWithConcurrency(connectionIds, PUBLISH_CONCURRENCY, async (connectionId) => {
-    const outcome = await deliver(client, connectionId, message);
+    const outcome = await deliver(client, connectionId, message, { log });
     if (outcome === "delivered") delivered++;
     else if (outcome === "failed") failed++;
     else {
@@ -68,13 +72,13 @@ export async function publishTaskUpdate(deps: PublishDeps, task: Task): Promise<
         await removeConnection(deps.redis, connectionId, { alsoTaskIds: [task.id] });
       } catch (error) {
         // Left for the record's TTL or the next push to clean up.
-        logger.warn("publishTaskUpdate: removing a gone connection failed", {
+        log.warn("publishTaskUpdate: removing a gone connection failed", {
           connectionId,
           error: error as Error,
         });
       }
     }
   });
-  logger.debug("task update published", { taskId: task.id, version: task.version, delivered, gone, failed });
+  log.debug("task update published", { taskId: task.id, version: task.version, delivered, gone, failed });
   return { delivered, gone, failed };
 }

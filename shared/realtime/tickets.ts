@@ -2,8 +2,8 @@
  * WebSocket connection tickets. A browser cannot set an Authorization header on a WebSocket
  * upgrade and API keys must never travel in URLs (they end up in access logs), so a client
  * trades its key for a short-lived, single-use ticket and puts that in the URL instead.
- * Redis holds only the ticket's SHA-256; redeeming is one GETDEL, so two connects racing with
- * the same ticket cannot both win.
+ * Redis holds only the ticket's SHA-256; redeeming it (admit-connection.ts) deletes it in the
+ * same atomic step that reads it, so two connects racing with the same ticket cannot both win.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { RedisClient } from "#shared/redis/client.ts";
@@ -20,7 +20,11 @@ export interface IssuedTicket {
   readonly expiresInSeconds: number;
 }
 
-/** Who a redeemed ticket was issued to. */
+/** A string that cannot be a ticket is refused without a Redis round trip. */
+export const isTicketShaped = (ticket: string | undefined): ticket is string =>
+  ticket !== undefined && TICKET_FORMAT.test(ticket);
+
+/** Who a ticket was issued to (redeemed by admit-connection.ts). */
 export interface TicketHolder {
   readonly keyId: string;
 }
@@ -39,20 +43,4 @@ export async function issueTicket(
   const ticket = TICKET_PREFIX + randomBytes(32).toString("base64url");
   await redis.set(ticketKey(ticket), JSON.stringify({ keyId: holder.keyId }), { ex: ttlSeconds });
   return { ticket, expiresInSeconds: ttlSeconds };
-}
-
-/**
- * Consumes a ticket: the holder it was issued to, or undefined when it is malformed, unknown,
- * expired or already used. Throws only when Redis cannot be reached.
- */
-export async function redeemTicket(
-  redis: RedisClient,
-  ticket: string | undefined,
-): Promise<TicketHolder | undefined> {
-  // A string that cannot be a ticket is refused without a Redis round trip.
-  if (!ticket || !TICKET_FORMAT.test(ticket)) return undefined;
-  const raw = await redis.getdel<string>(ticketKey(ticket));
-  if (raw === null || raw === undefined) return undefined;
-  const parsed = JSON.parse(raw) as { keyId?: unknown };
-  return typeof parsed.keyId === "string" ? { keyId: parsed.keyId } : undefined;
 }

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { PaymentEvent, PaymentProvider } from "#shared/payments/payment-event.ts";
+import { sqsJsonBody } from "#shared/queues/sqs-body.ts";
 
 /** SQS: at most 128 characters, each alphanumeric or ASCII punctuation. */
 const SQS_ID = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/;
@@ -32,19 +33,10 @@ export interface PaymentQueueMessage {
   readonly MessageDeduplicationId: string;
 }
 
-/**
- * SQS refuses a body holding U+FFFE or U+FFFF (outside XML's character set). JSON.stringify leaves
- * them as they are (and already escapes control characters and lone surrogates), so a signed
- * event carrying one would fail every enqueue, a 503 forever. As JSON escapes they are accepted,
- * and parse back to the same string.
- */
-function sqsSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
-}
-
 export function paymentQueueMessage(event: PaymentEvent): PaymentQueueMessage {
   return {
-    MessageBody: sqsSafeJson(event),
+    // ASCII only: provider ids and emails are the provider's text, and SQS refuses some of it raw.
+    MessageBody: sqsJsonBody(event),
     MessageGroupId: paymentMessageGroupId(event),
     MessageDeduplicationId: paymentMessageDeduplicationId(event),
   };

@@ -296,3 +296,54 @@ describe("$disconnect", () => {
     expect(await getConnection(h.redis, connectionId)).toBeUndefined();
   });
 });
+
+describe("reserved actions and oversized frames", () => {
+  it.each(["$disconnect", "$connect", "$default"])(
+    'refuses {"action":"%s"} with an error frame and keeps the connection registered',
+    async (action) => {
+      // Prepare
+      const task = await newTask(h.redis, key.keyId);
+      const client = await connected();
+
+      // Act
+      client.send({ action });
+      const reply = await client.nth(1);
+      client.send({ action: "subscribe", taskId: task.id });
+
+      // Assess: refused, and the connection can still subscribe (it was not unregistered).
+      expect(reply).toEqual({
+        type: "error",
+        error: { code: "unknown_action", message: expect.stringContaining("reserved") },
+      });
+      expect((await client.nth(2)).type).toBe("subscribed");
+      await client.close();
+    },
+  );
+
+  it("serves a frame of exactly 32 KB", async () => {
+    // Prepare: a JSON frame padded to API Gateway's frame limit.
+    const client = await connected();
+    const frame = JSON.stringify({ action: "ping", pad: "" });
+    const padded = frame.replace('"pad":""', `"pad":"${"x".repeat(32 * 1024 - frame.length)}"`);
+
+    // Act
+    client.sendRaw(padded);
+
+    // Assess
+    expect(Buffer.byteLength(padded)).toBe(32 * 1024);
+    expect(await client.nth(1)).toEqual({ type: "pong" });
+    await client.close();
+  });
+
+  it("closes the connection with 1009 on a frame over 32 KB, as API Gateway does", async () => {
+    // Prepare
+    const client = await connected();
+    const closed = new Promise<number>((resolve) => client.socket.once("close", (code) => resolve(code)));
+
+    // Act
+    client.sendRaw("x".repeat(32 * 1024 + 1));
+
+    // Assess
+    expect(await closed).toBe(1009);
+  });
+});

@@ -167,6 +167,24 @@ describe("publishTaskUpdate", () => {
     await live.close();
   });
 
+  it("removes a gone connection from the subscriber set of every task it followed", async () => {
+    // Prepare: a connection without a $disconnect, following two tasks; only one gets a push.
+    const [pushed, other] = [await newTask(h.redis, key.keyId), await newTask(h.redis, key.keyId)];
+    const staleId = "c3RhbGUtdHdvLXRhc2tzAA=";
+    await saveConnection(h.redis, staleId, { keyId: key.keyId, connectedAt: new Date().toISOString() });
+    for (const task of [pushed, other])
+      expect((await subscribe(h.redis, staleId, task.id)).kind).toBe("subscribed");
+
+    // Act
+    const result = await publishTaskUpdate(h, publicTask(pushed));
+
+    // Assess
+    expect(result.gone).toBe(1);
+    expect(await subscribersOf(h.redis, pushed.id)).toEqual([]);
+    expect(await subscribersOf(h.redis, other.id)).toEqual([]);
+    expect(await getConnection(h.redis, staleId)).toBeUndefined();
+  });
+
   it("strips the owner's key id from a stored task before pushing it", async () => {
     // Prepare
     const task = await newTask(h.redis, key.keyId);

@@ -1,0 +1,73 @@
+/**
+ * Which Content-Type a JSON route reads (issue #14, README "a non-JSON content type → 415"):
+ * application/json in UTF-8 (declared or not) is read; anything else, including no header or a
+ * malformed one, is a 415 problem, never a body decoded in an encoding the client did not use.
+ */
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { HttpError } from "#shared/http/errors.ts";
+import { parseJsonBody } from "#shared/http/json-body.ts";
+
+const schema = z.object({ a: z.number() });
+const body = Buffer.from('{"a":1}');
+
+const statusFor = (contentType: string | undefined): number => {
+  try {
+    parseJsonBody(body, contentType, schema);
+    return 200;
+  } catch (error) {
+    return error instanceof HttpError ? error.status : 500;
+  }
+};
+
+describe("parseJsonBody content types", () => {
+  it.each([
+    "application/json",
+    "Application/JSON",
+    "application/json; charset=utf-8",
+    "application/json;charset=UTF-8",
+    'application/json; charset="utf-8"',
+    "application/json; charset=utf8",
+    "application/merge-patch+json; charset=utf-8",
+    "application/json ; charset=utf-8",
+    // RFC 9110 allows empty parameters.
+    "application/json;",
+    "application/json;;charset=utf-8",
+  ])("reads %s", (contentType) => {
+    // Act + Assess
+    expect(statusFor(contentType)).toBe(200);
+  });
+
+  it.each([
+    ["no Content-Type at all", undefined],
+    ["an empty one", ""],
+    ["only separators", ";;;"],
+    ["a type without subtype", "json"],
+    ["an unterminated quote", 'application/json; charset="utf-8'],
+    ["a parameter without value", "application/json; charset"],
+    ["text after a parameter", "application/json; charset=utf-8 junk"],
+    ["UTF-16", "application/json; charset=utf-16"],
+    ["Latin-1", "application/json; charset=iso-8859-1"],
+    ["an empty charset", "application/json; charset="],
+    ["a form", "application/x-www-form-urlencoded"],
+    ["plain text", "text/plain; charset=utf-8"],
+  ])("answers 415 to %s", (_what, contentType) => {
+    // Act + Assess
+    expect(statusFor(contentType)).toBe(415);
+  });
+
+  it("names the refused charset in the problem", () => {
+    // Act
+    const error = (() => {
+      try {
+        parseJsonBody(body, "application/json; charset=utf-16", schema);
+      } catch (e) {
+        return e as HttpError;
+      }
+    })();
+
+    // Assess
+    expect(error?.type).toBe("https://ferry.dev/problems/unsupported-media-type");
+    expect(error?.detail).toContain('"utf-16"');
+  });
+});
