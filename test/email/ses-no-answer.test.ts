@@ -153,9 +153,11 @@ describe("SES answers AccessDenied", () => {
     const subject = `denied ${randomUUID()}`;
     faults.setPlan((c) => (c.subject === subject ? accessDenied() : { kind: "forward" }));
     const { record, taskId } = recordFor(subject);
-    const errors = vi.spyOn(logger, "error");
+    // The record's own logger, as the batch runner hands each record one.
+    const log = logger.createChild();
+    const errors = vi.spyOn(log, "error");
 
-    const outcome = await processEmailRecord(deps(faults.endpoint), record);
+    const outcome = await processEmailRecord(deps(faults.endpoint), record, log);
 
     expect(outcome).toEqual({ kind: "done" });
     const task = await getTask(redis.redis, taskId);
