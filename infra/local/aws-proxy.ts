@@ -46,7 +46,7 @@ export interface AwsProxy {
 }
 
 /** `AWS4-HMAC-SHA256 Credential=AKID/20261201/us-east-1/sqs/aws4_request, …` → key and service. */
-function credentialOf(authorization: string | undefined): { accessKeyId: string; service: string } {
+export function credentialOf(authorization: string | undefined): { accessKeyId: string; service: string } {
   const match = /Credential=([^/]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(authorization ?? "");
   return { accessKeyId: match?.[1] ?? "", service: match?.[2] ?? "" };
 }

@@ -75,6 +75,9 @@ function resolve(
   }
 }
 
+/** The access key a function's sandbox signs its AWS calls with: local IAM knows its role by it. */
+export const accessKeyOf = (functionName: string): string => `LOCAL${functionName}`;
+
 export interface LocalFunction {
   readonly name: string;
   readonly memoryMb: number;
@@ -115,7 +118,7 @@ export function functionEnvironment(
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
     // Credentials of the function's own role: local IAM tells the functions apart by them, and
     // real ones must never be used locally.
-    AWS_ACCESS_KEY_ID: `LOCAL${fn.name}`,
+    AWS_ACCESS_KEY_ID: accessKeyOf(fn.name),
     AWS_SECRET_ACCESS_KEY: "local",
     // Lambda runs Node 22; the SDK's warning about the local Node 20 would repeat per sandbox.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",

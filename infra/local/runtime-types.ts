@@ -3,6 +3,7 @@ import type { QueueName, QueueSpec } from "#shared/app/manifest.ts";
 import type { AwsProxy } from "./aws-proxy.ts";
 import type { GatewayHttpRoute } from "./http-routes.ts";
 import type { LocalFunctionSpec } from "./load-handler.ts";
+import type { Denial } from "./local-iam.ts";
 import type { RedisSource } from "./redis-choice.ts";
 import type { OutboxEmail } from "./ses-emulator.ts";
 import type { EmulatedQueue } from "./sqs-emulator.ts";
@@ -33,6 +34,8 @@ export interface LocalRuntimeOptions {
   readonly quiet?: boolean;
   /** Where to write the state file for CLIs; false writes none. Default `.ferry/local.json`. */
   readonly stateFile?: string | false;
+  /** Enforce each function's IAM role on its AWS calls; default true (FERRY_LOCAL_IAM=off: false). */
+  readonly iam?: boolean;
   /** Directory function entries are relative to; default the repository root. */
   readonly rootDir?: string;
 }
@@ -58,6 +61,8 @@ export interface LocalRuntime {
   readonly ses: { readonly endpoint: string };
   /** The edges the functions' SQS and SES calls pass through: inspectors see and fault them. */
   readonly aws: { readonly sqs: AwsProxy; readonly ses: AwsProxy };
+  /** Local IAM (local-iam.ts): whether it is enforced, and every call it refused. */
+  readonly iam: { readonly enforced: boolean; readonly denials: readonly Denial[] };
   readonly redis: { readonly url: string; readonly source: RedisSource; readonly pid?: number };
   readonly devApiKey: string;
   readonly webhookSecrets: WebhookSecrets;

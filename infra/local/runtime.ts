@@ -14,6 +14,7 @@
  * is never changed and several runtimes may run in one process.
  */
 import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -25,12 +26,13 @@ import {
   SCOPES,
 } from "#shared/app/manifest.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
-import { startAwsProxy } from "./aws-proxy.ts";
-import { functionEnvironment, type LocalTargets, localSettings } from "./function-env.ts";
+import { credentialOf, startAwsProxy } from "./aws-proxy.ts";
+import { accessKeyOf, functionEnvironment, type LocalTargets, localSettings } from "./function-env.ts";
 import { createHttpGateway } from "./http-gateway.ts";
 import { consoleLog, LOCAL_ACCOUNT_ID, type LocalLog, silentLog } from "./lambda-context.ts";
 import { LATENCY_VARIABLE, parseLatencyMs, withLatency } from "./latency-proxy.ts";
 import { createFunctionInvoker } from "./load-handler.ts";
+import { createLocalIam } from "./local-iam.ts";
 import { defaultLocalStatePath, type LocalState, removeLocalState, writeLocalState } from "./local-state.ts";
 import { chooseRedis } from "./redis-choice.ts";
 import { redisAnswers, startPrivateRedis } from "./redis-server.ts";
@@ -146,6 +148,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     onStop("function sandboxes", () => functions.stop());
     const invoke = functions.invoke;
     const identity = { apiId: randomBytes(5).toString("hex"), accountId: LOCAL_ACCOUNT_ID };
+    // IAM as the stack writes it, on every AWS call a function makes (off: FERRY_LOCAL_IAM=off).
+    const iamEnforced = options.iam ?? outerEnv.FERRY_LOCAL_IAM !== "off";
+    const iam = createLocalIam({
+      region,
+      functions: manifest.functions,
+      queueArns: Object.fromEntries(
+        Object.entries(sqsEmulator.queueUrls).map(([name, queue]) => [name, queue?.arn ?? ""]),
+      ),
+      emailFrom: settings.EMAIL_FROM,
+      sesConfigurationSet: settings.SES_CONFIGURATION_SET,
+      webSocketApiId: identity.apiId,
+      accessKeyOf,
+    });
+    if (iamEnforced) {
+      sqsEdge.use(iam.inspector);
+      sesEdge.use(iam.inspector);
+    }
     const httpGateway = createHttpGateway({
       ...identity,
       routes: manifest.http.routes,
@@ -159,6 +178,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       routeSelectionExpression: manifest.webSocket.routeSelectionExpression,
       invoke,
       log,
+      ...(iamEnforced
+        ? {
+            authorizeManagement: (req: IncomingMessage, method: string, connectionId: string) =>
+              iam.authorizeManagement(
+                credentialOf(req.headers.authorization).accessKeyId,
+                method,
+                connectionId,
+              ),
+          }
+        : {}),
     });
 
     const server = createRuntimeServer({ httpGateway, wsGateway, outbox: () => ses.outbox(), log });
@@ -222,6 +251,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       sqs: { endpoint: sqsEmulator.endpoint, region, queueUrls: sqsEmulator.queueUrls },
       ses: { endpoint: ses.endpoint },
       aws: { sqs: sqsEdge, ses: sesEdge },
+      iam: { enforced: iamEnforced, denials: iam.denials },
       redis: { url: redis.url, source: redis.source, ...(redis.pid ? { pid: redis.pid } : {}) },
       devApiKey,
       webhookSecrets: {

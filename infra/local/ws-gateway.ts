@@ -48,6 +48,15 @@ export interface WsGatewayOptions extends GatewayIdentity {
   readonly log: LocalLog;
   /** Stage name put in events; AWS puts the deployed stage there. */
   readonly stage?: string;
+  /**
+   * IAM for the @connections endpoint (local-iam.ts): a denial message for a caller whose role
+   * does not allow the call, undefined when it may go ahead.
+   */
+  readonly authorizeManagement?: (
+    req: IncomingMessage,
+    method: string,
+    connectionId: string,
+  ) => string | undefined;
 }
 
 interface Connection {
@@ -360,9 +369,14 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
       req.resume();
       return managementAnswer(res, 400, { message: "Invalid connectionId" }, "BadRequestException");
     }
+    const method = req.method ?? "GET";
+    const denied = options.authorizeManagement?.(req, method, connectionId);
+    if (denied) {
+      req.resume();
+      return managementAnswer(res, 403, { message: denied }, "AccessDeniedException");
+    }
     const conn = connections.get(connectionId);
     const open = conn?.socket.readyState === WebSocket.OPEN;
-    const method = req.method ?? "GET";
     if (method === "POST") {
       const data = await readLimited(req, MAX_MESSAGE_BYTES);
       if (!data)

@@ -6,7 +6,7 @@
  * FERRY_TEST_BUNDLES=<cdk.out> the functions are the synthesized bundles instead of the sources.
  */
 import { inject } from "vitest";
-import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
+import { type LocalManifest, type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
 import { bundledManifest } from "./bundled-manifest.ts";
 
 export const GENEROUS_RATE_LIMITS = JSON.stringify({
@@ -15,12 +15,27 @@ export const GENEROUS_RATE_LIMITS = JSON.stringify({
   webhooks: { capacity: 100_000, refillPerSecond: 10_000 },
 });
 
-export function startTestRuntime(
+/**
+ * Fails the run when a function made an AWS call its role does not allow (local IAM), even where
+ * the code handled the refusal: a grant missing on AWS must not pass quietly.
+ */
+export function assertNoDenials(runtime: LocalRuntime): void {
+  const denials = runtime.iam.denials;
+  if (denials.length > 0) {
+    throw new Error(
+      `local IAM refused ${denials.length} call(s): ${denials
+        .map((d) => `${d.functionName} ${d.action} on ${d.resource}`)
+        .join("; ")}`,
+    );
+  }
+}
+
+export async function startTestRuntime(
   env: Record<string, string> = {},
-  options: { db?: number } = {},
+  options: { db?: number; manifest?: LocalManifest; expectDenials?: boolean } = {},
 ): Promise<LocalRuntime> {
   const redisUrl = inject("redisUrl") + (options.db ? `/${options.db}` : "");
-  return startLocalRuntime({
+  const runtime = await startLocalRuntime({
     port: 0,
     quiet: true,
     stateFile: false,
@@ -28,5 +43,14 @@ export function startTestRuntime(
     env: { RATE_LIMITS: GENEROUS_RATE_LIMITS, ...env },
     // `npm run test:bundles`: the same tests against the esbuild bundles a deployment ships.
     ...(process.env.FERRY_TEST_BUNDLES ? { manifest: bundledManifest(process.env.FERRY_TEST_BUNDLES) } : {}),
+    ...(options.manifest ? { manifest: options.manifest } : {}),
   });
+  if (options.expectDenials) return runtime;
+  return {
+    ...runtime,
+    stop: async () => {
+      await runtime.stop();
+      assertNoDenials(runtime);
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { realtime } from "#shared/app/realtime.ts";
 import { createApiKey } from "#shared/auth/api-keys.ts";
 import { createRedisClient, type RedisClient } from "#shared/redis/client.ts";
 import { newQueuedTask, type StoredTask, saveQueuedTask } from "#shared/tasks/store.ts";
-import { GENEROUS_RATE_LIMITS } from "#test/support/runtime.ts";
+import { assertNoDenials, GENEROUS_RATE_LIMITS } from "#test/support/runtime.ts";
 
 export interface RealtimeHarness {
   readonly runtime: LocalRuntime;
@@ -32,7 +32,7 @@ export async function startHarness(): Promise<RealtimeHarness> {
     timeoutMs: 5000,
   });
   return {
-    runtime,
+    runtime: { ...runtime, stop: () => runtime.stop().then(() => assertNoDenials(runtime)) },
     redis,
     config: functionConfig(realtime.functions.wsMessage, runtime.environmentOf("wsMessage")),
   };
