@@ -6,10 +6,10 @@
  */
 import { payments } from "#shared/app/payments.ts";
 import { sqsClient } from "#shared/aws/sqs-client.ts";
-import { notFound, serviceUnavailable } from "#shared/http/errors.ts";
+import { notFound } from "#shared/http/errors.ts";
 import { httpHandler } from "#shared/http/handler.ts";
 import { logger } from "#shared/logger.ts";
-import { enqueuePaymentEvent, PaymentEnqueueFailedError } from "#shared/payments/enqueue-event.ts";
+import { enqueuePaymentEvent } from "#shared/payments/enqueue-event.ts";
 import { PAYMENT_PROVIDERS, type PaymentProvider } from "#shared/payments/payment-event.ts";
 import { recordIgnoredEvent } from "#shared/payments/repository.ts";
 import { ingestWebhook, webhookSecretsFromConfig } from "#shared/webhooks/ingest.ts";
@@ -48,20 +48,10 @@ export const handler = httpHandler(payments.functions.webhook, {
     }
 
     const paymentEvent = webhook.event;
-    try {
-      await enqueuePaymentEvent(
-        { sqs: sqsClient(config), queueUrl: config.PAYMENTS_QUEUE_URL },
-        paymentEvent,
-      );
-    } catch (error) {
-      if (!(error instanceof PaymentEnqueueFailedError)) throw error;
-      logger.error("payment event not queued; answering 503 so the provider retries", {
-        provider,
-        eventId: paymentEvent.eventId,
-        error: error as Error,
-      });
-      throw serviceUnavailable("The event could not be queued; deliver it again.", 30);
-    }
+    // Ids first, so the error logged for a failed enqueue (a 503 the provider retries, from the
+    // error table) names the event.
+    logger.appendKeys({ provider, eventId: paymentEvent.eventId });
+    await enqueuePaymentEvent({ sqs: sqsClient(config), queueUrl: config.PAYMENTS_QUEUE_URL }, paymentEvent);
     logger.info("webhook accepted", {
       provider,
       eventId: paymentEvent.eventId,

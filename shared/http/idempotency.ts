@@ -13,7 +13,7 @@ import {
 } from "#shared/idempotency/store.ts";
 import { logger } from "#shared/logger.ts";
 import type { FerryRequestState } from "./context.ts";
-import { badRequest, conflict, serviceUnavailable, unprocessable } from "./errors.ts";
+import { badRequest, conflict, unprocessable } from "./errors.ts";
 import type { HttpResult } from "./handler.ts";
 
 export async function withIdempotency(
@@ -28,13 +28,8 @@ export async function withIdempotency(
   }
   const print = fingerprint(requestBody);
   const scope = ferry.principal?.keyId ?? "anonymous";
-  let claim: Awaited<ReturnType<typeof claimIdempotencyKey>>;
-  try {
-    claim = await claimIdempotencyKey(ferry.redis, scope, idempotencyKey, print);
-  } catch (error) {
-    logger.error("idempotency claim failed", error as Error);
-    throw serviceUnavailable("Idempotency records are temporarily unavailable; retry.", 1);
-  }
+  // A Redis failure here is a 503 by the error table (error-table.ts): nothing was claimed.
+  const claim = await claimIdempotencyKey(ferry.redis, scope, idempotencyKey, print);
   switch (claim.kind) {
     case "mismatch":
       throw unprocessable(

@@ -5,7 +5,7 @@
  */
 import { logger } from "#shared/logger.ts";
 import type { FerryContext, HttpMiddleware } from "./context.ts";
-import { dependencyUnavailable, isDependencyFailure } from "./dependency-errors.ts";
+import { toHttpError } from "./error-table.ts";
 import { HttpError } from "./errors.ts";
 import { problemResponse } from "./problem-response.ts";
 
@@ -26,16 +26,15 @@ export function responseFinalizer(): HttpMiddleware {
       };
     },
     onError: (request) => {
-      const error = request.error;
+      const error = toHttpError(request.error);
       if (error instanceof HttpError && error.status < 500) {
         logger.info("request rejected", { status: error.status, type: error.type, detail: error.detail });
       } else {
-        logger.error("request failed", error instanceof Error ? error : String(error));
+        // The cause, not its HTTP face: the log keeps what the caller never sees.
+        const cause = request.error;
+        logger.error("request failed", cause instanceof Error ? cause : String(cause));
       }
-      const problem = problemResponse(
-        isDependencyFailure(error) ? dependencyUnavailable() : error,
-        request.event.rawPath,
-      );
+      const problem = problemResponse(error, request.event.rawPath);
       request.response = {
         ...problem,
         headers: { ...collectedHeaders(request.context), ...problem.headers },
