@@ -5,17 +5,17 @@
  * state from the test process (an SDK middleware on the handlers' client) cannot reach a bundle's.
  */
 import { defineConfig } from "vitest/config";
-import base from "./vitest.config.ts";
+import { sharedTestOptions } from "./vitest.config.ts";
 
 export default defineConfig({
   test: {
-    ...base.test,
+    ...sharedTestOptions,
     include: [
       "test/ratelimit/e2e.test.ts",
       "test/realtime/email-e2e.test.ts",
       "test/email/circuit-e2e.test.ts",
       "test/local/latency-proxy.test.ts",
     ],
-    env: { ...base.test?.env, FERRY_TEST_BUNDLES: "cdk.out" },
+    env: { ...sharedTestOptions.env, FERRY_TEST_BUNDLES: "cdk.out" },
   },
 });

@@ -57,7 +57,7 @@ export function acknowledgeNagFindings(stack: FerryStack): void {
     );
   }
 
-  // ses-grants.ts: in the SES sandbox each recipient's identity is checked too, and recipients
+  // infra/need-statements.ts: in the SES sandbox each recipient's identity is checked too, and recipients
   // are only known at run time.
   const sandboxRecipients =
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]";

@@ -8,7 +8,7 @@ import { sqsClient } from "#shared/aws/sqs-client.ts";
 import { getDeps } from "#shared/deps.ts";
 import { logger } from "#shared/logger.ts";
 import { processPaymentBatch } from "#shared/payments/batch.ts";
-import { providerVerifiersFromConfig } from "#shared/payments/provider-verifiers.ts";
+import { providerVerifiersFromConfig } from "#shared/webhooks/provider-verifiers.ts";
 
 async function run(event: SQSEvent): Promise<SQSBatchResponse> {
   const { config, redis } = await getDeps(payments.functions.paymentWorker);

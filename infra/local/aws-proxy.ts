@@ -2,7 +2,7 @@
  * The local AWS edge: an HTTP proxy between the functions' SDK clients and an emulator, standing
  * where AWS's own front door stands. Every request is parsed into an AwsCall (service, action,
  * caller's access key, input) and passed through a chain of inspectors before it is forwarded:
- * IAM (local-iam.ts), injected faults (aws-faults.ts), observers. An inspector can let it
+ * IAM (local-iam.ts), faults and observers that tests register. An inspector can let it
  * through, answer in AWS's error shape, or let it through and then lose the answer (the caller
  * sees a dropped connection although the service acted: the ambiguous failure).
  *

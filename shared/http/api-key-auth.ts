@@ -4,16 +4,16 @@
  * the scopes and decides the route's policies (under the key's own limits, if it has any) in ONE
  * Redis round trip (shared/ratelimit/script.ts, AUTH_AND_LIMIT).
  * Missing or unknown key → 401; key without the route's scopes → 403 (neither consumes anything);
- * then the rate-limit decision (429 / 422 / headers, see shared/ratelimit/middleware.ts);
+ * then the rate-limit decision (429 / 422 / headers, see shared/http/rate-limit.ts);
  * Redis unreachable → 503 (a server fault, never reported as the caller's).
  */
 import { hashApiKey, parseStoredKey, principalOf } from "#shared/auth/api-keys.ts";
 import { logger } from "#shared/logger.ts";
-import { applyDecision } from "#shared/ratelimit/middleware.ts";
-import { type RouteRateLimiter, sharedRouteLimiter } from "#shared/ratelimit/route-limiter.ts";
 import { redisKeys } from "#shared/redis/keys.ts";
 import type { HttpMiddleware } from "./context.ts";
 import { forbidden, serviceUnavailable, unauthorized } from "./errors.ts";
+import { applyDecision } from "./rate-limit.ts";
+import { type RouteRateLimiter, sharedRouteLimiter } from "./rate-limit-routes.ts";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 

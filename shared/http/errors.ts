@@ -1,6 +1,6 @@
 /**
  * Typed HTTP errors. Every client error is one of these and becomes an RFC 9457
- * application/problem+json response in one place (shared/http/error-handler.ts). Anything else is
+ * application/problem+json response in one place (shared/http/response.ts, with shared/http/error-table.ts). Anything else is
  * a 500 whose body never carries internals.
  */
 

@@ -14,10 +14,10 @@ import type * as z from "zod";
 import type { FunctionConfig } from "#shared/app/function-config.ts";
 import type { FunctionSpec } from "#shared/app/types.ts";
 import { logger } from "#shared/logger.ts";
-import { rateLimitMiddleware } from "#shared/ratelimit/middleware.ts";
 import { apiKeyAuth } from "./api-key-auth.ts";
 import type { FerryContext, FerryRequestState } from "./context.ts";
 import { parseJsonBody, parseWith } from "./json-body.ts";
+import { rateLimitMiddleware } from "./rate-limit.ts";
 import { requestState } from "./request-state.ts";
 import { responseFinalizer } from "./response.ts";
 

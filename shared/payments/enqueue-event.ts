@@ -4,7 +4,7 @@
  * provider gets a 5xx and delivers again later (its retries are the buffer, not ours).
  */
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { paymentQueueMessage } from "#shared/webhooks/queue-message.ts";
+import { paymentQueueMessage } from "#shared/payments/queue-message.ts";
 import type { PaymentEvent } from "./payment-event.ts";
 
 export class PaymentEnqueueFailedError extends Error {

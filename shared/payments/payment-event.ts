@@ -13,8 +13,7 @@ export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];
  * What the event says happened. `refund` does not name a target status: whether the payment ends
  * partially or fully refunded depends on every refund seen, so the record decides.
  */
-export const PAYMENT_EVENT_KINDS = ["pending", "authorized", "succeeded", "failed", "refund"] as const;
-export type PaymentEventKind = (typeof PAYMENT_EVENT_KINDS)[number];
+const PAYMENT_EVENT_KINDS = ["pending", "authorized", "succeeded", "failed", "refund"] as const;
 
 /**
  * Upper bound for amounts in minor units. Redis' Lua cjson prints numbers with 14 significant
@@ -38,7 +37,6 @@ const refundReportSchema = z.object({
   /** The provider says the payment is now fully refunded. */
   full: z.boolean(),
 });
-export type RefundReport = z.infer<typeof refundReportSchema>;
 
 const common = {
   provider: z.enum(PAYMENT_PROVIDERS),

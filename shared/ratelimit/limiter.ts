@@ -424,5 +424,3 @@ export class RateLimiter {
     };
   }
 }
-
-export const createRateLimiter = (options: RateLimiterOptions) => new RateLimiter(options);

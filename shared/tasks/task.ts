@@ -27,8 +27,6 @@ export interface Task {
   readonly version: number;
 }
 
-export const isTerminal = (status: TaskStatus): boolean => status === "succeeded" || status === "failed";
-
 /** A transition request: the status the caller wants and the attempt it belongs to. */
 export type TaskTransition =
   | { readonly status: "processing"; readonly attempt: number }

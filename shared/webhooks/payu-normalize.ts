@@ -10,11 +10,12 @@
  * only dates the event for display (`unsignedTime`: it never orders events), and the currency is
  * always INR (PayU India settles in rupees; the hash never covers a currency).
  */
+
+import { decimalToMinorUnits, InvalidAmountError } from "#shared/payments/minor-units.ts";
 import type { NormalizedWebhook, PaymentEvent } from "#shared/payments/payment-event.ts";
 import { MAX_MINOR_UNITS } from "#shared/payments/payment-event.ts";
 import { MalformedWebhookBodyError } from "./errors.ts";
 import { signedContentId } from "./event-identity.ts";
-import { decimalToMinorUnits, InvalidAmountError } from "./minor-units.ts";
 import { isPlausibleProviderTime } from "./parse-body.ts";
 import { payuSignedContent } from "./payu-hash.ts";
 

@@ -26,7 +26,8 @@ function unacknowledgedFindings(app: ReturnType<typeof testApp>): string[] {
   );
 }
 
-describe.each(cases)("cdk-nag AwsSolutions on the stack from the $label", ({ props }) => {
+// Synthesizing and checking the whole stack takes seconds of CPU; a loaded machine needs more than the default.
+describe.each(cases)("cdk-nag AwsSolutions on the stack from the $label", { timeout: 90_000 }, ({ props }) => {
   it("reports no unacknowledged finding, error or warning", () => {
     // Prepare / Act
     const { app } = buildStack(props);

@@ -20,11 +20,11 @@ import { emailMessageSchema } from "#shared/email/message.ts";
 import { processPaymentBatch } from "#shared/payments/batch.ts";
 import { paymentKey, receiptTaskId } from "#shared/payments/keys.ts";
 import type { PaymentEvent } from "#shared/payments/payment-event.ts";
+import { paymentQueueMessage } from "#shared/payments/queue-message.ts";
 import { formatAmount, PAYMENT_EMAIL_OWNER, paymentEffectEmail } from "#shared/payments/receipt-email.ts";
 import { getPayment } from "#shared/payments/repository.ts";
 import { effectRetryDelaySeconds } from "#shared/payments/worker.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
-import { paymentQueueMessage } from "#shared/webhooks/queue-message.ts";
 import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 import { randomId, statusEvent } from "./support/events.ts";
 

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "#shared/config.ts";
 import type { PaymentEvent } from "#shared/payments/payment-event.ts";
 import { verifyWithProvider } from "#shared/payments/provider-verification.ts";
-import { providerVerifiersFromConfig } from "#shared/payments/provider-verifiers.ts";
-import { payuVerifier } from "#shared/payments/verify-payu.ts";
-import { razorpayVerifier } from "#shared/payments/verify-razorpay.ts";
-import { stripeVerifier } from "#shared/payments/verify-stripe.ts";
 import { ingestWebhook } from "#shared/webhooks/ingest.ts";
+import { providerVerifiersFromConfig } from "#shared/webhooks/provider-verifiers.ts";
+import { payuVerifier } from "#shared/webhooks/verify-payu.ts";
+import { razorpayVerifier } from "#shared/webhooks/verify-razorpay.ts";
+import { stripeVerifier } from "#shared/webhooks/verify-stripe.ts";
 import { PAYU_KEY, PAYU_SALT, signedPayuCallback } from "#test/webhooks/support/payu-fixtures.ts";
 import {
   RAZORPAY_SECRET,

@@ -16,7 +16,7 @@ import { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
 import { buildEmailMessage } from "#shared/email/message.ts";
 import { logger } from "#shared/logger.ts";
 import { processPaymentBatch } from "#shared/payments/batch.ts";
-import { paymentQueueMessage } from "#shared/webhooks/queue-message.ts";
+import { paymentQueueMessage } from "#shared/payments/queue-message.ts";
 import { randomId, statusEvent } from "#test/payments/support/events.ts";
 import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decimalToMinorUnits, InvalidAmountError } from "#shared/webhooks/minor-units.ts";
+import { decimalToMinorUnits, InvalidAmountError } from "#shared/payments/minor-units.ts";
 
 describe("decimal amounts to minor units", () => {
   it.each([

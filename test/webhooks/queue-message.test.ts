@@ -8,7 +8,7 @@ import {
   paymentMessageDeduplicationId,
   paymentMessageGroupId,
   paymentQueueMessage,
-} from "#shared/webhooks/queue-message.ts";
+} from "#shared/payments/queue-message.ts";
 
 /** What SQS FIFO accepts for MessageGroupId and MessageDeduplicationId. */
 const SQS_ID = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/;

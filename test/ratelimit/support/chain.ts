@@ -12,9 +12,9 @@ import { type HttpRoute, manifest } from "#shared/app/manifest.ts";
 import type { Config } from "#shared/config.ts";
 import { apiKeyAuth } from "#shared/http/api-key-auth.ts";
 import type { FerryContext, FerryRequestState } from "#shared/http/context.ts";
+import { rateLimitMiddleware } from "#shared/http/rate-limit.ts";
+import { RouteRateLimiter, type RouteRateLimiterOptions } from "#shared/http/rate-limit-routes.ts";
 import { responseFinalizer } from "#shared/http/response.ts";
-import { rateLimitMiddleware } from "#shared/ratelimit/middleware.ts";
-import { RouteRateLimiter, type RouteRateLimiterOptions } from "#shared/ratelimit/route-limiter.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 import { testPrefix } from "./backends.ts";
 

@@ -4,7 +4,7 @@
  * letting every success wait for a verification that cannot happen.
  */
 import { type Config, ConfigError } from "#shared/config.ts";
-import type { ProviderVerifiers } from "./provider-verification.ts";
+import type { ProviderVerifiers } from "#shared/payments/provider-verification.ts";
 import { payuVerifier } from "./verify-payu.ts";
 import { razorpayVerifier } from "./verify-razorpay.ts";
 import { stripeVerifier } from "./verify-stripe.ts";

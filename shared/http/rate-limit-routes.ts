@@ -8,9 +8,8 @@
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type { Config } from "#shared/config.ts";
-import type { FerryRequestState } from "#shared/http/context.ts";
-import type { BreakerOptions } from "./breaker.ts";
-import type { DeniedCache } from "./denied-cache.ts";
+import type { BreakerOptions } from "#shared/ratelimit/breaker.ts";
+import type { DeniedCache } from "#shared/ratelimit/denied-cache.ts";
 import {
   type FallbackLogger,
   type LimitRequest,
@@ -18,10 +17,15 @@ import {
   RateLimiter,
   type RateLimitMetrics,
   type ScriptClient,
-} from "./limiter.ts";
-import { type FerryPolicies, type FerryRateLimitPolicy, resolvePolicies } from "./policies.ts";
-import { createRateLimitRedis } from "./redis-client.ts";
-import { costOf } from "./route-cost.ts";
+} from "#shared/ratelimit/limiter.ts";
+import {
+  type FerryPolicies,
+  type FerryRateLimitPolicy,
+  resolvePolicies,
+} from "#shared/ratelimit/policies.ts";
+import { createRateLimitRedis } from "#shared/ratelimit/redis-client.ts";
+import type { FerryRequestState } from "./context.ts";
+import { costOf } from "./rate-limit-cost.ts";
 
 export interface RouteRateLimiterOptions {
   /** Milliseconds since the epoch (tests simulate time). */

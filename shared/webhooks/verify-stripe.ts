@@ -3,11 +3,12 @@
  * answer is normalised the way the webhook was, and must describe the same payment, kind, amount
  * and currency. An event Stripe does not know (404) was not sent by Stripe.
  */
-import { MalformedWebhookBodyError } from "#shared/webhooks/errors.ts";
-import { normalizeStripeEvent } from "#shared/webhooks/stripe-normalize.ts";
-import type { PaymentEvent } from "./payment-event.ts";
-import { callProvider, ProviderUnavailableError } from "./provider-api.ts";
-import { confirmed, type ProviderVerifier, refuted } from "./provider-verification.ts";
+
+import type { PaymentEvent } from "#shared/payments/payment-event.ts";
+import { callProvider, ProviderUnavailableError } from "#shared/payments/provider-api.ts";
+import { confirmed, type ProviderVerifier, refuted } from "#shared/payments/provider-verification.ts";
+import { MalformedWebhookBodyError } from "./errors.ts";
+import { normalizeStripeEvent } from "./stripe-normalize.ts";
 
 export interface StripeApi {
   readonly url: string;

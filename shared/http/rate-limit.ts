@@ -15,12 +15,12 @@
  */
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { FerryContext, FerryRequestState } from "#shared/http/context.ts";
-import { HttpError, serviceUnavailable } from "#shared/http/errors.ts";
-import { rateLimitHeaders, retryAfterSeconds } from "./headers.ts";
-import type { Decision, PolicyState, RateLimitMetrics } from "./limiter.ts";
-import type { RateLimitPolicy } from "./policies.ts";
-import { RouteRateLimiter, type RouteRateLimiterOptions, sharedRouteLimiter } from "./route-limiter.ts";
+import { rateLimitHeaders, retryAfterSeconds } from "#shared/ratelimit/headers.ts";
+import type { Decision, PolicyState, RateLimitMetrics } from "#shared/ratelimit/limiter.ts";
+import type { RateLimitPolicy } from "#shared/ratelimit/policies.ts";
+import type { FerryContext, FerryRequestState } from "./context.ts";
+import { HttpError, serviceUnavailable } from "./errors.ts";
+import { RouteRateLimiter, type RouteRateLimiterOptions, sharedRouteLimiter } from "./rate-limit-routes.ts";
 
 export type RateLimitMiddleware = MiddlewareObj<
   APIGatewayProxyEventV2,

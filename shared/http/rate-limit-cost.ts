@@ -6,8 +6,8 @@
  * policy still charges it its one unit, so invalid requests cannot be sent for free.
  */
 import { emailRequestSchema } from "#shared/email/request.ts";
-import { parseJsonBody } from "#shared/http/json-body.ts";
-import type { FerryRateLimitPolicy } from "./policies.ts";
+import type { FerryRateLimitPolicy } from "#shared/ratelimit/policies.ts";
+import { parseJsonBody } from "./json-body.ts";
 
 /** Recipients of a valid POST /v1/emails body; 0 for a body its handler will refuse. */
 export function validatedRecipients(rawBody: Buffer, contentType: string | undefined): number {

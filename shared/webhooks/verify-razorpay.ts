@@ -3,15 +3,19 @@
  * same amount and currency); a refund by GET /v1/refunds/{id} (of this payment, same amount, not
  * failed). HTTP basic auth with the API key id and secret.
  */
-import { z } from "zod";
-import type { PaymentEvent } from "./payment-event.ts";
-import { callProvider, type ProviderAnswer, ProviderUnavailableError } from "./provider-api.ts";
+import * as z from "zod";
+import type { PaymentEvent } from "#shared/payments/payment-event.ts";
+import {
+  callProvider,
+  type ProviderAnswer,
+  ProviderUnavailableError,
+} from "#shared/payments/provider-api.ts";
 import {
   confirmed,
   type ProviderVerifier,
   refuted,
   type VerificationOutcome,
-} from "./provider-verification.ts";
+} from "#shared/payments/provider-verification.ts";
 
 export interface RazorpayApi {
   readonly url: string;

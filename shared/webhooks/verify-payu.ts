@@ -4,11 +4,11 @@
  * transaction must be `success` with the same amount.
  */
 import { createHash } from "node:crypto";
-import { z } from "zod";
-import { decimalToMinorUnits, InvalidAmountError } from "#shared/webhooks/minor-units.ts";
-import type { PaymentEvent } from "./payment-event.ts";
-import { callProvider, ProviderUnavailableError } from "./provider-api.ts";
-import { confirmed, type ProviderVerifier, refuted } from "./provider-verification.ts";
+import * as z from "zod";
+import { decimalToMinorUnits, InvalidAmountError } from "#shared/payments/minor-units.ts";
+import type { PaymentEvent } from "#shared/payments/payment-event.ts";
+import { callProvider, ProviderUnavailableError } from "#shared/payments/provider-api.ts";
+import { confirmed, type ProviderVerifier, refuted } from "#shared/payments/provider-verification.ts";
 
 export interface PayuApi {
   readonly url: string;
