@@ -13,7 +13,7 @@ export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];
  * What the event says happened. `refund` does not name a target status: whether the payment ends
  * partially or fully refunded depends on every refund seen, so the record decides.
  */
-const PAYMENT_EVENT_KINDS = ["pending", "authorized", "succeeded", "failed", "refund"] as const;
+const _PAYMENT_EVENT_KINDS = ["pending", "authorized", "succeeded", "failed", "refund"] as const;
 
 /**
  * Upper bound for amounts in minor units. Redis' Lua cjson prints numbers with 14 significant

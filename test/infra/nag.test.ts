@@ -27,24 +27,28 @@ function unacknowledgedFindings(app: ReturnType<typeof testApp>): string[] {
 }
 
 // Synthesizing and checking the whole stack takes seconds of CPU; a loaded machine needs more than the default.
-describe.each(cases)("cdk-nag AwsSolutions on the stack from the $label", { timeout: 90_000 }, ({ props }) => {
-  it("reports no unacknowledged finding, error or warning", () => {
-    // Prepare / Act
-    const { app } = buildStack(props);
+describe.each(cases)(
+  "cdk-nag AwsSolutions on the stack from the $label",
+  { timeout: 90_000 },
+  ({ props }) => {
+    it("reports no unacknowledged finding, error or warning", () => {
+      // Prepare / Act
+      const { app } = buildStack(props);
 
-    // Assess
-    expect(unacknowledgedFindings(app)).toEqual([]);
-  });
+      // Assess
+      expect(unacknowledgedFindings(app)).toEqual([]);
+    });
 
-  it("lets the app synthesize with the checks registered as a validation plugin", () => {
-    // Prepare
-    const app = testApp();
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    it("lets the app synthesize with the checks registered as a validation plugin", () => {
+      // Prepare
+      const app = testApp();
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
-    // Act / Assess
-    expect(() => buildStack(props, app)).not.toThrow();
-  });
-});
+      // Act / Assess
+      expect(() => buildStack(props, app)).not.toThrow();
+    });
+  },
+);
 
 describe("cdk-nag harness", () => {
   it("does report a finding nobody acknowledged (so a clean report means something)", () => {

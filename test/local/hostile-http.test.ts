@@ -6,20 +6,17 @@
  * Bounded (a few hundred runs) so CI runs it; a failure prints fast-check's seed and path to
  * replay it with `fc.assert(..., { seed, path })`.
  */
+
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
+import { forFile } from "#test/support/for-file.ts";
 import { type RawRequest, type RawResponse, rawRequest } from "#test/support/raw-http.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
 
 let runtime: LocalRuntime;
-
-beforeAll(async () => {
-  runtime = await startTestRuntime();
-});
-
-afterAll(async () => {
-  await runtime?.stop();
+forFile(startTestRuntime, async (started) => {
+  runtime = started;
 });
 
 /** Percent escapes a decoder trips on, and ones it must not over-decode. */

@@ -2,20 +2,19 @@
  * Events of one payment arrive in any order: every permutation must end in the same record and
  * emit each effect exactly once (the worker confirms each effect right after receiving it).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { describe, expect, it } from "vitest";
 import { receiptTaskId, refundNoticeTaskId } from "#shared/payments/keys.ts";
 import type { Payment, PaymentEffect } from "#shared/payments/payment.ts";
 import type { PaymentEvent } from "#shared/payments/payment-event.ts";
 import { applyPaymentEvent, confirmEffect, getPayment } from "#shared/payments/repository.ts";
+import { forFile } from "#test/support/for-file.ts";
 import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 import { forPayment, permutations, randomId, refundEvent, statusEvent } from "./support/events.ts";
 
 let test: TestRedis;
-beforeAll(async () => {
-  test = await startTestRedis();
-});
-afterAll(async () => {
-  await test?.close();
+forFile(startTestRedis, async (started) => {
+  test = started;
 });
 
 const NOW = new Date("2024-05-14T11:00:00.000Z");

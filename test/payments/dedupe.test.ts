@@ -1,16 +1,15 @@
 /** The durable dedupe records: key names, lifetimes, and what still catches a late duplicate. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { describe, expect, it } from "vitest";
 import { paymentKey, webhookEventKey } from "#shared/payments/keys.ts";
 import { applyPaymentEvent, getPayment, recordIgnoredEvent } from "#shared/payments/repository.ts";
+import { forFile } from "#test/support/for-file.ts";
 import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 import { randomId, statusEvent } from "./support/events.ts";
 
 let test: TestRedis;
-beforeAll(async () => {
-  test = await startTestRedis();
-});
-afterAll(async () => {
-  await test?.close();
+forFile(startTestRedis, async (started) => {
+  test = started;
 });
 
 const NOW = new Date("2024-05-14T11:00:00.000Z");

@@ -5,9 +5,10 @@
  * the worker cannot read ends in the DLQ. The runtime, its SendMessage spy and one-shot faults are
  * in support/e2e-harness.ts.
  */
+
 import { randomBytes } from "node:crypto";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { manifest } from "#shared/app/manifest.ts";
 import { enqueueEmail } from "#shared/email/enqueue.ts";
 import { receiptTaskId } from "#shared/payments/keys.ts";
@@ -15,6 +16,7 @@ import { PAYMENT_EMAIL_OWNER, paymentEffectEmail } from "#shared/payments/receip
 import { applyPaymentEvent } from "#shared/payments/repository.ts";
 import { peek } from "#shared/queues/dead-letters.ts";
 import { normalizeStripeEvent } from "#shared/webhooks/stripe-normalize.ts";
+import { forFile } from "#test/support/for-file.ts";
 import { eventually } from "#test/support/http.ts";
 import {
   charge,
@@ -33,13 +35,8 @@ import {
 import { permutations } from "./support/events.ts";
 
 let h: PaymentsHarness;
-
-beforeAll(async () => {
-  h = await startPaymentsHarness();
-});
-
-afterAll(async () => {
-  await h?.stop();
+forFile(startPaymentsHarness, async (started) => {
+  h = started;
 });
 
 beforeEach(() => {

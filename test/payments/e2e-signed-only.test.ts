@@ -7,9 +7,11 @@
  * Also: what the worker could not apply is refused before it is acknowledged, and a provider
  * timestamp out of range is a 400, never a 500.
  */
+
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PaymentProvider } from "#shared/payments/payment-event.ts";
+import { forFile } from "#test/support/for-file.ts";
 import type { ApiResponse } from "#test/support/http.ts";
 import {
   mihpayid,
@@ -36,13 +38,8 @@ import {
 } from "./support/e2e-harness.ts";
 
 let h: PaymentsHarness;
-
-beforeAll(async () => {
-  h = await startPaymentsHarness();
-});
-
-afterAll(async () => {
-  await h?.stop();
+forFile(startPaymentsHarness, async (started) => {
+  h = started;
 });
 
 const postSignedRazorpay = (body: Buffer, eventId = razorpayEventId()) =>

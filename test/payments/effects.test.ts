@@ -2,18 +2,17 @@
  * Exactly-once effects: a receipt (or refund notice) is emitted until the worker confirms it was
  * enqueued, always with the same task id; concurrent deliveries change the state once.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { describe, expect, it } from "vitest";
 import { receiptTaskId } from "#shared/payments/keys.ts";
 import { applyPaymentEvent, confirmEffect, getPayment } from "#shared/payments/repository.ts";
+import { forFile } from "#test/support/for-file.ts";
 import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 import { randomId, refundEvent, statusEvent } from "./support/events.ts";
 
 let test: TestRedis;
-beforeAll(async () => {
-  test = await startTestRedis();
-});
-afterAll(async () => {
-  await test?.close();
+forFile(startTestRedis, async (started) => {
+  test = started;
 });
 
 const T0 = new Date("2024-05-14T11:00:00.000Z");

@@ -3,7 +3,8 @@
  * unsubscribe, ping, errors for bad frames (the connection stays open), ownership, the bound on
  * subscriptions, and cleanup on disconnect.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { describe, expect, it } from "vitest";
 import { getConnection } from "#shared/realtime/connections.ts";
 import { realtimeKeys } from "#shared/realtime/keys.ts";
 import { publishTaskUpdate } from "#shared/realtime/publish.ts";
@@ -13,6 +14,7 @@ import {
   subscriptionsOf,
 } from "#shared/realtime/subscriptions.ts";
 import { publicTask } from "#shared/tasks/store.ts";
+import { forFile } from "#test/support/for-file.ts";
 import {
   newKey,
   newTask,
@@ -25,14 +27,9 @@ import { eventually, openWs, type TestWsClient } from "./support/ws-client.ts";
 
 let h: RealtimeHarness;
 let key: TestKey;
-
-beforeAll(async () => {
-  h = await startHarness();
+forFile(startHarness, async (started) => {
+  h = started;
   key = await newKey(h.redis);
-});
-
-afterAll(async () => {
-  await h?.runtime.stop();
 });
 
 async function connected(owner: TestKey = key): Promise<TestWsClient> {

@@ -4,8 +4,10 @@
  * open and registered, and the runtime keeps serving. Bounded so CI runs it; a failure prints
  * fast-check's seed and path.
  */
+
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { forFile } from "#test/support/for-file.ts";
 import {
   newKey,
   newTask,
@@ -18,14 +20,9 @@ import { openWs, type TestWsClient } from "./support/ws-client.ts";
 
 let h: RealtimeHarness;
 let key: TestKey;
-
-beforeAll(async () => {
-  h = await startHarness();
+forFile(startHarness, async (started) => {
+  h = started;
   key = await newKey(h.redis);
-});
-
-afterAll(async () => {
-  await h?.runtime.stop();
 });
 
 const REPLY_TYPES = ["subscribed", "unsubscribed", "task.updated", "pong", "error"];

@@ -3,8 +3,9 @@
  * ordered updates ending in the final state, fan-out to many subscribers, cleanup of connections
  * that vanished without a `$disconnect`, and never throwing into the worker.
  */
+
 import { createServer } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getConnection, saveConnection } from "#shared/realtime/connections.ts";
 import { publishTaskUpdate } from "#shared/realtime/publish.ts";
 import { subscribe, subscribersOf, subscriptionsOf } from "#shared/realtime/subscriptions.ts";
@@ -12,6 +13,7 @@ import { issueTicket } from "#shared/realtime/tickets.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 import { publicTask, type StoredTask, transitionTask } from "#shared/tasks/store.ts";
 import { TASK_STATUSES, type TaskTransition } from "#shared/tasks/task.ts";
+import { forFile } from "#test/support/for-file.ts";
 import {
   newKey,
   newTask,
@@ -24,14 +26,9 @@ import { openWs, type ServerMessageJson, type TestWsClient } from "./support/ws-
 
 let h: RealtimeHarness;
 let key: TestKey;
-
-beforeAll(async () => {
-  h = await startHarness();
+forFile(startHarness, async (started) => {
+  h = started;
   key = await newKey(h.redis);
-});
-
-afterAll(async () => {
-  await h?.runtime.stop();
 });
 
 /** Applies a transition and, like the email worker, publishes only when it was applied. */

@@ -2,10 +2,12 @@
  * POST /v1/realtime/tickets and the WebSocket `$connect` that redeems tickets, through the local
  * runtime (HTTP gateway, ws gateway that runs `$connect` before completing the upgrade).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { describe, expect, it } from "vitest";
 import { getConnection } from "#shared/realtime/connections.ts";
 import { subscribersOf } from "#shared/realtime/subscriptions.ts";
 import { TICKET_TTL_SECONDS, ticketKey } from "#shared/realtime/tickets.ts";
+import { forFile } from "#test/support/for-file.ts";
 import {
   newKey,
   newTask,
@@ -18,14 +20,9 @@ import { eventually, openWs, upgradeStatus } from "./support/ws-client.ts";
 
 let h: RealtimeHarness;
 let key: TestKey;
-
-beforeAll(async () => {
-  h = await startHarness();
+forFile(startHarness, async (started) => {
+  h = started;
   key = await newKey(h.redis);
-});
-
-afterAll(async () => {
-  await h?.runtime.stop();
 });
 
 describe("POST /v1/realtime/tickets", () => {

@@ -16,6 +16,8 @@ export interface RealtimeHarness {
   readonly redis: RedisClient;
   /** The configuration the handlers see (WS_CALLBACK_URL points at the local @connections). */
   readonly config: FunctionConfig<typeof realtime.functions.wsMessage>;
+  /** Stops the runtime, failing on any call local IAM refused. */
+  stop(): Promise<void>;
 }
 
 export async function startHarness(): Promise<RealtimeHarness> {
@@ -32,7 +34,8 @@ export async function startHarness(): Promise<RealtimeHarness> {
     timeoutMs: 5000,
   });
   return {
-    runtime: { ...runtime, stop: () => runtime.stop().then(() => assertNoDenials(runtime)) },
+    runtime,
+    stop: () => runtime.stop().then(() => assertNoDenials(runtime)),
     redis,
     config: functionConfig(realtime.functions.wsMessage, runtime.environmentOf("wsMessage")),
   };
