@@ -14,23 +14,11 @@ import {
   subscriptionsOf,
 } from "#shared/realtime/subscriptions.ts";
 import { publicTask } from "#shared/tasks/store.ts";
-import { forFile } from "#test/support/for-file.ts";
-import {
-  newKey,
-  newTask,
-  type RealtimeHarness,
-  startHarness,
-  type TestKey,
-  ticketUrl,
-} from "./support/runtime.ts";
+import { h, key, useRealtimeHarness } from "./support/realtime-file.ts";
+import { newKey, newTask, type TestKey, ticketUrl } from "./support/runtime.ts";
 import { eventually, openWs, type TestWsClient } from "./support/ws-client.ts";
 
-let h: RealtimeHarness;
-let key: TestKey;
-forFile(startHarness, async (started) => {
-  h = started;
-  key = await newKey(h.redis);
-});
+useRealtimeHarness();
 
 async function connected(owner: TestKey = key): Promise<TestWsClient> {
   return openWs(await ticketUrl(h.runtime, owner));

@@ -7,23 +7,11 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { forFile } from "#test/support/for-file.ts";
-import {
-  newKey,
-  newTask,
-  type RealtimeHarness,
-  startHarness,
-  type TestKey,
-  ticketUrl,
-} from "./support/runtime.ts";
+import { h, key, useRealtimeHarness } from "./support/realtime-file.ts";
+import { newTask, ticketUrl } from "./support/runtime.ts";
 import { openWs, type TestWsClient } from "./support/ws-client.ts";
 
-let h: RealtimeHarness;
-let key: TestKey;
-forFile(startHarness, async (started) => {
-  h = started;
-  key = await newKey(h.redis);
-});
+useRealtimeHarness();
 
 const REPLY_TYPES = ["subscribed", "unsubscribed", "task.updated", "pong", "error"];
 const ERROR_CODES = [

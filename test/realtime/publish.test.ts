@@ -13,23 +13,11 @@ import { issueTicket } from "#shared/realtime/tickets.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 import { publicTask, type StoredTask, transitionTask } from "#shared/tasks/store.ts";
 import { TASK_STATUSES, type TaskTransition } from "#shared/tasks/task.ts";
-import { forFile } from "#test/support/for-file.ts";
-import {
-  newKey,
-  newTask,
-  type RealtimeHarness,
-  startHarness,
-  type TestKey,
-  ticketUrl,
-} from "./support/runtime.ts";
+import { h, key, useRealtimeHarness } from "./support/realtime-file.ts";
+import { newTask, ticketUrl } from "./support/runtime.ts";
 import { openWs, type ServerMessageJson, type TestWsClient } from "./support/ws-client.ts";
 
-let h: RealtimeHarness;
-let key: TestKey;
-forFile(startHarness, async (started) => {
-  h = started;
-  key = await newKey(h.redis);
-});
+useRealtimeHarness();
 
 /** Applies a transition and, like the email worker, publishes only when it was applied. */
 async function transitionAndPublish(

@@ -7,23 +7,11 @@ import { describe, expect, it } from "vitest";
 import { getConnection } from "#shared/realtime/connections.ts";
 import { subscribersOf } from "#shared/realtime/subscriptions.ts";
 import { TICKET_TTL_SECONDS, ticketKey } from "#shared/realtime/tickets.ts";
-import { forFile } from "#test/support/for-file.ts";
-import {
-  newKey,
-  newTask,
-  type RealtimeHarness,
-  requestTicket,
-  startHarness,
-  type TestKey,
-} from "./support/runtime.ts";
+import { h, key, useRealtimeHarness } from "./support/realtime-file.ts";
+import { newKey, newTask, requestTicket } from "./support/runtime.ts";
 import { eventually, openWs, upgradeStatus } from "./support/ws-client.ts";
 
-let h: RealtimeHarness;
-let key: TestKey;
-forFile(startHarness, async (started) => {
-  h = started;
-  key = await newKey(h.redis);
-});
+useRealtimeHarness();
 
 describe("POST /v1/realtime/tickets", () => {
   it("answers 201 with a single-use ticket, the URL to connect to, and its lifetime", async () => {
