@@ -9,8 +9,9 @@
  * Written here because no emulator has such hooks: fauxqs and aws-ses-v2-local check no IAM and
  * inject no faults (aws-fidelity.md).
  */
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { upstreamRequest } from "./upstream-request.ts";
 
 /** One AWS API call as the service sees it. */
 export interface AwsCall {
@@ -101,24 +102,15 @@ export async function startAwsProxy(target: string): Promise<AwsProxy> {
   };
 
   const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse, loseAnswer: boolean) => {
-    const upstream = request(
-      {
-        host: targetUrl.hostname,
-        port: targetUrl.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: targetUrl.host },
-      },
-      (answer) => {
-        if (loseAnswer) {
-          answer.resume();
-          answer.on("end", () => res.socket?.destroy());
-          return;
-        }
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
+    const upstream = upstreamRequest(req, targetUrl, (answer) => {
+      if (loseAnswer) {
+        answer.resume();
+        answer.on("end", () => res.socket?.destroy());
+        return;
+      }
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
     upstream.on("error", () => res.socket?.destroy());
     upstream.end(body);
   };

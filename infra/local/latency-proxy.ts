@@ -5,8 +5,9 @@
  * in front of one emulator endpoint and holds every request that many milliseconds before
  * forwarding it, then streams the answer back untouched.
  */
-import { Agent, createServer, request as httpRequest, type Server } from "node:http";
+import { Agent, createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { upstreamRequest } from "./upstream-request.ts";
 
 export const LATENCY_VARIABLE = "FERRY_LOCAL_LATENCY_MS";
 
@@ -32,19 +33,14 @@ export async function startLatencyProxy(target: string, delayMs: number): Promis
   const server: Server = createServer((req, res) => {
     req.pause();
     setTimeout(() => {
-      const forwarded = httpRequest(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: upstream.host },
-          agent,
-        },
+      const forwarded = upstreamRequest(
+        req,
+        upstream,
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
         },
+        agent,
       );
       forwarded.on("error", () => {
         if (!res.headersSent) res.writeHead(502);

@@ -4,8 +4,9 @@
  * produces that the emulator cannot. The test's plan decides per call; everything else is
  * forwarded untouched.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { upstreamRequest } from "#infra/local/upstream-request.ts";
 
 export type FaultDecision =
   | { readonly kind: "forward" }
@@ -100,26 +101,17 @@ export async function startSesFaultProxy(target?: string): Promise<SesFaultProxy
       res.end(JSON.stringify({ message: decision.message }));
       return;
     }
-    const proxied = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: upstream.host },
-      },
-      async (up) => {
-        const upBody = await readBody(up);
-        if (call && (up.statusCode ?? 500) < 300) forwarded.push(call);
-        if (decision.kind === "forwardAndHold" && call) {
-          const accepted = call;
-          for (const w of heldWaiters.splice(0)) w(accepted);
-          return; // never answer
-        }
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        res.end(upBody);
-      },
-    );
+    const proxied = upstreamRequest(req, upstream, async (up) => {
+      const upBody = await readBody(up);
+      if (call && (up.statusCode ?? 500) < 300) forwarded.push(call);
+      if (decision.kind === "forwardAndHold" && call) {
+        const accepted = call;
+        for (const w of heldWaiters.splice(0)) w(accepted);
+        return; // never answer
+      }
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      res.end(upBody);
+    });
     proxied.on("error", () => {
       res.writeHead(502);
       res.end();
