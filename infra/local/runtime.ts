@@ -17,6 +17,7 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { functionsConfigProblems } from "#shared/app/function-config.ts";
 import {
   manifest as appManifest,
   QUEUE_NAMES,
@@ -24,6 +25,7 @@ import {
   type QueueSpec,
   SCOPES,
 } from "#shared/app/manifest.ts";
+import { ConfigError } from "#shared/config.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 import { startAwsProxy } from "./aws-proxy.ts";
 import { functionEnvironment, type LocalTargets, localSettings } from "./function-env.ts";
@@ -178,6 +180,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       callbackUrl,
       wsUrl,
     };
+    // Every function's cold-start check, now rather than on its first request: a bad setting
+    // (RATE_LIMITS={) would otherwise leave a runtime that says it is ready and answers 500.
+    const problems = functionsConfigProblems(manifest.functions, environmentOf);
+    if (problems.length > 0) {
+      throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    }
     markReady();
 
     const devApiKey = outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key";
