@@ -4,6 +4,7 @@
  * benchmark. To add a benchmark, write `bench/<name>.ts` exporting an async function that returns
  * a BenchSection and list it in BENCHES.
  */
+import "#infra/scripts/cli-environment.ts";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";

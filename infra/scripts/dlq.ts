@@ -3,7 +3,7 @@
  * Against the running local runtime (.ferry/local.json) by default; with `--aws` against the
  * deployed stack (queue URLs from its CloudFormation outputs; stack name `--stack`, default Ferry).
  */
-
+import "#infra/scripts/cli-environment.ts";
 import { parseArgs } from "node:util";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { SQSClient } from "@aws-sdk/client-sqs";

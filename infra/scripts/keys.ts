@@ -8,6 +8,7 @@
  * `revoke` also closes the key's WebSocket connections, through WS_CALLBACK_URL (a deployed
  * stack; needs execute-api:ManageConnections on DELETE @connections) or the local runtime.
  */
+import "#infra/scripts/cli-environment.ts";
 import { parseArgs } from "node:util";
 import { SCOPES, type Scope } from "#shared/app/manifest.ts";
 import {
