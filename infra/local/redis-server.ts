@@ -23,6 +23,8 @@ export interface PrivateRedisOptions {
   readonly binary?: string;
   /** Keep the data here (append-only file), across restarts; default: nothing kept. */
   readonly dataDir?: string;
+  /** Listen on this port (a restart in place, for fault tests); default a free one. */
+  readonly port?: number;
 }
 
 /** What a newcomer without redis-server needs to read (instead of `spawn redis-server ENOENT`). */
@@ -104,7 +106,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     await shutDownLeftover(dir);
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const logFile = join(dir, "redis.log");
   // Kept data: an append-only file synced every second, so a restart, even after a crash,
   // finds the keys and tasks (at most the last second lost). Otherwise nothing is written.

@@ -83,6 +83,8 @@ export interface LocalRuntime {
   /** The whole environment of one function's sandbox, as the stack would give it. */
   environmentOf(functionName: string): Record<string, string>;
   outbox(): Promise<OutboxEmail[]>;
+  /** Kills a function's sandboxes mid-invocation, as a crashed container (fault tests). */
+  crashFunction(functionName: string): Promise<void>;
   /** Stops everything in reverse order of start; safe to call twice. */
   stop(): Promise<void>;
 }

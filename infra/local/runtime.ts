@@ -255,6 +255,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
       environmentOf,
       outbox: () => ses.outbox(),
+      crashFunction: (name) => functions.crash(name),
       stop,
     };
 
