@@ -58,18 +58,20 @@ export async function sendOne(rt: LocalRuntime, subject: string): Promise<Outcom
 }
 
 /**
- * Sends `count` emails, `concurrency` at a time; `during(i)` runs before request i (start or end
- * a fault there).
+ * Sends `count` emails, `concurrency` at a time, `intervalMs` between rounds; `during(i)` runs
+ * before request i (start or end a fault there).
  */
 export async function sendMany(
   rt: LocalRuntime,
   prefix: string,
   count: number,
-  options: { concurrency?: number; during?: (i: number) => Promise<void> | void } = {},
+  options: { concurrency?: number; intervalMs?: number; during?: (i: number) => Promise<void> | void } = {},
 ): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   const concurrency = options.concurrency ?? 4;
   for (let start = 0; start < count; start += concurrency) {
+    // A paced load spans the fault: without it, fast refusals would use up every request in it.
+    if (start > 0 && options.intervalMs) await new Promise((r) => setTimeout(r, options.intervalMs));
     const batch: Promise<Outcome>[] = [];
     for (let i = start; i < Math.min(count, start + concurrency); i++) {
       await options.during?.(i);
