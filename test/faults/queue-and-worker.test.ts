@@ -94,5 +94,5 @@ describe("fault suite: worker killed mid-batch", () => {
     // Assess
     expect(figures).toMatchObject({ sent: COUNT, accepted: COUNT, duplicated: 0, lost: 0, stuck: 0 });
     expect(figures.applied + (figures.failed.delivery_unknown ?? 0)).toBeGreaterThanOrEqual(COUNT);
-  }, 60_000);
+  }, 90_000);
 });

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PrivateRedis, startPrivateRedis } from "#infra/local/redis-server.ts";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
+import { call, eventually } from "#test/support/http.ts";
 import { measure, sendMany, writeReport } from "./support/figures.ts";
 import { startFaultRuntime } from "./support/runtime.ts";
 
@@ -34,6 +35,18 @@ afterAll(async () => {
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for the fault to end and for /health to find Redis again. */
+async function recovered(faultEnded: Promise<void> | undefined): Promise<void> {
+  await faultEnded;
+  await eventually(
+    async () => {
+      const health = await call<{ checks?: { redis?: { status?: string } } }>(rt.url, "GET", "/health");
+      return health.body.checks?.redis?.status === "ok" || undefined;
+    },
+    { timeoutMs: 20_000, what: "Redis answering /health again" },
+  );
+}
+
 describe("fault suite: Redis", () => {
   it("frozen for 2 s mid-load: refused requests get 503, every accepted email is sent once", async () => {
     // Prepare
@@ -45,7 +58,9 @@ describe("fault suite: Redis", () => {
     const outcomes = await sendMany(rt, prefix, COUNT, {
       concurrency: 3,
       intervalMs: 400,
-      during: (i) => {
+      during: async (i) => {
+        // The last third of the load runs once Redis answers again: the recovery is measured too.
+        if (i === 21) await recovered(thawed);
         if (i !== 9) return;
         process.kill(redis.pid, "SIGSTOP");
         frozen = true;
@@ -66,7 +81,7 @@ describe("fault suite: Redis", () => {
     expect(figures.accepted).toBeGreaterThan(9);
     // 503 (cannot decide without Redis); a 429 has been seen right after a freeze (see README).
     expect(Object.keys(figures.refused).every((status) => status === "503" || status === "429")).toBe(true);
-  }, 60_000);
+  }, 90_000);
 
   it("stopped for 1.5 s mid-load and restarted: refused requests get 503, every accepted email is sent once", async () => {
     // Prepare
@@ -79,6 +94,7 @@ describe("fault suite: Redis", () => {
       concurrency: 3,
       intervalMs: 400,
       during: async (i) => {
+        if (i === 21) await recovered(restarted);
         if (i !== 9) return;
         await redis.stop();
         restarted = pause(1500).then(async () => {
@@ -103,5 +119,5 @@ describe("fault suite: Redis", () => {
     expect(figures.accepted).toBeGreaterThan(9);
     // 503 (cannot decide without Redis); a 429 has been seen right after a freeze (see README).
     expect(Object.keys(figures.refused).every((status) => status === "503" || status === "429")).toBe(true);
-  }, 60_000);
+  }, 90_000);
 });

@@ -74,7 +74,7 @@ describe("fault suite: SES", () => {
       lost: 0,
       stuck: 0,
     });
-  }, 60_000);
+  }, 90_000);
 
   it("timing out: SES accepts 5 emails and never answers; they fail delivery_unknown and are not resent", async () => {
     // Prepare
@@ -107,7 +107,7 @@ describe("fault suite: SES", () => {
       stuck: 0,
     });
     expect(figures.failed).toEqual({ delivery_unknown: 5 });
-  }, 60_000);
+  }, 90_000);
 
   it("hanging: SES reads 5 requests and never answers; they fail delivery_unknown, the rest are sent", async () => {
     // Prepare
@@ -134,5 +134,5 @@ describe("fault suite: SES", () => {
       stuck: 0,
     });
     expect(figures.failed).toEqual({ delivery_unknown: 5 });
-  }, 60_000);
+  }, 90_000);
 });

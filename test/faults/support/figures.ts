@@ -100,7 +100,7 @@ export async function measure(
   fault: string,
   outcomes: readonly Outcome[],
   startedAt: number,
-  settleMs = 30_000,
+  settleMs = 45_000,
 ): Promise<Figures> {
   const accepted = outcomes.filter((o) => o.status === 202 && o.taskId);
   const deadline = Date.now() + settleMs;

@@ -1,7 +1,9 @@
 /**
  * The local runtime as the fault suite runs it: the app's own functions, with the email worker's
  * timeout and its queue's visibility timeout cut to seconds (AWS's are 30 s and 180 s), so that a
- * batch that failed with its worker comes back within the suite's time budget.
+ * batch that failed with its worker comes back within the suite's time budget. Not shorter: a
+ * cold sandbox (tsx compiling the handler) can take seconds on a loaded CI machine, and a timeout
+ * shorter than that would time out every fresh sandbox, for ever.
  */
 import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
 import { manifest } from "#shared/app/manifest.ts";
@@ -24,8 +26,8 @@ export function startFaultRuntime(redisUrl: string, env: Record<string, string> 
     },
     manifest: {
       ...manifest,
-      functions: { ...manifest.functions, emailWorker: { ...emailWorker, timeoutSeconds: 2 } },
-      queues: { ...manifest.queues, emails: { ...emails, visibilityTimeoutSeconds: 3 } },
+      functions: { ...manifest.functions, emailWorker: { ...emailWorker, timeoutSeconds: 6 } },
+      queues: { ...manifest.queues, emails: { ...emails, visibilityTimeoutSeconds: 8 } },
     },
   });
 }
