@@ -4,6 +4,7 @@
  * benchmark. To add a benchmark, write `bench/<name>.ts` exporting an async function that returns
  * a BenchSection and list it in BENCHES.
  */
+import "#infra/scripts/cli-environment.ts";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
@@ -39,11 +40,22 @@ function machine(): string {
   ].join("\n");
 }
 
+const USAGE = `Usage: npm run bench [-- <name>...]
+
+Runs every benchmark, or those named (${Object.keys(BENCHES).join(", ")}), on this machine and
+writes BENCHMARKS.md. Needs redis-server on the PATH; takes a few minutes.`;
+
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
+  if (wanted.includes("--help") || wanted.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
   const unknown = wanted.filter((name) => !(name in BENCHES));
   if (unknown.length > 0) {
-    throw new Error(`unknown benchmark(s): ${unknown.join(", ")}; known: ${Object.keys(BENCHES).join(", ")}`);
+    throw new Error(
+      `unknown benchmark(s): ${unknown.join(", ")}; known: ${Object.keys(BENCHES).join(", ")}\n\n${USAGE}`,
+    );
   }
   const names = wanted.length > 0 ? wanted : Object.keys(BENCHES);
   const sections: BenchSection[] = [];

@@ -7,9 +7,10 @@ import { CfnOutput, SecretValue, Stack, type StackProps, Token } from "aws-cdk-l
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { z } from "zod";
+import { settingsProblems } from "#shared/app/function-config.ts";
 import type { AppManifest, QueueName } from "#shared/app/manifest.ts";
 import { manifestProblems } from "#shared/app/validate.ts";
-import { configSchema, SECRET_KEYS } from "#shared/config.ts";
+import { SECRET_KEYS } from "#shared/config.ts";
 import { FerryAlarms } from "./constructs/ferry-alarms.ts";
 import { FerryFunction } from "./constructs/ferry-function.ts";
 import { FerryHttpApi, type ThrottleLimits } from "./constructs/ferry-http-api.ts";
@@ -186,7 +187,6 @@ export class FerryStack extends Stack {
  * until deploy, so they are skipped.
  */
 function validateSettings(props: FerryStackProps): void {
-  const settings = configSchema.pick({ UPSTASH_REDIS_REST_URL: true, EMAIL_FROM: true, RATE_LIMITS: true });
   const values = {
     UPSTASH_REDIS_REST_URL: props.upstashRestUrl,
     EMAIL_FROM: props.emailFrom,
@@ -195,10 +195,7 @@ function validateSettings(props: FerryStackProps): void {
   const concrete = Object.fromEntries(
     Object.entries(values).filter(([, v]) => v !== undefined && v !== "" && !Token.isUnresolved(v)),
   );
-  const result = settings.partial().safeParse(concrete);
-  const problems = result.success
-    ? []
-    : result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+  const problems = settingsProblems(concrete);
   if (!props.emailFrom) problems.push("EMAIL_FROM (emailFrom): is required");
   if (!props.upstashRestUrl) problems.push("UPSTASH_REDIS_REST_URL (upstashRestUrl): is required");
   if (!props.sesIdentity) problems.push("sesIdentity: is required");

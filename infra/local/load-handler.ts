@@ -23,6 +23,11 @@ export interface FunctionInvoker {
   readonly invoke: InvokeFunction;
   /** Ends every function's sandbox. */
   stop(): Promise<void>;
+  /**
+   * Ends one function's sandboxes at once, as a crash of its containers would: their running
+   * invocations fail with Runtime.ExitError, and the next invocation starts cold (fault tests).
+   */
+  crash(functionName: string): Promise<void>;
 }
 
 export interface FunctionInvokerOptions {
@@ -67,6 +72,9 @@ export function createFunctionInvoker(options: FunctionInvokerOptions): Function
     },
     stop: async () => {
       await Promise.all([...hosts.values()].map((h) => h.stop()));
+    },
+    crash: async (functionName) => {
+      await hosts.get(functionName)?.stop();
     },
   };
 }

@@ -1,10 +1,35 @@
 /**
  * `npm run dev`: starts the local runtime, prints how to reach it, and on SIGINT or SIGTERM
  * stops everything it started (emulators, a private redis-server) and exits 0.
- * Environment: PORT (default 3000, 0 = any free port), REDIS_URL, FERRY_DEV_API_KEY, and any
- * handler configuration (EMAIL_FROM, webhook secrets, RATE_LIMITS...).
+ * Environment: PORT (default 3000, 0 = any free port), REDIS_URL, FERRY_LOCAL_DIR,
+ * FERRY_DEV_API_KEY, and any handler configuration (EMAIL_FROM, webhook secrets, RATE_LIMITS...).
  */
+import "#infra/scripts/cli-environment.ts";
 import { startLocalRuntime } from "./runtime.ts";
+
+const USAGE = `Usage: npm run dev
+
+Runs all of Ferry on this machine: every function behind a local HTTP and WebSocket gateway,
+SQS and SES emulators, and a private redis-server whose data is kept in .ferry/redis.
+
+Environment:
+  PORT                 HTTP port on 127.0.0.1 (default 3000; 0 picks a free one)
+  REDIS_URL            use this Redis instead of a private redis-server (it must answer)
+  FERRY_LOCAL_DIR      the runtime's directory (default .ferry/): state file for the CLIs,
+                       Redis data, lock (one runtime per directory)
+  FERRY_DEV_API_KEY    the dev API key (default ferry-dev-key, every scope)
+  FERRY_LOCAL_LATENCY_MS  play a database and AWS this many ms away
+  Any function setting (EMAIL_FROM, RATE_LIMITS, EMAIL_RETRY_*, webhook secrets...; see README,
+  Configuration): checked for every function before the runtime says it is ready.`;
+
+if (process.argv.slice(2).some((a) => a === "--help" || a === "-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (process.argv.length > 2) {
+  console.error(`npm run dev takes no arguments (got ${process.argv.slice(2).join(" ")}).\n\n${USAGE}`);
+  process.exit(2);
+}
 
 /** A stop that hangs (a handler that never returns) must not keep the process alive forever. */
 const STOP_DEADLINE_MS = 10_000;
@@ -21,9 +46,11 @@ try {
 
 const redisWhere = {
   configured: "REDIS_URL",
-  machine: "the Redis already running on this machine",
-  private: `a private redis-server (pid ${runtime.redis.pid}), stopped on exit`,
+  private: runtime.redis.dataDir
+    ? `a private redis-server (pid ${runtime.redis.pid}), data kept in ${runtime.redis.dataDir}`
+    : `a private redis-server (pid ${runtime.redis.pid}), stopped on exit`,
 }[runtime.redis.source];
+const lost = runtime.lostTasks;
 
 console.log(
   [
@@ -39,6 +66,13 @@ console.log(
     `    PAYU_MERCHANT_SALT       ${runtime.webhookSecrets.payuMerchantSalt}`,
     `  Redis       ${runtime.redis.url} — ${redisWhere}`,
     `  SQS         ${runtime.sqs.endpoint}   SES ${runtime.ses.endpoint}`,
+    ...(lost && lost.found > 0
+      ? [
+          `  ${lost.found} task(s) were in flight when the runtime last stopped; the local queues do not ` +
+            `survive a restart: ${lost.succeeded} had been sent (succeeded), ${lost.failed} marked failed ` +
+            "(local_queue_lost, or delivery_unknown if SES was being called).",
+        ]
+      : []),
     "Press Ctrl+C to stop.",
   ].join("\n"),
 );

@@ -4,6 +4,7 @@ import type { AwsProxy } from "./aws-proxy.ts";
 import type { GatewayHttpRoute } from "./http-routes.ts";
 import type { LocalFunctionSpec } from "./load-handler.ts";
 import type { Denial } from "./local-iam.ts";
+import type { SweepOutcome } from "./lost-tasks.ts";
 import type { RedisSource } from "./redis-choice.ts";
 import type { OutboxEmail } from "./ses-emulator.ts";
 import type { EmulatedQueue } from "./sqs-emulator.ts";
@@ -26,13 +27,24 @@ export interface LocalRuntimeOptions {
   readonly manifest?: LocalManifest;
   /** Settings for every function (need variables only where the need is), applied last. */
   readonly env?: Record<string, string>;
-  /** Redis to use; default REDIS_URL, else the machine's (below), else a private redis-server. */
+  /** Redis to use; default REDIS_URL, else a private redis-server (below). */
   readonly redisUrl?: string;
-  /** Where "a Redis already running" is looked for; default 127.0.0.1:6379. */
-  readonly machineRedis?: { readonly host: string; readonly port: number };
+  /**
+   * Where the private redis-server keeps its data across restarts; default `redis/` beside the
+   * state file (`.ferry/redis`), or nothing kept when there is no state file.
+   */
+  readonly dataDir?: string;
+  /**
+   * Settle, at start, the tasks whose queue message a previous run lost (infra/local/lost-tasks.ts).
+   * Default: only on a private Redis that keeps its data, which no other runtime can be using.
+   */
+  readonly sweepLostTasks?: boolean;
   /** Silences the runtime's own logs (handlers log as they like). */
   readonly quiet?: boolean;
-  /** Where to write the state file for CLIs; false writes none. Default `.ferry/local.json`. */
+  /**
+   * Where to write the state file for CLIs; false writes none. Default `.ferry/local.json`. Its
+   * directory is the runtime's own: it holds its lock (one runtime per directory) and its Redis data.
+   */
   readonly stateFile?: string | false;
   /** Enforce each function's IAM role on its AWS calls; default true (FERRY_LOCAL_IAM=off: false). */
   readonly iam?: boolean;
@@ -63,12 +75,21 @@ export interface LocalRuntime {
   readonly aws: { readonly sqs: AwsProxy; readonly ses: AwsProxy };
   /** Local IAM (local-iam.ts): whether it is enforced, and every call it refused. */
   readonly iam: { readonly enforced: boolean; readonly denials: readonly Denial[] };
-  readonly redis: { readonly url: string; readonly source: RedisSource; readonly pid?: number };
+  readonly redis: {
+    readonly url: string;
+    readonly source: RedisSource;
+    readonly pid?: number;
+    readonly dataDir?: string;
+  };
+  /** What the start-up sweep found of tasks whose message a previous run lost (if it ran). */
+  readonly lostTasks?: SweepOutcome;
   readonly devApiKey: string;
   readonly webhookSecrets: WebhookSecrets;
   /** The whole environment of one function's sandbox, as the stack would give it. */
   environmentOf(functionName: string): Record<string, string>;
   outbox(): Promise<OutboxEmail[]>;
+  /** Kills a function's sandboxes mid-invocation, as a crashed container (fault tests). */
+  crashFunction(functionName: string): Promise<void>;
   /** Stops everything in reverse order of start; safe to call twice. */
   stop(): Promise<void>;
 }

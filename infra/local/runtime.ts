@@ -2,7 +2,7 @@
  * The local runtime: Ferry's Lambda handlers, unchanged, in one process, with the real AWS SDK
  * clients pointed at in-process emulators.
  *
- *   Redis (REDIS_URL, else 127.0.0.1:6379 if it answers, else a private redis-server)
+ *   Redis (REDIS_URL, else a private redis-server keeping its data in .ferry/redis)
  *     └ Upstash REST proxy ─ UPSTASH_REDIS_REST_URL/TOKEN
  *   fauxqs (every manifest queue + DLQ) ─ AWS_ENDPOINT_URL_SQS, <QUEUE>_QUEUE_URL, pollers
  *   aws-ses-v2-local ─ AWS_ENDPOINT_URL_SESV2, GET /local/outbox
@@ -18,6 +18,7 @@ import type { IncomingMessage } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { functionsConfigProblems } from "#shared/app/function-config.ts";
 import {
   manifest as appManifest,
   QUEUE_NAMES,
@@ -25,6 +26,7 @@ import {
   type QueueSpec,
   SCOPES,
 } from "#shared/app/manifest.ts";
+import { ConfigError } from "#shared/config.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 import { credentialOf, startAwsProxy } from "./aws-proxy.ts";
 import { accessKeyOf, functionEnvironment, type LocalTargets, localSettings } from "./function-env.ts";
@@ -33,9 +35,16 @@ import { consoleLog, LOCAL_ACCOUNT_ID, type LocalLog, silentLog } from "./lambda
 import { LATENCY_VARIABLE, parseLatencyMs, withLatency } from "./latency-proxy.ts";
 import { createFunctionInvoker } from "./load-handler.ts";
 import { createLocalIam } from "./local-iam.ts";
-import { defaultLocalStatePath, type LocalState, removeLocalState, writeLocalState } from "./local-state.ts";
-import { chooseRedis } from "./redis-choice.ts";
-import { redisAnswers, startPrivateRedis } from "./redis-server.ts";
+import {
+  acquireLocalDirectory,
+  defaultLocalStatePath,
+  type LocalState,
+  removeLocalState,
+  writeLocalState,
+} from "./local-state.ts";
+import { sweepLostTasks } from "./lost-tasks.ts";
+import { chooseRedis, redisUrlProblem } from "./redis-choice.ts";
+import { startPrivateRedis } from "./redis-server.ts";
 import { closeServer, createRuntimeServer, listen } from "./runtime-server.ts";
 import type { LocalManifest, LocalRuntime, LocalRuntimeOptions } from "./runtime-types.ts";
 import { startSesEmulator } from "./ses-emulator.ts";
@@ -57,7 +66,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const outerEnv = { ...process.env, ...options.env };
   const region = options.env?.AWS_REGION ?? "us-east-1";
   const stateFile = options.stateFile === undefined ? defaultLocalStatePath() : options.stateFile;
-  const machine = options.machineRedis ?? { host: "127.0.0.1", port: 6379 };
+  const localDir = stateFile ? dirname(stateFile) : undefined;
+  const dataDir = options.dataDir ?? (localDir ? join(localDir, "redis") : undefined);
   const stopSteps: Array<{ name: string; run: () => Promise<void> | void }> = [];
   const onStop = (name: string, run: () => Promise<void> | void) => stopSteps.unshift({ name, run });
 
@@ -76,11 +86,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 
   try {
+    // One runtime per directory: a second would write the same state file and Redis data.
+    if (localDir && stateFile) onStop("directory lock", acquireLocalDirectory(localDir, stateFile));
     const redis = await chooseRedis({
       configuredUrl: options.redisUrl ?? outerEnv.REDIS_URL,
-      machineUrl: `redis://${machine.host}:${machine.port}`,
-      machineAnswers: () => redisAnswers(machine.host, machine.port),
-      startPrivate: () => startPrivateRedis(),
+      configuredProblem: (url) => redisUrlProblem(url),
+      startPrivate: () => startPrivateRedis(dataDir ? { dataDir } : {}),
     });
     onStop("redis", () => redis.stop());
 
@@ -207,15 +218,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       callbackUrl,
       wsUrl,
     };
+    // Every function's cold-start check, now rather than on its first request: a bad setting
+    // (RATE_LIMITS={) would otherwise leave a runtime that says it is ready and answers 500.
+    const problems = functionsConfigProblems(manifest.functions, environmentOf);
+    if (problems.length > 0) {
+      throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    }
     markReady();
 
     const devApiKey = outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key";
     const { putApiKey } = await import("#shared/auth/api-keys.ts");
-    await putApiKey(createRedisClient({ url: upstash.url, token: upstash.token, timeoutMs: 5000 }), {
-      secret: devApiKey,
-      name: "local dev key",
-      scopes: SCOPES,
-    });
+    const admin = createRedisClient({ url: upstash.url, token: upstash.token, timeoutMs: 5000 });
+    await putApiKey(admin, { secret: devApiKey, name: "local dev key", scopes: SCOPES });
+    // Before any queue is polled: what is in flight now can only be what a previous run lost.
+    const lostTasks =
+      (options.sweepLostTasks ?? redis.dataDir !== undefined) ? await sweepLostTasks(admin) : undefined;
 
     const sqsClient = new SQSClient({
       endpoint: sqsEmulator.endpoint,
@@ -252,7 +269,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ses: { endpoint: ses.endpoint },
       aws: { sqs: sqsEdge, ses: sesEdge },
       iam: { enforced: iamEnforced, denials: iam.denials },
-      redis: { url: redis.url, source: redis.source, ...(redis.pid ? { pid: redis.pid } : {}) },
+      redis: {
+        url: redis.url,
+        source: redis.source,
+        ...(redis.pid ? { pid: redis.pid } : {}),
+        ...(redis.dataDir ? { dataDir: redis.dataDir } : {}),
+      },
+      ...(lostTasks ? { lostTasks } : {}),
       devApiKey,
       webhookSecrets: {
         stripe: settings.STRIPE_WEBHOOK_SECRET ?? "",
@@ -262,6 +285,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
       environmentOf,
       outbox: () => ses.outbox(),
+      crashFunction: (name) => functions.crash(name),
       stop,
     };
 

@@ -3,17 +3,20 @@
  * Against the running local runtime (.ferry/local.json) by default; with `--aws` against the
  * deployed stack (queue URLs from its CloudFormation outputs; stack name `--stack`, default Ferry).
  */
-
-import { parseArgs } from "node:util";
+import "#infra/scripts/cli-environment.ts";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { readLocalState } from "#infra/local/local-state.ts";
 import { manifest, QUEUE_NAMES, type QueueName } from "#shared/app/manifest.ts";
 import { type DeadLetterQueue, depth, peek, resendAll, startRedrive } from "#shared/queues/dead-letters.ts";
+import { parseCliArgs } from "./cli-args.ts";
 
 const USAGE = `Usage:
-  npm run dlq -- list [${QUEUE_NAMES.join("|")}] [--aws] [--stack Ferry]
-  npm run dlq -- redrive <${QUEUE_NAMES.join("|")}> [--aws] [--stack Ferry]`;
+  npm run dlq -- list [${QUEUE_NAMES.join("|")}] [--aws [--stack Ferry] [--region <region>]]
+  npm run dlq -- redrive <${QUEUE_NAMES.join("|")}> [--aws [--stack Ferry] [--region <region>]]
+Without --aws: the running \`npm run dev\` (FERRY_LOCAL_DIR if it has its own directory).
+With --aws: the deployed stack, with your AWS credentials; the region is --region, else
+AWS_REGION, else your AWS profile's.`;
 
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -23,8 +26,24 @@ interface Target {
   readonly mode: "local" | "aws";
 }
 
-async function awsTarget(stackName: string): Promise<Target> {
-  const cfn = new CloudFormationClient({});
+/** The region the SDK would use: --region, else what the environment or profile says; or why none. */
+async function awsRegion(flag: string | undefined): Promise<string> {
+  if (flag) return flag;
+  try {
+    const region = await new CloudFormationClient({}).config.region();
+    if (region) return region;
+  } catch {
+    // No region anywhere: the SDK's own "Region is missing" names no variable to set.
+  }
+  throw new Error(
+    "No AWS region for --aws: set AWS_REGION (e.g. AWS_REGION=eu-west-1 npm run dlq -- list --aws), " +
+      "pass --region, or set a region in your AWS profile (AWS_PROFILE).",
+  );
+}
+
+async function awsTarget(stackName: string, regionFlag: string | undefined): Promise<Target> {
+  const region = await awsRegion(regionFlag);
+  const cfn = new CloudFormationClient({ region });
   const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
   const outputs = Object.fromEntries(
     (out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]),
@@ -34,14 +53,14 @@ async function awsTarget(stackName: string): Promise<Target> {
     const dlqUrl = outputs[`${pascal(name)}DeadLetterQueueUrl`];
     return url && dlqUrl && spec ? [{ name, url, dlqUrl, fifo: spec.fifo }] : [];
   });
-  return { sqs: new SQSClient({}), queues, mode: "aws" };
+  return { sqs: new SQSClient({ region }), queues, mode: "aws" };
 }
 
 function localTarget(): Target {
   const state = readLocalState();
   if (!state)
     throw new Error(
-      "No local runtime is running: start `npm run dev`, or pass --aws for the deployed stack.",
+      "No local runtime is running: start `npm run dev` (set FERRY_LOCAL_DIR if it runs with its own), or pass --aws for the deployed stack.",
     );
   const queues = (Object.entries(state.sqs.queueUrls) as [QueueName, { url: string; dlqUrl: string }][]).map(
     ([name, q]) => ({ name, url: q.url, dlqUrl: q.dlqUrl, fifo: manifest.queues[name]?.fifo ?? false }),
@@ -55,17 +74,19 @@ function localTarget(): Target {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { aws: { type: "boolean" }, stack: { type: "string", default: "Ferry" } },
-  });
+  const args = parseCliArgs(
+    argv,
+    { aws: { type: "boolean" }, stack: { type: "string", default: "Ferry" }, region: { type: "string" } },
+    USAGE,
+  );
+  if (args.kind === "exit") return args.code;
+  const { positionals, values } = args;
   const [command, queueName] = positionals;
   if ((command !== "list" && command !== "redrive") || (command === "redrive" && !queueName)) {
     console.error(USAGE);
     return 2;
   }
-  const target = values.aws ? await awsTarget(values.stack ?? "Ferry") : localTarget();
+  const target = values.aws ? await awsTarget(values.stack ?? "Ferry", values.region) : localTarget();
   const selected = target.queues.filter((q) => !queueName || q.name === queueName);
   if (queueName && selected.length === 0) {
     console.error(`Unknown queue ${queueName}; known: ${target.queues.map((q) => q.name).join(", ")}`);

@@ -8,7 +8,7 @@
  * `revoke` also closes the key's WebSocket connections, through WS_CALLBACK_URL (a deployed
  * stack; needs execute-api:ManageConnections on DELETE @connections) or the local runtime.
  */
-import { parseArgs } from "node:util";
+import "#infra/scripts/cli-environment.ts";
 import { SCOPES, type Scope } from "#shared/app/manifest.ts";
 import {
   createApiKey,
@@ -21,6 +21,7 @@ import {
   setApiKeyLimit,
 } from "#shared/auth/api-keys.ts";
 import { revokeKeyEverywhere } from "#shared/realtime/revoke-connections.ts";
+import { parseCliArgs } from "./cli-args.ts";
 import { resolveManagementApiForCli } from "./management-for-cli.ts";
 import { resolveRedisForCli } from "./redis-for-cli.ts";
 
@@ -62,10 +63,9 @@ function parseScopes(raw: string | undefined): Scope[] {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const args = parseCliArgs(
+    argv,
+    {
       name: { type: "string" },
       scopes: { type: "string" },
       json: { type: "boolean" },
@@ -74,7 +74,10 @@ export async function main(argv: string[]): Promise<number> {
       "per-second": { type: "string" },
       clear: { type: "boolean" },
     },
-  });
+    USAGE,
+  );
+  if (args.kind === "exit") return args.code;
+  const { positionals, values } = args;
   const [command, ...rest] = positionals;
   if (command !== "create" && command !== "list" && command !== "revoke" && command !== "limit") {
     console.error(USAGE);

@@ -9,6 +9,7 @@
 import * as z from "zod";
 
 export const MAX_RECIPIENTS = 50;
+export const MAX_REPLY_TO = 10;
 
 /** With the `u` flag a surrogate class matches only unpaired halves; pairs are one code point. */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -17,6 +18,21 @@ const WELL_FORMED = "must be well-formed Unicode: a lone surrogate (\\uD800–\\
 const text = () => z.string().refine(wellFormed, WELL_FORMED);
 
 const address = z.email({ message: "must be a valid email address" }).max(320);
+
+/**
+ * One address or a list of 1–`max`. A union's own error is a bare "Invalid input", which tells a
+ * caller with 51 recipients nothing: say what the limit is and what was sent.
+ */
+const oneOrList = (max: number) =>
+  z.union([address, z.array(address).min(1, "needs at least one address").max(max)], {
+    error: (issue) => {
+      if (issue.code !== "invalid_union") return undefined;
+      const input: unknown = issue.input;
+      if (Array.isArray(input) && input.length > max)
+        return `at most ${max} addresses per request (got ${input.length})`;
+      return `must be an email address or a list of 1–${max} addresses`;
+    },
+  });
 
 /** SES's MessageTag charset (names and values): ASCII letters, digits, '_' and '-', ≤ 256. */
 const SES_TAG = /^[A-Za-z0-9_-]+$/;
@@ -36,14 +52,14 @@ const tagValue = z
 
 export const emailRequestSchema = z
   .strictObject({
-    to: z.union([address, z.array(address).min(1, "needs at least one recipient").max(MAX_RECIPIENTS)]),
+    to: oneOrList(MAX_RECIPIENTS),
     subject: text()
       .min(1)
       .max(998)
       .refine((s) => !/[\r\n]/.test(s), "must not contain line breaks"),
     text: text().min(1).optional(),
     html: text().min(1).optional(),
-    replyTo: z.union([address, z.array(address).min(1).max(10)]).optional(),
+    replyTo: oneOrList(MAX_REPLY_TO).optional(),
     tags: z
       .record(tagName, tagValue)
       .refine((t) => Object.keys(t).length <= 10, "at most 10 tags")

@@ -6,6 +6,9 @@
 export const TASK_STATUSES = ["queued", "processing", "retrying", "succeeded", "failed"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
+/** A task that will not change state again. */
+export const isTerminal = (status: TaskStatus): boolean => status === "succeeded" || status === "failed";
+
 export interface TaskError {
   readonly code: string;
   readonly message: string;

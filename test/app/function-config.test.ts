@@ -4,7 +4,12 @@
  * write the variables from.
  */
 import { describe, expect, it } from "vitest";
-import { functionConfig, requiredVariables } from "#shared/app/function-config.ts";
+import {
+  functionConfig,
+  functionsConfigProblems,
+  requiredVariables,
+  settingsProblems,
+} from "#shared/app/function-config.ts";
 import { type EnvSource, isOptionalSource, manifest, NEEDS } from "#shared/app/manifest.ts";
 import { ConfigError } from "#shared/config.ts";
 
@@ -70,5 +75,44 @@ describe("functionConfig", () => {
       Object.values(manifest.functions).flatMap((s) => [...requiredVariables(s).keys()]),
     );
     expect([...checked].sort()).toEqual([...all].sort());
+  });
+});
+
+describe("functionsConfigProblems (the local runtime's check of every function at start)", () => {
+  it("names a bad shared setting once, and a function's own problem with that function", () => {
+    // Prepare
+    const functions = { plain: { needs: [] }, sender: { needs: ["emailQueue:send" as const] } };
+    const env = { ...base, RATE_LIMITS: "{", EMAIL_RETRY_BASE_SECONDS: "abc" };
+
+    // Act
+    const problems = functionsConfigProblems(functions, () => env);
+
+    // Assess
+    expect(problems).toEqual([
+      expect.stringMatching(/^RATE_LIMITS: is not valid JSON$/),
+      expect.stringMatching(/^EMAIL_RETRY_BASE_SECONDS: /),
+      expect.stringMatching(/^EMAIL_QUEUE_URL: is required .* \[sender\]$/),
+    ]);
+  });
+});
+
+describe("settingsProblems (what cdk synth checks)", () => {
+  it.each([
+    ["RATE_LIMITS", "{"],
+    ["RATE_LIMITS", '{"api":{"capacity":0,"refillPerSecond":1}}'],
+    ["EMAIL_FROM", "not an address"],
+    ["UPSTASH_REDIS_REST_URL", "nope"],
+    ["EMAIL_RETRY_BASE_SECONDS", "abc"],
+  ])("refuses %s=%s exactly as a function's cold start does", (variable, value) => {
+    const atColdStart = () => functionConfig({ needs: [] }, { ...base, [variable]: value });
+
+    expect(atColdStart).toThrow(new RegExp(`${variable}`));
+    expect(settingsProblems({ [variable]: value })).toEqual([
+      expect.stringMatching(new RegExp(`^${variable}`)),
+    ]);
+  });
+
+  it("accepts what a function's cold start accepts", () => {
+    expect(settingsProblems({ RATE_LIMITS: '{"emails":{"capacity":5,"refillPerSecond":0.5}}' })).toEqual([]);
   });
 });

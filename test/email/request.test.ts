@@ -25,6 +25,15 @@ describe("POST /v1/emails body", () => {
     expect(issuesOf({ ...valid, to: [] })).toEqual(["to"]);
   });
 
+  it("says what the recipient limit is when a request exceeds it, not just that it is invalid", () => {
+    const list = (n: number) => Array.from({ length: n }, (_, i) => `u${i}@example.com`);
+    const messageOf = (body: unknown) => emailRequestSchema.safeParse(body).error?.issues[0]?.message;
+
+    expect(messageOf({ ...valid, to: list(51) })).toBe("at most 50 addresses per request (got 51)");
+    expect(messageOf({ ...valid, replyTo: list(11) })).toBe("at most 10 addresses per request (got 11)");
+    expect(messageOf({ ...valid, to: 42 })).toBe("must be an email address or a list of 1–50 addresses");
+  });
+
   it("refuses an invalid address and names its position", () => {
     expect(issuesOf({ ...valid, to: ["a@example.com", "not-an-address"] })).toContain("to.1");
   });

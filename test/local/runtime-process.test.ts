@@ -33,7 +33,51 @@ function readyUrl(process: ChildProcess): Promise<string> {
   });
 }
 
+/** Runs `npm run dev` to its exit (for starts that must fail) and collects what it printed. */
+function runToExit(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const run = spawn(process.execPath, ["--import", "tsx", "infra/local/main.ts", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: "0", FERRY_LOCAL_STATE: stateFile, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    run.stdout?.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    run.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    // A start that wrongly succeeds would run forever: end it well before the test's timeout.
+    const deadline = setTimeout(() => run.kill("SIGKILL"), 15_000);
+    run.once("exit", (code) => {
+      clearTimeout(deadline);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 describe("npm run dev (infra/local/main.ts)", () => {
+  it("exits non-zero naming every invalid setting, and never says it is ready", async () => {
+    // Act
+    const run = await runToExit({
+      REDIS_URL: inject("redisUrl"),
+      RATE_LIMITS: "{",
+      EMAIL_RETRY_BASE_SECONDS: "abc",
+    });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/RATE_LIMITS: is not valid JSON/);
+    expect(run.stderr).toMatch(/EMAIL_RETRY_BASE_SECONDS: /);
+    expect(run.stdout).not.toMatch(/ready/);
+    expect(existsSync(stateFile)).toBe(false);
+  });
+
   it("serves until SIGTERM, then exits 0 and removes its state file", async () => {
     // Prepare
     child = spawn(process.execPath, ["--import", "tsx", "infra/local/main.ts"], {
