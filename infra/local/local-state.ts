@@ -1,7 +1,7 @@
 /**
  * `.ferry/local.json`: where a running local runtime says how to reach it, so CLIs run from
- * another terminal (`npm run keys`, `npm run dlq`) can use its Upstash proxy and SQS emulator.
- * It holds the proxy's token, so it is written owner-only; it is removed when the runtime stops,
+ * another terminal (`npm run keys`, `npm run dlq`, `npx ferry`) can use its Upstash proxy, SQS
+ * emulator, dev key and webhook secrets. It holds secrets, so it is written owner-only; it is removed when the runtime stops,
  * and a file left by a runtime that died (its pid is gone) reads as absent.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -40,6 +40,16 @@ const localStateSchema = z.object({
   }),
   ses: z.object({ endpoint: z.string() }),
   redis: z.object({ url: z.string(), source: z.enum(["configured", "machine", "private"]) }),
+  /** For `npx ferry`: the dev key and the webhook secrets the handlers verify with. */
+  devApiKey: z.string().optional(),
+  webhookSecrets: z
+    .object({
+      stripe: z.string(),
+      razorpay: z.string(),
+      payuMerchantKey: z.string(),
+      payuMerchantSalt: z.string(),
+    })
+    .optional(),
 });
 
 export type LocalState = z.infer<typeof localStateSchema>;
