@@ -1,10 +1,10 @@
 /**
  * The local runtime's directory (`.ferry/` in the checkout; FERRY_LOCAL_DIR moves it):
  *   local.json  where a running runtime says how to reach it, so CLIs run from another terminal
- *               (`npm run keys`, `npm run dlq`) can use its Upstash proxy and SQS emulator. It
- *               holds the proxy's token, so it is written owner-only; it is removed when the
- *               runtime stops, and a file left by a runtime that died (its pid is gone) reads
- *               as absent.
+ *               (`npm run keys`, `npm run dlq`, `npx ferry`) can use its Upstash proxy, SQS
+ *               emulator, dev key and webhook secrets. It holds secrets, so it is written
+ *               owner-only; it is removed when the runtime stops, and a file left by a
+ *               runtime that died (its pid is gone) reads as absent.
  *   dev.lock    held by the one runtime using the directory: a second one refuses to start
  *               (both would write the same state file and the same Redis data).
  *   redis/      the private redis-server's data, kept across restarts.
@@ -50,6 +50,16 @@ const localStateSchema = z.object({
   }),
   ses: z.object({ endpoint: z.string() }),
   redis: z.object({ url: z.string(), source: z.enum(["configured", "private"]) }),
+  /** For `npx ferry`: the dev key and the webhook secrets the handlers verify with. */
+  devApiKey: z.string().optional(),
+  webhookSecrets: z
+    .object({
+      stripe: z.string(),
+      razorpay: z.string(),
+      payuMerchantKey: z.string(),
+      payuMerchantSalt: z.string(),
+    })
+    .optional(),
 });
 
 export type LocalState = z.infer<typeof localStateSchema>;

@@ -1,11 +1,13 @@
 /**
  * The runtime's one node:http server on 127.0.0.1: sends each request to the HTTP API, the
- * WebSocket API (/ws upgrades and /_ws/@connections) or the SES outbox (GET /local/outbox).
+ * WebSocket API (/ws upgrades and /_ws/@connections), the SES outbox (GET /local/outbox) or the
+ * contract and its docs page (`/`, /docs, /openapi.json, /asyncapi.json: docs-site.ts).
  * No request may stop it: a listener that throws answers 500 problem+json (a runtime bug, not
  * the client's), and bytes node cannot parse or a CONNECT get a problem+json 4xx.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { DocsSite } from "./docs-site.ts";
 import { gatewayError, sendGatewayResponse } from "./http-result.ts";
 import type { LocalLog } from "./lambda-context.ts";
 import { answerClientError, answerConnect, problemBody } from "./raw-answers.ts";
@@ -17,6 +19,7 @@ export interface RuntimeServerTargets {
   readonly wsGateway: Pick<WsGateway, "handleManagement" | "handleUpgrade">;
   readonly outbox: () => Promise<OutboxEmail[]>;
   readonly log: LocalLog;
+  readonly docs?: DocsSite;
 }
 
 /** Last resort for a listener that threw: the request still gets an answer, the server lives on. */
@@ -55,11 +58,12 @@ export function createRuntimeServer(targets: RuntimeServerTargets): Server {
 }
 
 function route(
-  { httpGateway, wsGateway, outbox, log }: RuntimeServerTargets,
+  { httpGateway, wsGateway, outbox, log, docs }: RuntimeServerTargets,
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
   const path = (req.url ?? "/").split("?")[0] ?? "/";
+  if (docs?.handle(req, res)) return;
   if (path.startsWith("/_ws/@connections/")) {
     wsGateway.handleManagement(req, res, path.slice("/_ws/@connections/".length));
     return;

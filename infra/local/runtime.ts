@@ -29,6 +29,7 @@ import {
 import { ConfigError } from "#shared/config.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 import { credentialOf, startAwsProxy } from "./aws-proxy.ts";
+import { createDocsSite } from "./docs-site.ts";
 import { accessKeyOf, functionEnvironment, type LocalTargets, localSettings } from "./function-env.ts";
 import { createHttpGateway } from "./http-gateway.ts";
 import { consoleLog, LOCAL_ACCOUNT_ID, type LocalLog, silentLog } from "./lambda-context.ts";
@@ -201,7 +202,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         : {}),
     });
 
-    const server = createRuntimeServer({ httpGateway, wsGateway, outbox: () => ses.outbox(), log });
+    // The documents name this runtime's own URLs, known once the port is: built on first request.
+    let publicUrls: { apiUrl: string; wsUrl: string } | undefined;
+    const docs = createDocsSite({
+      urls: () => publicUrls ?? {},
+      devApiKey: () => outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key",
+    });
+    const server = createRuntimeServer({ httpGateway, wsGateway, outbox: () => ses.outbox(), log, docs });
     const port = await listen(server, options.port ?? Number(outerEnv.PORT ?? 3000));
     onStop("HTTP server", () => closeServer(server));
     onStop("WebSocket connections", () => wsGateway.close());
@@ -209,6 +216,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const url = `http://127.0.0.1:${port}`;
     const wsUrl = `ws://127.0.0.1:${port}/ws`;
     const callbackUrl = `${url}/_ws`;
+    publicUrls = { apiUrl: url, wsUrl };
     targets = {
       upstash,
       region,
@@ -301,6 +309,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         sqs: runtime.sqs,
         ses: runtime.ses,
         redis: { url: redis.url, source: redis.source },
+        devApiKey,
+        webhookSecrets: runtime.webhookSecrets,
       };
       writeLocalState(state, stateFile);
       onStop("state file", () => removeLocalState(stateFile));

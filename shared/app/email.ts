@@ -1,4 +1,4 @@
-/** The email task queue: POST /v1/emails → emails queue → SES worker; GET /v1/tasks/{taskId}. */
+/** The email task queue: POST /v1/emails → emails queue → SES worker; GET /v1/tasks[/{taskId}]. */
 import type { ManifestPart } from "./types.ts";
 
 const WORKER_TIMEOUT_SECONDS = 30;
@@ -30,6 +30,21 @@ export const email = {
         {
           method: "GET",
           path: "/v1/tasks/{taskId}",
+          auth: { kind: "apiKey", scopes: ["tasks:read"] },
+          rateLimit: ["api"],
+        },
+      ],
+    },
+    listTasks: {
+      entry: "functions/http/list-tasks.ts",
+      description: "GET /v1/tasks: the caller's tasks, newest first, cursor pagination",
+      timeoutSeconds: 5,
+      memoryMb: 256,
+      needs: [],
+      http: [
+        {
+          method: "GET",
+          path: "/v1/tasks",
           auth: { kind: "apiKey", scopes: ["tasks:read"] },
           rateLimit: ["api"],
         },

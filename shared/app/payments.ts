@@ -1,6 +1,6 @@
 /**
  * Payment webhooks (docs/payments.md): three provider routes → payments FIFO queue → payment
- * worker (state + receipt emails through the email queue); GET /v1/payments/{provider}/{paymentId}.
+ * worker (state + receipt emails through the email queue); GET /v1/payments[/{provider}/{paymentId}].
  */
 import type { ManifestPart, RouteSpec } from "./types.ts";
 
@@ -26,7 +26,7 @@ export const payments = {
     },
     getPayment: {
       entry: "functions/http/get-payment.ts",
-      description: "GET /v1/payments/{provider}/{paymentId}: the payment record",
+      description: "GET /v1/payments/{provider}/{paymentId}[/emails/{kind}]: the payment, its email tasks",
       timeoutSeconds: 5,
       memoryMb: 256,
       needs: [],
@@ -34,6 +34,27 @@ export const payments = {
         {
           method: "GET",
           path: "/v1/payments/{provider}/{paymentId}",
+          auth: { kind: "apiKey", scopes: ["payments:read"] },
+          rateLimit: ["api"],
+        },
+        {
+          method: "GET",
+          path: "/v1/payments/{provider}/{paymentId}/emails/{kind}",
+          auth: { kind: "apiKey", scopes: ["payments:read"] },
+          rateLimit: ["api"],
+        },
+      ],
+    },
+    listPayments: {
+      entry: "functions/http/list-payments.ts",
+      description: "GET /v1/payments: payments newest first, by provider and status, cursor pagination",
+      timeoutSeconds: 5,
+      memoryMb: 256,
+      needs: [],
+      http: [
+        {
+          method: "GET",
+          path: "/v1/payments",
           auth: { kind: "apiKey", scopes: ["payments:read"] },
           rateLimit: ["api"],
         },

@@ -28,29 +28,34 @@ export interface HttpResult {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export interface HttpInput<B, P, S extends FunctionSpec = FunctionSpec> {
+export interface HttpInput<B, P, S extends FunctionSpec = FunctionSpec, Q = undefined> {
   readonly event: APIGatewayProxyEventV2;
   readonly ferry: FerryRequestState;
   /** The function's configuration: its needs' variables are present (checked at cold start). */
   readonly config: FunctionConfig<S>;
   readonly body: B;
   readonly params: P;
+  readonly query: Q;
 }
 
 export interface HttpHandlerOptions<
   S extends FunctionSpec,
   BS extends z.ZodType | undefined,
   PS extends z.ZodType | undefined,
+  QS extends z.ZodType | undefined = undefined,
 > {
   /** Schema of the JSON body; omit for routes that read the raw body or none. */
   readonly body?: BS;
   /** Schema of the path parameters. */
   readonly params?: PS;
+  /** Schema of the query string parameters (a repeated name arrives comma-joined, as API Gateway v2 sends it). */
+  readonly query?: QS;
   readonly handle: (
     input: HttpInput<
       BS extends z.ZodType ? z.infer<BS> : undefined,
       PS extends z.ZodType ? z.infer<PS> : undefined,
-      S
+      S,
+      QS extends z.ZodType ? z.infer<QS> : undefined
     >,
   ) => Promise<HttpResult>;
 }
@@ -76,7 +81,8 @@ export function httpHandler<
   S extends FunctionSpec,
   BS extends z.ZodType | undefined = undefined,
   PS extends z.ZodType | undefined = undefined,
->(spec: S, options: HttpHandlerOptions<S, BS, PS>) {
+  QS extends z.ZodType | undefined = undefined,
+>(spec: S, options: HttpHandlerOptions<S, BS, PS, QS>) {
   const core = async (
     event: APIGatewayProxyEventV2,
     context: FerryContext,
@@ -86,9 +92,15 @@ export function httpHandler<
       ? parseJsonBody(ferry.rawBody, event.headers?.["content-type"], options.body)
       : undefined;
     const params = options.params ? parseWith(options.params, event.pathParameters ?? {}) : undefined;
-    const result = await options.handle({ event, ferry, config: ferry.config, body, params } as Parameters<
-      typeof options.handle
-    >[0]);
+    const query = options.query ? parseWith(options.query, event.queryStringParameters ?? {}) : undefined;
+    const result = await options.handle({
+      event,
+      ferry,
+      config: ferry.config,
+      body,
+      params,
+      query,
+    } as Parameters<typeof options.handle>[0]);
     return toResponse(result);
   };
   return (

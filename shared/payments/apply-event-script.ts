@@ -21,7 +21,8 @@
  * Effects are decided the same way: a receipt once the payment is paid (succeeded or any refund),
  * a refund notice once it is fully refunded; each exists at most once, with a fixed task id.
  *
- * KEYS[1] payment record, KEYS[2] the event's dedupe record.
+ * KEYS[1] payment record, KEYS[2] the event's dedupe record, KEYS[3] the payments index (a sorted
+ * set of `provider:paymentId` by when Ferry first recorded the payment; GET /v1/payments).
  * ARGV[1] event JSON, ARGV[2] now (ms), ARGV[3] dedupe TTL (s), ARGV[4] effect claim (ms),
  * ARGV[5] receipt task id, ARGV[6] refund notice task id.
  * Returns JSON {duplicate, applied, statusChanged, previousStatus?, payment?, effects}.
@@ -174,6 +175,9 @@ local effects = dueEffects(payment, fresh)
 
 redis.call('SET', KEYS[1], cjson.encode(payment))
 redis.call('SET', KEYS[2], cjson.encode({paymentId = event.paymentId, at = now}), 'EX', dedupeTtl)
+-- NX: the first event fixes the payment's place in the listing; a record written before the
+-- index existed is listed from its next event on.
+redis.call('ZADD', KEYS[3], 'NX', now, event.provider .. ':' .. event.paymentId)
 
 return cjson.encode({
   duplicate = false, applied = true, statusChanged = previousStatus ~= status,

@@ -5,9 +5,11 @@
 import { createHash } from "node:crypto";
 import type { PaymentProvider } from "./payment-event.ts";
 
+export const PAYMENT_KEY_PREFIX = "ferry:payments:";
+
 /** Payment records are the system of record for a payment: they do not expire. */
 export const paymentKey = (provider: PaymentProvider, paymentId: string) =>
-  `ferry:payments:${provider}:${paymentId}`;
+  `${PAYMENT_KEY_PREFIX}${provider}:${paymentId}`;
 
 /** One durable dedupe record per provider event (payment events and ignored ones alike). */
 export const webhookEventKey = (provider: PaymentProvider, eventId: string) =>

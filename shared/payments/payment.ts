@@ -80,8 +80,19 @@ export interface Payment {
   /** PayU: the mihpayid (unsigned, data only; the payment is keyed by the hashed txnid). */
   readonly reference?: string;
   readonly events: readonly { readonly id: string; readonly type: string; readonly at: string }[];
-  readonly receipt?: { readonly taskId: string };
+  /** The receipt email's task, once the payment is paid; `href` reads it with payments:read. */
+  readonly receipt?: EmailTaskLink;
+  /** The refund notice's task, once the payment is fully refunded. */
+  readonly refundNotice?: EmailTaskLink;
 }
+
+export interface EmailTaskLink {
+  readonly taskId: string;
+  readonly href: string;
+}
+
+const emailTaskHref = (record: PaymentRecord, kind: "receipt" | "refund-notice") =>
+  `/v1/payments/${record.provider}/${encodeURIComponent(record.paymentId)}/emails/${kind}`;
 
 export function toPublicPayment(record: PaymentRecord): Payment {
   return {
@@ -93,6 +104,16 @@ export function toPublicPayment(record: PaymentRecord): Payment {
     ...(record.email !== undefined ? { email: record.email } : {}),
     ...(record.reference !== undefined ? { reference: record.reference } : {}),
     events: record.events,
-    ...(record.receipt ? { receipt: record.receipt } : {}),
+    ...(record.receipt
+      ? { receipt: { taskId: record.receipt.taskId, href: emailTaskHref(record, "receipt") } }
+      : {}),
+    ...(record.effects.refund_notice
+      ? {
+          refundNotice: {
+            taskId: record.effects.refund_notice.taskId,
+            href: emailTaskHref(record, "refund-notice"),
+          },
+        }
+      : {}),
   };
 }

@@ -1,14 +1,15 @@
 /**
  * The emails a payment's effects send: a receipt once it is paid, a refund notice once it is fully
  * refunded. Content only; the worker enqueues it through the email pipeline under the effect's
- * fixed task id, owned by PAYMENT_EMAIL_OWNER (no API key can read these tasks).
+ * fixed task id, owned by PAYMENT_EMAIL_OWNER: no API key owns them; a `payments:read` key reads
+ * them through the payment (GET /v1/payments/{provider}/{paymentId}/emails/{kind}).
  */
 import * as z from "zod";
 import type { EmailContent } from "#shared/email/request.ts";
 import type { EffectKind, Payment } from "./payment.ts";
 import type { PaymentProvider } from "./payment-event.ts";
 
-/** The task owner of payment emails: not an API key id, so GET /v1/tasks never shows them. */
+/** The task owner of payment emails: not an API key id, so no key's GET /v1/tasks lists them. */
 export const PAYMENT_EMAIL_OWNER = "system:payments";
 
 const PROVIDER_NAMES: Readonly<Record<PaymentProvider, string>> = {

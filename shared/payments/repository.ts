@@ -11,9 +11,12 @@
 
 import * as z from "zod";
 import type { RedisClient } from "#shared/redis/client.ts";
+import { readIndexPage } from "#shared/redis/index-page.ts";
+import { redisKeys } from "#shared/redis/keys.ts";
 import { APPLY_PAYMENT_EVENT_SCRIPT, CONFIRM_EFFECT_SCRIPT } from "./apply-event-script.ts";
 import {
   DEFAULT_EFFECT_CLAIM_MS,
+  PAYMENT_KEY_PREFIX,
   paymentKey,
   receiptTaskId,
   refundNoticeTaskId,
@@ -85,7 +88,11 @@ export async function applyPaymentEvent(
   const valid = paymentEventSchema.parse(event);
   const reply = await APPLY_PAYMENT_EVENT_SCRIPT(
     redis,
-    [paymentKey(valid.provider, valid.paymentId), webhookEventKey(valid.provider, valid.eventId)],
+    [
+      paymentKey(valid.provider, valid.paymentId),
+      webhookEventKey(valid.provider, valid.eventId),
+      redisKeys.paymentsIndex(),
+    ],
     [
       JSON.stringify(valid),
       String(now.getTime()),
@@ -131,6 +138,38 @@ export async function getPayment(
   const raw = await redis.get(paymentKey(provider, paymentId));
   if (raw === null || raw === undefined) return undefined;
   return toPublicPayment(paymentRecordSchema.parse(JSON.parse(asString(raw))));
+}
+
+export interface PaymentPage {
+  readonly items: readonly Payment[];
+  readonly nextCursor: string | null;
+}
+
+/** Payments newest first (by when Ferry first recorded them), optionally filtered. */
+export async function listPayments(
+  redis: PaymentsRedis,
+  options: {
+    limit: number;
+    cursor?: string | undefined;
+    provider?: PaymentProvider | undefined;
+    status?: PaymentStatus | undefined;
+  },
+): Promise<PaymentPage> {
+  const page = await readIndexPage(redis, {
+    index: redisKeys.paymentsIndex(),
+    // Index members are `provider:paymentId`, so the record key is the prefix plus the member.
+    recordPrefix: PAYMENT_KEY_PREFIX,
+    limit: options.limit,
+    cursor: options.cursor,
+    filters: {
+      ...(options.provider ? { provider: options.provider } : {}),
+      ...(options.status ? { status: options.status } : {}),
+    },
+  });
+  return {
+    items: page.records.map((raw) => toPublicPayment(paymentRecordSchema.parse(JSON.parse(raw)))),
+    nextCursor: page.nextCursor,
+  };
 }
 
 /**

@@ -9,6 +9,10 @@ export const redisKeys = {
   /** Hash: keyId → sha256 of the secret, for list and revoke. */
   apiKeyIndex: () => `${PREFIX}apikeys`,
   task: (taskId: string) => `${PREFIX}task:${taskId}`,
+  /** Sorted set: an owner's task ids scored by creation time (ms), for GET /v1/tasks. */
+  tasksByOwner: (keyId: string) => `${PREFIX}tasks-by-owner:${keyId}`,
+  /** Sorted set: `provider:paymentId` scored by when Ferry first recorded it, for GET /v1/payments. */
+  paymentsIndex: () => `${PREFIX}payments-index`,
   /** Idempotency record for POST /v1/emails, scoped to the calling key. */
   idempotency: (keyId: string, keyHash: string) => `${PREFIX}idem:${keyId}:${keyHash}`,
   /** Send lease and outcome marker per email task (at most one SES call per task). */

@@ -60,6 +60,11 @@ function reverseHashInput(form: URLSearchParams, salt: string): string {
   return [...(charges !== null ? [charges] : []), salt, ...fields].join("|");
 }
 
+/** The reverse hash PayU computes for a callback form with this salt (what `hash` must be). */
+export function payuReverseHash(form: URLSearchParams, salt: string): string {
+  return createHash("sha512").update(reverseHashInput(form, salt), "utf8").digest("hex");
+}
+
 /**
  * Exactly what the hash covers, less the salt: the content a PayU event's identity is built from.
  * Everything else in the form (mihpayid, addedon, currency, mode, bank fields...) can be changed

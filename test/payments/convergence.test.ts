@@ -95,7 +95,14 @@ describe("payment state converges whatever the arrival order", () => {
         currency: "USD",
         email: "jenny.rosen@example.com",
         events: historyOf(template, paymentId),
-        receipt: { taskId: receiptTaskId("stripe", paymentId) },
+        receipt: {
+          taskId: receiptTaskId("stripe", paymentId),
+          href: `/v1/payments/stripe/${paymentId}/emails/receipt`,
+        },
+        refundNotice: {
+          taskId: refundNoticeTaskId("stripe", paymentId),
+          href: `/v1/payments/stripe/${paymentId}/emails/refund-notice`,
+        },
       });
       expect(effects).toHaveLength(2);
       expect(effects).toEqual(

@@ -78,7 +78,10 @@ describe("POST /v1/webhooks/{provider} with a genuine delivery", () => {
       currency: "USD",
       email,
       events: [{ id: eventId, type: "payment_intent.succeeded", at: "2023-11-14T22:15:00.000Z" }],
-      receipt: { taskId: receiptTaskId("stripe", intent.id) },
+      receipt: {
+        taskId: receiptTaskId("stripe", intent.id),
+        href: `/v1/payments/stripe/${intent.id}/emails/receipt`,
+      },
     });
     const receipts = await h.emailsTo(email);
     expect(receipts).toHaveLength(1);

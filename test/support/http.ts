@@ -1,4 +1,9 @@
-/** Small helpers for end-to-end tests against a running local runtime. */
+/**
+ * Small helpers for end-to-end tests against a running local runtime. Every response `call`
+ * receives is checked against the generated OpenAPI document (test/support/contract.ts) unless
+ * the test opts out with `contract: false` (a test that sends what the contract does not cover).
+ */
+import { checkAgainstContract } from "./contract.ts";
 
 export interface ApiResponse<T = unknown> {
   readonly status: number;
@@ -10,7 +15,13 @@ export async function call<T = Record<string, unknown>>(
   baseUrl: string,
   method: string,
   path: string,
-  options: { key?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {},
+  options: {
+    key?: string;
+    json?: unknown;
+    body?: string;
+    headers?: Record<string, string>;
+    contract?: boolean;
+  } = {},
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key) headers.authorization = `Bearer ${options.key}`;
@@ -26,6 +37,14 @@ export async function call<T = Record<string, unknown>>(
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
     // not JSON: keep the text
+  }
+  if (options.contract !== false) {
+    checkAgainstContract(method, path.split("?")[0] ?? path, {
+      status: res.status,
+      headers: res.headers,
+      text,
+      body: parsed,
+    });
   }
   return { status: res.status, headers: res.headers, body: parsed as T };
 }

@@ -1,0 +1,46 @@
+/**
+ * Response bodies of the routes whose shape lives only in their handler (health, the email's 202,
+ * the ticket, the webhook acknowledgement). The contract tests check the handlers' answers
+ * against these, so a handler that changes its answer fails until this file says so.
+ */
+import * as z from "zod";
+import { TASK_STATUSES } from "#shared/tasks/task.ts";
+
+export const emailAcceptedSchema = z
+  .object({
+    taskId: z.string(),
+    status: z
+      .enum(TASK_STATUSES)
+      .meta({ description: "`queued` (a replay may show the status it had then)" }),
+  })
+  .meta({ id: "EmailAccepted" });
+
+export const ticketSchema = z
+  .object({
+    ticket: z.string(),
+    url: z
+      .string()
+      .meta({ description: "wss:// (ws:// locally) URL with the ticket; connect to it within 60 s" }),
+    expiresInSeconds: z.int().positive(),
+  })
+  .meta({
+    id: "RealtimeTicket",
+    description: "A single-use WebSocket ticket bound to the key that asked for it",
+  });
+
+const check = z.object({
+  status: z.enum(["ok", "error"]),
+  latencyMs: z.number().optional(),
+  detail: z.string().optional(),
+  state: z.string().optional(),
+  openUntil: z.string().optional(),
+});
+
+export const healthSchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    checks: z.record(z.string(), check).meta({ description: "`redis`, `sesCircuit`" }),
+  })
+  .meta({ id: "Health" });
+
+export const webhookReceivedSchema = z.object({ received: z.literal(true) }).meta({ id: "WebhookReceived" });
