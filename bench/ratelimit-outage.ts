@@ -5,7 +5,7 @@
  * throws on connection errors), and Ferry's own counters say how often it fell back, how often
  * its breaker decided without trying Redis, and how many requests reached the proxy.
  */
-import type { UpstashProxy } from "#infra/local/upstash-proxy.ts";
+import type { UpstashProxy } from "#infra/local/upstash/upstash-proxy.ts";
 import type { Contender } from "./ratelimit-contenders.ts";
 
 export interface OutageResult {

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { startLocalRuntime } from "#infra/local/runtime.ts";
-import type { UpstashProxy } from "#infra/local/upstash-proxy.ts";
+import type { UpstashProxy } from "#infra/local/upstash/upstash-proxy.ts";
 import { manifest } from "#shared/app/manifest.ts";
 
 export interface RouteRoundTrips {

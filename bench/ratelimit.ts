@@ -17,8 +17,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { startPrivateRedis } from "#infra/local/redis-server.ts";
-import { startUpstashProxy } from "#infra/local/upstash-proxy.ts";
+import { startPrivateRedis } from "#infra/local/process/redis-server.ts";
+import { startUpstashProxy } from "#infra/local/upstash/upstash-proxy.ts";
 import type { BenchSection } from "./main.ts";
 import { type Contender, ferry, ferryTwoPolicies, peer, peerTwoPolicies } from "./ratelimit-contenders.ts";
 import { burst, compare } from "./ratelimit-measure.ts";

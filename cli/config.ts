@@ -4,8 +4,8 @@
  * Webhook secrets: the provider variables the stack reads (first value of a rotation list), else
  * the local runtime's, else its printed dev defaults.
  */
-import { DEV_DEFAULTS } from "#infra/local/function-env.ts";
-import { readLocalState } from "#infra/local/local-state.ts";
+import { DEV_DEFAULTS } from "#infra/local/functions/function-env.ts";
+import { readLocalState } from "#infra/local/process/local-state.ts";
 
 export interface CliTarget {
   readonly baseUrl: string;

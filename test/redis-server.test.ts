@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { REDIS_SERVER_MISSING, redisAnswers, startPrivateRedis } from "#infra/local/redis-server.ts";
+import { REDIS_SERVER_MISSING, redisAnswers, startPrivateRedis } from "#infra/local/process/redis-server.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "ferry-redis-data-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -1,14 +1,14 @@
 /** The local runtime's public shapes: what it reads (manifest, options) and what it hands back. */
 import type { QueueName, QueueSpec } from "#shared/app/manifest.ts";
-import type { AwsProxy } from "./aws-proxy.ts";
-import type { GatewayHttpRoute } from "./http-routes.ts";
-import type { LocalFunctionSpec } from "./load-handler.ts";
-import type { Denial } from "./local-iam.ts";
-import type { SweepOutcome } from "./lost-tasks.ts";
-import type { RedisSource } from "./redis-choice.ts";
-import type { OutboxEmail } from "./ses-emulator.ts";
-import type { EmulatedQueue } from "./sqs-emulator.ts";
-import type { GatewayWsRoute } from "./ws-gateway.ts";
+import type { AwsProxy } from "./aws/aws-proxy.ts";
+import type { Denial } from "./aws/local-iam.ts";
+import type { OutboxEmail } from "./aws/ses-emulator.ts";
+import type { EmulatedQueue } from "./aws/sqs-emulator.ts";
+import type { LocalFunctionSpec } from "./functions/load-handler.ts";
+import type { GatewayHttpRoute } from "./gateways/http-routes.ts";
+import type { GatewayWsRoute } from "./gateways/ws-gateway.ts";
+import type { SweepOutcome } from "./process/lost-tasks.ts";
+import type { RedisSource } from "./process/redis-choice.ts";
 
 /** What the runtime reads from a manifest; the app manifest fits, and so do test fixtures. */
 export interface LocalManifest {
@@ -35,7 +35,7 @@ export interface LocalRuntimeOptions {
    */
   readonly dataDir?: string;
   /**
-   * Settle, at start, the tasks whose queue message a previous run lost (infra/local/lost-tasks.ts).
+   * Settle, at start, the tasks whose queue message a previous run lost (infra/local/process/lost-tasks.ts).
    * Default: only on a private Redis that keeps its data, which no other runtime can be using.
    */
   readonly sweepLostTasks?: boolean;

@@ -28,35 +28,40 @@ import {
 } from "#shared/app/manifest.ts";
 import { ConfigError } from "#shared/config.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
-import { credentialOf, startAwsProxy } from "./aws-proxy.ts";
-import { createDocsSite } from "./docs-site.ts";
-import { accessKeyOf, functionEnvironment, type LocalTargets, localSettings } from "./function-env.ts";
-import { createHttpGateway } from "./http-gateway.ts";
-import { consoleLog, LOCAL_ACCOUNT_ID, type LocalLog, silentLog } from "./lambda-context.ts";
-import { LATENCY_VARIABLE, parseLatencyMs, withLatency } from "./latency-proxy.ts";
-import { createFunctionInvoker } from "./load-handler.ts";
-import { createLocalIam } from "./local-iam.ts";
+import { credentialOf, startAwsProxy } from "./aws/aws-proxy.ts";
+import { LATENCY_VARIABLE, parseLatencyMs, withLatency } from "./aws/latency-proxy.ts";
+import { createLocalIam } from "./aws/local-iam.ts";
+import { startSesEmulator } from "./aws/ses-emulator.ts";
+import { startSqsEmulator } from "./aws/sqs-emulator.ts";
+import {
+  accessKeyOf,
+  functionEnvironment,
+  type LocalTargets,
+  localSettings,
+} from "./functions/function-env.ts";
+import { consoleLog, LOCAL_ACCOUNT_ID, type LocalLog, silentLog } from "./functions/lambda-context.ts";
+import { createFunctionInvoker } from "./functions/load-handler.ts";
+import { createDocsSite } from "./gateways/docs-site.ts";
+import { createHttpGateway } from "./gateways/http-gateway.ts";
+import { closeServer, createRuntimeServer, listen } from "./gateways/runtime-server.ts";
+import { createWsGateway } from "./gateways/ws-gateway.ts";
 import {
   acquireLocalDirectory,
   defaultLocalStatePath,
   type LocalState,
   removeLocalState,
   writeLocalState,
-} from "./local-state.ts";
-import { sweepLostTasks } from "./lost-tasks.ts";
-import { chooseRedis, redisUrlProblem } from "./redis-choice.ts";
-import { startPrivateRedis } from "./redis-server.ts";
-import { closeServer, createRuntimeServer, listen } from "./runtime-server.ts";
+} from "./process/local-state.ts";
+import { sweepLostTasks } from "./process/lost-tasks.ts";
+import { chooseRedis, redisUrlProblem } from "./process/redis-choice.ts";
+import { startPrivateRedis } from "./process/redis-server.ts";
+import { type QueuePoller, startQueuePoller } from "./queues/sqs-poller.ts";
 import type { LocalManifest, LocalRuntime, LocalRuntimeOptions } from "./runtime-types.ts";
-import { startSesEmulator } from "./ses-emulator.ts";
-import { startSqsEmulator } from "./sqs-emulator.ts";
-import { type QueuePoller, startQueuePoller } from "./sqs-poller.ts";
-import { startUpstashProxy } from "./upstash-proxy.ts";
-import { createWsGateway } from "./ws-gateway.ts";
+import { startUpstashProxy } from "./upstash/upstash-proxy.ts";
 
 // This module stays the runtime's public face: its shapes and the Redis choice live in the files
 // above, re-exported here so callers (main, tests) import one module.
-export { type ChosenRedis, chooseRedis, type RedisChoice, type RedisSource } from "./redis-choice.ts";
+export { type ChosenRedis, chooseRedis, type RedisChoice, type RedisSource } from "./process/redis-choice.ts";
 export type { LocalManifest, LocalRuntime, LocalRuntimeOptions, WebhookSecrets } from "./runtime-types.ts";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -6,7 +6,7 @@
 import "#infra/scripts/cli-environment.ts";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { readLocalState } from "#infra/local/local-state.ts";
+import { readLocalState } from "#infra/local/process/local-state.ts";
 import { manifest, QUEUE_NAMES, type QueueName } from "#shared/app/manifest.ts";
 import { type DeadLetterQueue, depth, peek, resendAll, startRedrive } from "#shared/queues/dead-letters.ts";
 import { parseCliArgs } from "./cli-args.ts";

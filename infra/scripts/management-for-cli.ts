@@ -5,7 +5,7 @@
  * Undefined when neither is known: callers then only forget connections in Redis.
  */
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
-import { readLocalState } from "#infra/local/local-state.ts";
+import { readLocalState } from "#infra/local/process/local-state.ts";
 
 export function resolveManagementApiForCli(): ApiGatewayManagementApiClient | undefined {
   const configured = process.env.WS_CALLBACK_URL;

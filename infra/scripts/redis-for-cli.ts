@@ -2,7 +2,7 @@
  * Which Redis an operator CLI talks to: the Upstash REST endpoint in the environment (a deployed
  * stack), else the one the running local runtime recorded in .ferry/local.json.
  */
-import { readLocalState } from "#infra/local/local-state.ts";
+import { readLocalState } from "#infra/local/process/local-state.ts";
 import { createRedisClient, type RedisClient } from "#shared/redis/client.ts";
 
 export async function resolveRedisForCli(): Promise<RedisClient> {

@@ -5,7 +5,7 @@
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PrivateRedis, startPrivateRedis } from "#infra/local/redis-server.ts";
+import { type PrivateRedis, startPrivateRedis } from "#infra/local/process/redis-server.ts";
 import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
 import { depth } from "#shared/queues/dead-letters.ts";
 import { call } from "#test/support/http.ts";

@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type SesEmulator, startSesEmulator } from "#infra/local/ses-emulator.ts";
+import { type SesEmulator, startSesEmulator } from "#infra/local/aws/ses-emulator.ts";
 import { timedHttpHandler } from "#shared/aws/http-handler.ts";
 import { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
 import { buildEmailMessage } from "#shared/email/message.ts";

@@ -5,8 +5,8 @@
  * get U+FFFD) is refused with a 400 naming the field, never a 503 that no retry can fix.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { OutboxEmail } from "#infra/local/aws/ses-emulator.ts";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
-import type { OutboxEmail } from "#infra/local/ses-emulator.ts";
 import { call, eventually } from "#test/support/http.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
 

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type SesEmulator, startSesEmulator } from "#infra/local/ses-emulator.ts";
+import { type SesEmulator, startSesEmulator } from "#infra/local/aws/ses-emulator.ts";
 import { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
 import { buildEmailMessage } from "#shared/email/message.ts";
 import { acquireSendLease } from "#shared/email/send-lease.ts";

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PrivateRedis, startPrivateRedis } from "#infra/local/redis-server.ts";
+import { type PrivateRedis, startPrivateRedis } from "#infra/local/process/redis-server.ts";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { call, eventually } from "#test/support/http.ts";
 import { measure, sendMany, writeReport } from "./support/figures.ts";

@@ -6,9 +6,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { silentLog } from "#infra/local/lambda-context.ts";
-import type { InvokeFunction } from "#infra/local/load-handler.ts";
-import { createWsGateway, type GatewayWsRoute, type WsGateway } from "#infra/local/ws-gateway.ts";
+import { silentLog } from "#infra/local/functions/lambda-context.ts";
+import type { InvokeFunction } from "#infra/local/functions/load-handler.ts";
+import { createWsGateway, type GatewayWsRoute, type WsGateway } from "#infra/local/gateways/ws-gateway.ts";
 
 let server: Server | undefined;
 let gateway: WsGateway | undefined;

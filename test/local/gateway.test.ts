@@ -7,9 +7,9 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHttpGateway, MAX_REQUEST_BODY_BYTES } from "#infra/local/http-gateway.ts";
-import { LOCAL_ACCOUNT_ID, silentLog } from "#infra/local/lambda-context.ts";
-import { createFunctionInvoker } from "#infra/local/load-handler.ts";
+import { LOCAL_ACCOUNT_ID, silentLog } from "#infra/local/functions/lambda-context.ts";
+import { createFunctionInvoker } from "#infra/local/functions/load-handler.ts";
+import { createHttpGateway, MAX_REQUEST_BODY_BYTES } from "#infra/local/gateways/http-gateway.ts";
 import { fixtureManifest } from "./fixtures/manifest.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

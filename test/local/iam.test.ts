@@ -9,8 +9,8 @@ import {
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accessKeyOf } from "#infra/local/function-env.ts";
-import { isAllowed } from "#infra/local/local-iam.ts";
+import { isAllowed } from "#infra/local/aws/local-iam.ts";
+import { accessKeyOf } from "#infra/local/functions/function-env.ts";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { manifest } from "#shared/app/manifest.ts";
 import type { Task } from "#shared/tasks/task.ts";

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseLatencyMs, startLatencyProxy, withLatency } from "#infra/local/latency-proxy.ts";
+import { parseLatencyMs, startLatencyProxy, withLatency } from "#infra/local/aws/latency-proxy.ts";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { call } from "#test/support/http.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";

@@ -15,9 +15,9 @@ import {
 import type { SQSRecord } from "aws-lambda";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { LocalLog } from "#infra/local/lambda-context.ts";
+import type { LocalLog } from "#infra/local/functions/lambda-context.ts";
+import { failedMessageIds, startQueuePoller } from "#infra/local/queues/sqs-poller.ts";
 import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
-import { failedMessageIds, startQueuePoller } from "#infra/local/sqs-poller.ts";
 import { fixtureManifest } from "./fixtures/manifest.ts";
 
 interface Delivery {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type SesEmulator, startSesEmulator } from "#infra/local/ses-emulator.ts";
+import { type SesEmulator, startSesEmulator } from "#infra/local/aws/ses-emulator.ts";
 
 let emulator: SesEmulator;
 let ses: SESv2Client;

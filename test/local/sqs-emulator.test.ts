@@ -12,7 +12,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EmulatedQueue, type SqsEmulator, startSqsEmulator } from "#infra/local/sqs-emulator.ts";
+import { type EmulatedQueue, type SqsEmulator, startSqsEmulator } from "#infra/local/aws/sqs-emulator.ts";
 import type { QueueName, QueueSpec } from "#shared/app/manifest.ts";
 
 const emailsSpec: QueueSpec = {

@@ -7,7 +7,11 @@ import { createHash, randomUUID } from "node:crypto";
 import { Ratelimit } from "@upstash/ratelimit";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { withoutUpstashFlags } from "#infra/local/upstash/script-flags.ts";
-import { latencyFromEnvironment, startUpstashProxy, type UpstashProxy } from "#infra/local/upstash-proxy.ts";
+import {
+  latencyFromEnvironment,
+  startUpstashProxy,
+  type UpstashProxy,
+} from "#infra/local/upstash/upstash-proxy.ts";
 import { createRedisClient, type RedisClient } from "#shared/redis/client.ts";
 
 const token = `test-token-${randomUUID()}`;

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "@upstash/redis";
 import IORedis from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startPrivateRedis } from "#infra/local/redis-server.ts";
-import { startUpstashProxy, type UpstashProxy } from "#infra/local/upstash-proxy.ts";
+import { startPrivateRedis } from "#infra/local/process/redis-server.ts";
+import { startUpstashProxy, type UpstashProxy } from "#infra/local/upstash/upstash-proxy.ts";
 import { createRedisClient, type RedisClient } from "#shared/redis/client.ts";
 
 const token = `test-token-${randomUUID()}`;

@@ -13,8 +13,8 @@ import {
   LOCAL_AWS_CREDENTIALS,
   type SqsEmulator,
   startSqsEmulator,
-} from "#infra/local/sqs-emulator.ts";
-import { toSqsRecord } from "#infra/local/sqs-poller.ts";
+} from "#infra/local/aws/sqs-emulator.ts";
+import { toSqsRecord } from "#infra/local/queues/sqs-poller.ts";
 import { manifest } from "#shared/app/manifest.ts";
 import { emailMessageSchema } from "#shared/email/message.ts";
 import { processPaymentBatch } from "#shared/payments/batch.ts";

@@ -10,7 +10,7 @@ import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type SesEmulator, startSesEmulator } from "#infra/local/ses-emulator.ts";
+import { type SesEmulator, startSesEmulator } from "#infra/local/aws/ses-emulator.ts";
 import { processEmailBatch } from "#shared/email/batch.ts";
 import { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
 import { buildEmailMessage } from "#shared/email/message.ts";

@@ -6,7 +6,7 @@
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SqsEmulator, startSqsEmulator } from "#infra/local/sqs-emulator.ts";
+import { type SqsEmulator, startSqsEmulator } from "#infra/local/aws/sqs-emulator.ts";
 import { payments } from "#shared/app/payments.ts";
 import { enqueuePaymentEvent } from "#shared/payments/enqueue-event.ts";
 import { type PaymentEvent, parsePaymentEventMessage } from "#shared/payments/payment-event.ts";

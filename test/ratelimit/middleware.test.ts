@@ -5,7 +5,7 @@
  * latency (then it is real, and nothing is asserted about speed).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startUpstashProxy, type UpstashProxy } from "#infra/local/upstash-proxy.ts";
+import { startUpstashProxy, type UpstashProxy } from "#infra/local/upstash/upstash-proxy.ts";
 import { createApiKey, setApiKeyLimit } from "#shared/auth/api-keys.ts";
 import { type Config, ConfigError, parseConfig } from "#shared/config.ts";
 import { policiesFromEnvironment } from "#shared/ratelimit/policies.ts";

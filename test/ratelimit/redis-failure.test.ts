@@ -11,8 +11,8 @@ import { createServer as createHttpServer, type Server as HttpServer } from "nod
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { type PrivateRedis, startPrivateRedis } from "#infra/local/redis-server.ts";
-import { startUpstashProxy, type UpstashProxy } from "#infra/local/upstash-proxy.ts";
+import { type PrivateRedis, startPrivateRedis } from "#infra/local/process/redis-server.ts";
+import { startUpstashProxy, type UpstashProxy } from "#infra/local/upstash/upstash-proxy.ts";
 import {
   type LimitRequest,
   RateLimiter,

@@ -3,7 +3,7 @@
  * with `inject("redisUrl")`. Files keep their data apart by using random ids in their keys.
  */
 import type { TestProject } from "vitest/node";
-import { type PrivateRedis, startPrivateRedis } from "#infra/local/redis-server.ts";
+import { type PrivateRedis, startPrivateRedis } from "#infra/local/process/redis-server.ts";
 
 let redis: PrivateRedis | undefined;
 

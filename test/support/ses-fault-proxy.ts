@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { upstreamRequest } from "#infra/local/upstream-request.ts";
+import { upstreamRequest } from "#infra/local/aws/upstream-request.ts";
 
 export type FaultDecision =
   | { readonly kind: "forward" }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
-import { startUpstashProxy } from "#infra/local/upstash-proxy.ts";
+import { startUpstashProxy } from "#infra/local/upstash/upstash-proxy.ts";
 import { createRedisClient, type RedisClient } from "#shared/redis/client.ts";
 
 export interface TestRedis {

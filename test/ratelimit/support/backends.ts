@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { inject } from "vitest";
 import { ScriptRewriter } from "#infra/local/upstash/script-flags.ts";
-import { startUpstashProxy } from "#infra/local/upstash-proxy.ts";
+import { startUpstashProxy } from "#infra/local/upstash/upstash-proxy.ts";
 import type { ScriptClient } from "#shared/ratelimit/limiter.ts";
 import { createRateLimitRedis } from "#shared/ratelimit/redis-client.ts";
 

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { createLambdaContext } from "#infra/local/lambda-context.ts";
+import { createLambdaContext } from "#infra/local/functions/lambda-context.ts";
 import { type HttpRoute, manifest } from "#shared/app/manifest.ts";
 import type { Config } from "#shared/config.ts";
 import { apiKeyAuth } from "#shared/http/api-key-auth.ts";

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { QUEUE_NAMES } from "#shared/app/manifest.ts";
 
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 /** `.ferry/` in the checkout, or FERRY_LOCAL_DIR (a second runtime, say: CLIs take the same). */
 export function defaultLocalDirectory(env: NodeJS.ProcessEnv = process.env): string {

@@ -24,8 +24,8 @@ import type {
   SQSRecord,
   SQSRecordAttributes,
 } from "aws-lambda";
-import type { LocalLog } from "./lambda-context.ts";
-import type { InvokeFunction } from "./load-handler.ts";
+import type { LocalLog } from "../functions/lambda-context.ts";
+import type { InvokeFunction } from "../functions/load-handler.ts";
 
 export interface PolledQueue {
   readonly name: string;

@@ -13,7 +13,7 @@ import {
   type QueueName,
 } from "#shared/app/manifest.ts";
 import { configSchema, SECRET_KEYS } from "#shared/config.ts";
-import { DEFAULT_FUNCTION_ENVIRONMENT } from "../function-environment.ts";
+import { DEFAULT_FUNCTION_ENVIRONMENT } from "../../function-environment.ts";
 
 /** Dev-only values, printed at start; any value already in the environment wins. */
 export const DEV_DEFAULTS = {

@@ -13,6 +13,8 @@
  * and config), hence this file.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { LocalLog } from "../functions/lambda-context.ts";
+import type { InvokeFunction } from "../functions/load-handler.ts";
 import { type GatewayIdentity, gatewayRequestId } from "./gateway-request-context.ts";
 import { buildHttpEvent } from "./http-event.ts";
 import {
@@ -23,8 +25,6 @@ import {
   sendGatewayResponse,
 } from "./http-result.ts";
 import { compileRoutes, type GatewayHttpRoute } from "./http-routes.ts";
-import type { LocalLog } from "./lambda-context.ts";
-import type { InvokeFunction } from "./load-handler.ts";
 
 // This module stays the gateway's public face: the pieces live in the files above, re-exported
 // here so callers (runtime, ws-gateway, tests) import one module.

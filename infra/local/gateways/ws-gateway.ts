@@ -25,9 +25,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
+import type { LocalLog } from "../functions/lambda-context.ts";
+import type { InvokeFunction } from "../functions/load-handler.ts";
 import { type GatewayIdentity, gatewayRequestId, gatewayTime, sourceIpOf } from "./http-gateway.ts";
-import type { LocalLog } from "./lambda-context.ts";
-import type { InvokeFunction } from "./load-handler.ts";
 
 /** API Gateway's PostToConnection payload (and whole-message) limit. */
 export const MAX_MESSAGE_BYTES = 128 * 1024;

@@ -7,11 +7,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { OutboxEmail } from "../aws/ses-emulator.ts";
+import type { LocalLog } from "../functions/lambda-context.ts";
 import type { DocsSite } from "./docs-site.ts";
 import { gatewayError, sendGatewayResponse } from "./http-result.ts";
-import type { LocalLog } from "./lambda-context.ts";
 import { answerClientError, answerConnect, problemBody } from "./raw-answers.ts";
-import type { OutboxEmail } from "./ses-emulator.ts";
 import type { WsGateway } from "./ws-gateway.ts";
 
 export interface RuntimeServerTargets {

@@ -14,10 +14,10 @@
  * SES sandbox's recipient rules (README "Limits").
  */
 import type { FunctionNeed, QueueName } from "#shared/app/manifest.ts";
-import type { IamStatement } from "../need-statements.ts";
-import { statementsOfNeeds } from "../need-statements.ts";
+import type { IamStatement } from "../../need-statements.ts";
+import { statementsOfNeeds } from "../../need-statements.ts";
+import { LOCAL_ACCOUNT_ID } from "../functions/lambda-context.ts";
 import type { AwsCall, Inspector, Verdict } from "./aws-proxy.ts";
-import { LOCAL_ACCOUNT_ID } from "./lambda-context.ts";
 
 /** The stage the stack deploys the WebSocket API to (ferry-websocket-api.ts WEBSOCKET_STAGE_NAME). */
 export const LOCAL_WEBSOCKET_STAGE = "live";

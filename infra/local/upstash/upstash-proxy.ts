@@ -25,15 +25,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  type Command,
-  RedisCommandError,
-  RedisRunner,
-  RedisUnavailableError,
-} from "./upstash/redis-runner.ts";
-import { encodeReply, type RawReply, type ResponseEncoding } from "./upstash/reply-encoding.ts";
-import { BadRequestError, parseCommand, parseCommandList, readBody } from "./upstash/request-body.ts";
-import { ScriptRewriter } from "./upstash/script-flags.ts";
+import { type Command, RedisCommandError, RedisRunner, RedisUnavailableError } from "./redis-runner.ts";
+import { encodeReply, type RawReply, type ResponseEncoding } from "./reply-encoding.ts";
+import { BadRequestError, parseCommand, parseCommandList, readBody } from "./request-body.ts";
+import { ScriptRewriter } from "./script-flags.ts";
 
 export interface UpstashProxyOptions {
   readonly redisUrl: string;
