@@ -3,13 +3,12 @@
  * queues and each function's needs are read from the manifest and never restated here, so the
  * deployed system and the local runtime cannot drift apart.
  */
-import { CfnOutput, SecretValue, Stack, type StackProps, Token } from "aws-cdk-lib";
+import { CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps, Token } from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { z } from "zod";
 import type { AppManifest, QueueName } from "#shared/app/manifest.ts";
 import { manifestProblems } from "#shared/app/validate.ts";
-import { configSchema, SECRET_KEYS } from "#shared/config.ts";
+import { SECRET_KEYS } from "#shared/config.ts";
 import { FerryAlarms } from "./constructs/ferry-alarms.ts";
 import { FerryFunction } from "./constructs/ferry-function.ts";
 import { FerryHttpApi, type ThrottleLimits } from "./constructs/ferry-http-api.ts";
@@ -18,9 +17,21 @@ import { FerryWebSocketApi } from "./constructs/ferry-websocket-api.ts";
 import { wireNeeds } from "./constructs/need-wiring.ts";
 import { constructId, InvalidStackInputError } from "./constructs/stack-input.ts";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
+import { settingProblems } from "./settings.ts";
 
 /** Re-exported: the secret's keys are the contract between this stack and shared/config.ts. */
 export { SECRET_KEYS } from "#shared/config.ts";
+
+/**
+ * The secret's value when CloudFormation creates it, and its description: written once, never
+ * changed (changing either would make CloudFormation overwrite the live secret). They are the
+ * strings the first Ferry stacks were deployed with, so those stacks see no change either.
+ * Not derived from SECRET_KEYS on purpose: a key added there must not touch the template.
+ */
+export const INITIAL_SECRET_VALUE =
+  '{"UPSTASH_REDIS_REST_TOKEN":"","STRIPE_WEBHOOK_SECRET":"","RAZORPAY_WEBHOOK_SECRET":"","PAYU_MERCHANT_KEY":"","PAYU_MERCHANT_SALT":""}';
+export const SECRET_DESCRIPTION =
+  "Ferry secrets (JSON object with UPSTASH_REDIS_REST_TOKEN, STRIPE_WEBHOOK_SECRET, RAZORPAY_WEBHOOK_SECRET, PAYU_MERCHANT_KEY, PAYU_MERCHANT_SALT); fill in after the first deploy";
 
 export const DEFAULT_HTTP_THROTTLE: ThrottleLimits = { rateLimit: 100, burstLimit: 200 };
 export const DEFAULT_WEBSOCKET_THROTTLE: ThrottleLimits = { rateLimit: 50, burstLimit: 100 };
@@ -55,6 +66,11 @@ export interface FerryStackProps extends StackProps {
    * (see FerryWebSocketApiProps.accessLogs). @default false
    */
   readonly webSocketAccessLogs?: boolean;
+  /**
+   * Keys `npm run secrets` manages (named in the SecretsArn output's description only).
+   * @default SECRET_KEYS
+   */
+  readonly secretKeys?: readonly string[];
 }
 
 export class FerryStack extends Stack {
@@ -78,10 +94,13 @@ export class FerryStack extends Stack {
     validateSettings(props);
 
     this.secrets = new Secret(this, "Secrets", {
-      description: `Ferry secrets (JSON object with ${SECRET_KEYS.join(", ")}); fill in after the first deploy`,
-      // Empty placeholders, not secrets: the operator puts the real values after deploying, and
-      // CloudFormation keeps them because this template value never changes.
-      secretObjectValue: Object.fromEntries(SECRET_KEYS.map((key) => [key, SecretValue.unsafePlainText("")])),
+      // Both frozen: CloudFormation rewrites a secret's value whenever its template properties
+      // change, which would wipe what `npm run secrets -- set` put there. New keys are added by
+      // that command, never by the template (test/infra/secrets.test.ts proves it).
+      description: SECRET_DESCRIPTION,
+      secretStringValue: SecretValue.unsafePlainText(INITIAL_SECRET_VALUE),
+      // It holds the only copy of the tokens: a destroy leaves it (npm run destroy says how to delete it).
+      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     const sharedEnvironment: Record<string, string> = {
@@ -157,7 +176,11 @@ export class FerryStack extends Stack {
       this.alarms.alarmOnErrors(constructId(name), fn, name);
     }
 
-    new CfnOutput(this, "HttpApiUrl", { value: this.httpApi.url, description: "Base URL of the HTTP API" });
+    // URLs without a trailing slash, so `${url}/v1/emails` is right (the stage URL ends in "/").
+    new CfnOutput(this, "HttpApiUrl", {
+      value: this.httpApi.api.apiEndpoint,
+      description: "Base URL of the HTTP API",
+    });
     if (this.webSocketApi) {
       new CfnOutput(this, "WebSocketUrl", {
         value: this.webSocketApi.url,
@@ -166,13 +189,16 @@ export class FerryStack extends Stack {
     }
     new CfnOutput(this, "SecretsArn", {
       value: this.secrets.secretArn,
-      description: "Secrets Manager secret to fill with the JSON secrets after deploying",
+      description: `Secret holding ${(props.secretKeys ?? SECRET_KEYS).join(", ")}: fill it with npm run secrets -- set`,
     });
     new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
     for (const [name, queue] of Object.entries(queues)) {
       new CfnOutput(this, `${constructId(name)}QueueUrl`, { value: queue.queue.queueUrl });
       new CfnOutput(this, `${constructId(name)}DeadLetterQueueUrl`, {
         value: queue.deadLetterQueue.queueUrl,
+      });
+      new CfnOutput(this, `${constructId(name)}DeadLetterQueueName`, {
+        value: queue.deadLetterQueue.queueName,
       });
     }
 
@@ -181,45 +207,24 @@ export class FerryStack extends Stack {
 }
 
 /**
- * Checks deploy settings with the same schema the functions parse at cold start, so a bad value
- * fails `cdk synth` instead of every invocation. Tokens (e.g. CfnParameters) are checked by no one
- * until deploy, so they are skipped.
+ * Checks deploy settings with the same schema the functions parse at cold start (infra/settings.ts),
+ * so a bad value fails `cdk synth` instead of every invocation. Tokens (e.g. CfnParameters) are
+ * checked by no one until deploy, so they are skipped.
  */
 function validateSettings(props: FerryStackProps): void {
-  const settings = configSchema.pick({ UPSTASH_REDIS_REST_URL: true, EMAIL_FROM: true, RATE_LIMITS: true });
-  const values = {
-    UPSTASH_REDIS_REST_URL: props.upstashRestUrl,
-    EMAIL_FROM: props.emailFrom,
-    RATE_LIMITS: props.rateLimits,
-  };
-  const concrete = Object.fromEntries(
-    Object.entries(values).filter(([, v]) => v !== undefined && v !== "" && !Token.isUnresolved(v)),
+  const problems = settingProblems(
+    {
+      emailFrom: props.emailFrom,
+      sesIdentity: props.sesIdentity,
+      upstashRestUrl: props.upstashRestUrl,
+      rateLimits: props.rateLimits,
+      alarmEmail: props.alarmEmail,
+    },
+    (v) => Token.isUnresolved(v),
   );
-  const result = settings.partial().safeParse(concrete);
-  const problems = result.success
-    ? []
-    : result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-  if (!props.emailFrom) problems.push("EMAIL_FROM (emailFrom): is required");
-  if (!props.upstashRestUrl) problems.push("UPSTASH_REDIS_REST_URL (upstashRestUrl): is required");
+  if (!props.emailFrom) problems.push("emailFrom (EMAIL_FROM): is required");
+  if (!props.upstashRestUrl) problems.push("upstashRestUrl (UPSTASH_REDIS_REST_URL): is required");
   if (!props.sesIdentity) problems.push("sesIdentity: is required");
-  else if (
-    props.emailFrom &&
-    !Token.isUnresolved(props.emailFrom) &&
-    !Token.isUnresolved(props.sesIdentity)
-  ) {
-    const identity = props.sesIdentity.split(":identity/").pop() ?? props.sesIdentity;
-    const sender = props.emailFrom.toLowerCase();
-    const belongs = sender === identity.toLowerCase() || sender.endsWith(`@${identity.toLowerCase()}`);
-    if (!belongs)
-      problems.push(`emailFrom: "${props.emailFrom}" is not the identity "${identity}" nor of its domain`);
-  }
-  if (
-    props.alarmEmail &&
-    !Token.isUnresolved(props.alarmEmail) &&
-    !z.email().safeParse(props.alarmEmail).success
-  ) {
-    problems.push(`alarmEmail: "${props.alarmEmail}" is not an email address`);
-  }
   if (problems.length > 0)
     throw new InvalidStackInputError(`Invalid FerryStack settings: ${problems.join("; ")}`);
 }

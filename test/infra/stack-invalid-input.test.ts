@@ -169,17 +169,19 @@ describe("FerryStack rejects manifests that do not hang together", () => {
 
 describe("FerryStack rejects settings the functions would reject at cold start", () => {
   it("fails on an emailFrom that is not an email address", () => {
-    expect(() => buildStack({ emailFrom: "ferry at example" })).toThrow(/EMAIL_FROM: /);
+    expect(() => buildStack({ emailFrom: "ferry at example" })).toThrow(/emailFrom: .*\(EMAIL_FROM\)/);
   });
 
   it("fails on a sender outside the SES identity it is sent from", () => {
     expect(() => buildStack({ emailFrom: "ferry@other.example.org" })).toThrow(
-      /emailFrom: "ferry@other.example.org" is not the identity "mail.example.com" nor of its domain/,
+      /emailFrom: "ferry@other.example.org" is neither the SES identity "mail.example.com" nor an address of its domain/,
     );
   });
 
   it("fails on rateLimits that are not JSON", () => {
-    expect(() => buildStack({ rateLimits: "{capacity: 5" })).toThrow(/RATE_LIMITS: is not valid JSON/);
+    expect(() => buildStack({ rateLimits: "{capacity: 5" })).toThrow(
+      /rateLimits: is not valid JSON \(RATE_LIMITS\)/,
+    );
   });
 
   it("fails on rateLimits naming an unknown policy", () => {
@@ -189,7 +191,9 @@ describe("FerryStack rejects settings the functions would reject at cold start",
   });
 
   it("fails on an Upstash URL that is not a URL", () => {
-    expect(() => buildStack({ upstashRestUrl: "upstash" })).toThrow(/UPSTASH_REDIS_REST_URL: /);
+    expect(() => buildStack({ upstashRestUrl: "upstash" })).toThrow(
+      /upstashRestUrl: .*\(UPSTASH_REDIS_REST_URL\)/,
+    );
   });
 
   it("fails on an alarm email that is not an email address", () => {

@@ -428,9 +428,14 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
     });
   });
 
-  it("outputs the API URLs and the secret to fill in", () => {
+  it("outputs the API URLs (no trailing slash), the DLQ names and the secret to fill in", () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(JSON.stringify(outputs.HttpApiUrl?.Value)).toContain(JSON.stringify({ Ref: httpApiId() }));
+    // The API's own endpoint attribute: https://{api}.execute-api.{region}.amazonaws.com, no "/".
+    expect(outputs.HttpApiUrl?.Value).toEqual({ "Fn::GetAtt": [httpApiId(), "ApiEndpoint"] });
+    for (const [name] of queueEntries(manifest)) {
+      const key = `${name[0]?.toUpperCase()}${name.slice(1)}DeadLetterQueueName`;
+      expect(outputs[key]?.Value).toEqual({ "Fn::GetAtt": [queueIds(name).dlq, "QueueName"] });
+    }
     expect(outputs.SecretsArn?.Value).toEqual({ Ref: logicalIdOf(stack, stack.secrets) });
     if (manifest.webSocket.routes.length > 0) {
       const url = JSON.stringify(outputs.WebSocketUrl?.Value);
