@@ -106,6 +106,8 @@ export class FerryStack extends Stack {
     const sharedEnvironment: Record<string, string> = {
       UPSTASH_REDIS_REST_URL: props.upstashRestUrl,
       FERRY_SECRETS_ARN: this.secrets.secretArn,
+      // The metrics namespace is the stack's name: two stages in one account never mix.
+      POWERTOOLS_METRICS_NAMESPACE: this.stackName,
       ...(props.rateLimits ? { RATE_LIMITS: props.rateLimits } : {}),
       ...(props.logLevel ? { LOG_LEVEL: props.logLevel } : {}),
     };

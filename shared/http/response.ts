@@ -3,10 +3,12 @@
  * response, adding the headers other middlewares collected (x-request-id, rate-limit headers).
  * Registered first so its `after`/`onError` run last.
  */
+
+import { ConfigError } from "#shared/config.ts";
 import { logger } from "#shared/logger.ts";
 import type { FerryContext, HttpMiddleware } from "./context.ts";
 import { dependencyUnavailable, isDependencyFailure } from "./dependency-errors.ts";
-import { HttpError } from "./errors.ts";
+import { configurationIncomplete, HttpError } from "./errors.ts";
 import { problemResponse } from "./problem-response.ts";
 
 type Ctx = FerryContext | (FerryContext & { ferry?: undefined });
@@ -27,15 +29,20 @@ export function responseFinalizer(): HttpMiddleware {
     },
     onError: (request) => {
       const error = request.error;
-      if (error instanceof HttpError && error.status < 500) {
+      if (error instanceof ConfigError) {
+        // Already logged and counted (ConfigurationIncomplete) where it was found: shared/deps.ts.
+      } else if (error instanceof HttpError && error.status < 500) {
         logger.info("request rejected", { status: error.status, type: error.type, detail: error.detail });
       } else {
         logger.error("request failed", error instanceof Error ? error : String(error));
       }
-      const problem = problemResponse(
-        isDependencyFailure(error) ? dependencyUnavailable() : error,
-        request.event.rawPath,
-      );
+      const shown =
+        error instanceof ConfigError
+          ? configurationIncomplete()
+          : isDependencyFailure(error)
+            ? dependencyUnavailable()
+            : error;
+      const problem = problemResponse(shown, request.event.rawPath);
       request.response = {
         ...problem,
         headers: { ...collectedHeaders(request.context), ...problem.headers },
