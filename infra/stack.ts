@@ -3,15 +3,19 @@
  * queues and each function's needs are read from the manifest and never restated here, so the
  * deployed system and the local runtime cannot drift apart.
  */
-import { CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps, Token } from "aws-cdk-lib";
+import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps, Token } from "aws-cdk-lib";
+import { FilterPattern, MetricFilter } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import type { AppManifest, QueueName } from "#shared/app/manifest.ts";
 import { manifestProblems } from "#shared/app/validate.ts";
 import { SECRET_KEYS } from "#shared/config.ts";
+import { METRIC } from "#shared/metrics/metrics.ts";
 import { FerryAlarms } from "./constructs/ferry-alarms.ts";
+import { FerryDashboard } from "./constructs/ferry-dashboard.ts";
 import { FerryFunction } from "./constructs/ferry-function.ts";
 import { FerryHttpApi, type ThrottleLimits } from "./constructs/ferry-http-api.ts";
+import { ferryMetric } from "./constructs/ferry-metrics.ts";
 import { FerryQueue } from "./constructs/ferry-queue.ts";
 import { FerryWebSocketApi } from "./constructs/ferry-websocket-api.ts";
 import { wireNeeds } from "./constructs/need-wiring.ts";
@@ -84,6 +88,7 @@ export class FerryStack extends Stack {
   readonly webSocketApi: FerryWebSocketApi | undefined;
   readonly secrets: Secret;
   readonly alarms: FerryAlarms;
+  readonly dashboard: FerryDashboard;
 
   constructor(scope: Construct, id: string, props: FerryStackProps) {
     super(scope, id, props);
@@ -177,6 +182,13 @@ export class FerryStack extends Stack {
     for (const [name, fn] of Object.entries(functions)) {
       this.alarms.alarmOnErrors(constructId(name), fn, name);
     }
+    this.alarmOnDeploymentProblems(functions);
+    this.dashboard = new FerryDashboard(this, "Dashboard", {
+      namespace: this.stackName,
+      functions,
+      queues: queues as Record<string, FerryQueue>,
+      alarms: this.alarms.all,
+    });
 
     // URLs without a trailing slash, so `${url}/v1/emails` is right (the stage URL ends in "/").
     new CfnOutput(this, "HttpApiUrl", {
@@ -194,6 +206,7 @@ export class FerryStack extends Stack {
       description: `Secret holding ${(props.secretKeys ?? SECRET_KEYS).join(", ")}: fill it with npm run secrets -- set`,
     });
     new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, "DashboardUrl", { value: this.dashboard.url, description: "CloudWatch dashboard" });
     for (const [name, queue] of Object.entries(queues)) {
       new CfnOutput(this, `${constructId(name)}QueueUrl`, { value: queue.queue.queueUrl });
       new CfnOutput(this, `${constructId(name)}DeadLetterQueueUrl`, {
@@ -205,6 +218,53 @@ export class FerryStack extends Stack {
     }
 
     acknowledgeNagFindings(this);
+  }
+
+  /**
+   * Problems a person must fix, whatever traffic does: an incomplete configuration (the secret),
+   * SES refusing the sender (IAM or identity: every email fails), decisions made without Redis,
+   * and an open breaker. ses_access_denied is read from the email worker's error log line
+   * (`errorCode`), which the worker writes with SES's own message kept out of the task.
+   */
+  private alarmOnDeploymentProblems(functions: Readonly<Record<string, FerryFunction>>): void {
+    const ns = this.stackName;
+    const minute = { period: Duration.minutes(1) };
+    this.alarms.alarmOnMetric(
+      "ConfigurationIncomplete",
+      ferryMetric(ns, METRIC.configurationIncomplete, minute),
+      "A function could not start: its configuration is incomplete (npm run secrets -- check)",
+    );
+    for (const [name, fn] of Object.entries(functions)) {
+      if (!fn.spec.needs.includes("ses:send")) continue;
+      new MetricFilter(this, `${constructId(name)}SesAccessDeniedFilter`, {
+        logGroup: fn.logGroup,
+        filterPattern: FilterPattern.stringValue("$.errorCode", "=", "ses_access_denied"),
+        metricNamespace: ns,
+        metricName: "SesAccessDenied",
+        metricValue: "1",
+        dimensions: { service: "$.service" },
+      });
+    }
+    this.alarms.alarmOnMetric(
+      "SesAccessDenied",
+      ferryMetric(ns, "SesAccessDenied", minute),
+      "SES refused to send (AccessDenied): the sender identity or the worker's IAM grant must be fixed",
+    );
+    this.alarms.alarmOnMetric(
+      "RateLimitFallback",
+      ferryMetric(ns, METRIC.rateLimitFallback),
+      "The rate limiter decided without Redis (Upstash unreachable or too slow)",
+    );
+    this.alarms.alarmOnMetric(
+      "RateLimitBreakerOpened",
+      ferryMetric(ns, METRIC.rateLimitBreakerOpened),
+      "The rate limiter's Redis breaker opened in a container",
+    );
+    this.alarms.alarmOnMetric(
+      "SesCircuitOpened",
+      ferryMetric(ns, METRIC.sesCircuitOpened),
+      "The SES circuit breaker is open: SES is throttling (sending rate or quota reached)",
+    );
   }
 }
 

@@ -16,6 +16,8 @@ import { HttpError, serviceUnavailable } from "#shared/http/errors.ts";
 import { httpHandler } from "#shared/http/handler.ts";
 import { withIdempotency } from "#shared/http/idempotency.ts";
 import { fingerprint } from "#shared/idempotency/fingerprint.ts";
+import { logger } from "#shared/logger.ts";
+import { countMetric, METRIC } from "#shared/metrics/metrics.ts";
 
 export const handler = httpHandler(email.functions.createEmail, {
   body: emailRequestSchema,
@@ -37,6 +39,8 @@ export const handler = httpHandler(email.functions.createEmail, {
           ownerKeyId,
           normalizeEmail(body),
         );
+        countMetric(METRIC.emailsAccepted);
+        logger.appendKeys({ taskId: task.id });
         return {
           status: 202,
           body: { taskId: task.id, status: task.status },

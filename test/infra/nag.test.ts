@@ -33,7 +33,8 @@ describe.each(cases)("cdk-nag AwsSolutions on the stack from the $label", ({ pro
 
     // Assess
     expect(unacknowledgedFindings(app)).toEqual([]);
-  });
+    // The first synth of a file pays for loading aws-cdk-lib and cdk-nag (~15 s on 2 busy cores).
+  }, 60_000);
 
   it("lets the app synthesize with the checks registered as a validation plugin", () => {
     // Prepare
