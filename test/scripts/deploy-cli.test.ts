@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { Command } from "#infra/scripts/cdk-command.ts";
 import { cdkJsonContext } from "#infra/scripts/cdk-command.ts";
 import { type DeployIo, main as deploy, outputsFileFor } from "#infra/scripts/deploy.ts";
+import { main as deployLocal } from "#infra/scripts/deploy-local.ts";
 import { type DestroyIo, main as destroy, type Retained } from "#infra/scripts/destroy.ts";
 
 const GOOD = [
@@ -219,5 +220,42 @@ describe("npm run destroy", () => {
 
     expect(await destroy([], t.io)).toBe(1);
     expect(t.err()).toContain("Ferry still exists");
+  });
+});
+
+describe("npm run deploy:local", () => {
+  const fake = (env: Record<string, string>) => {
+    const commands: Command[] = [];
+    const lines: string[] = [];
+    const io = {
+      run: async (command: Command) => {
+        commands.push(command);
+        return 0;
+      },
+      env,
+      out: (line: string) => lines.push(line),
+      err: (line: string) => lines.push(line),
+    };
+    return { io, commands, text: () => lines.join("\n") };
+  };
+
+  it("says which services need LocalStack's paid plans before it starts, and stops without a token", async () => {
+    const t = fake({});
+
+    const code = await deployLocal([], t.io);
+
+    expect(code).toBe(1);
+    expect(t.commands).toEqual([]);
+    expect(t.text()).toMatch(/paid plans: API Gateway v2/);
+    expect(t.text()).toMatch(/free plan: +Lambda, SQS, SES, Secrets Manager/);
+    expect(t.text()).toContain("LOCALSTACK_AUTH_TOKEN is not set");
+  });
+
+  it("runs cdklocal deploy of the stage's stack when a token is set", async () => {
+    const t = fake({ LOCALSTACK_AUTH_TOKEN: "ls-token" });
+
+    expect(await deployLocal(["--stage", "dev"], t.io)).toBe(0);
+    expect(t.commands[0]?.command).toMatch(/node_modules\/\.bin\/cdklocal$/);
+    expect(t.commands[0]?.args).toEqual(["deploy", "Ferry-dev", "--no-notices", "-c", "stage=dev"]);
   });
 });
