@@ -4,12 +4,15 @@
  * POWERTOOLS_METRICS_NAMESPACE), same names, the {service} dimension every EMF line carries.
  */
 import { Match, type Template } from "aws-cdk-lib/assertions";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_FUNCTION_ENVIRONMENT } from "#infra/function-environment.ts";
 import type { FerryStack } from "#infra/stack.ts";
 import { METRIC } from "#shared/metrics/metrics.ts";
 import { buildStack, logicalIdOf } from "#test/infra/support/build-stack.ts";
 import { environmentOf, resourcesOfType } from "#test/infra/support/template-queries.ts";
+
+// Each synth takes seconds, and many more on two cores shared with other test files.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 let stack: FerryStack;
 let template: Template;

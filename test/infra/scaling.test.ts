@@ -3,7 +3,7 @@
  * (AWS's 2–1000), and a function may reserve concurrency. Defaults fit a new account and the SES
  * sandbox; values AWS would refuse, or that would throttle a queue's own worker, fail at synth.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   type AppManifest,
   DEFAULT_MAX_CONCURRENCY,
@@ -12,6 +12,9 @@ import {
 } from "#shared/app/manifest.ts";
 import { buildStack, logicalIdOf } from "#test/infra/support/build-stack.ts";
 import { resourceById, resourcesOfType } from "#test/infra/support/template-queries.ts";
+
+// Each synth takes seconds, and many more on two cores shared with other test files.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 const emails = realManifest.queues.emails as QueueSpec;
 const emailWorker = realManifest.functions.emailWorker;

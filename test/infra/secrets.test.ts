@@ -3,11 +3,14 @@
  * value whenever its template properties change, which would wipe what `npm run secrets -- set`
  * wrote. Adding a key to SECRET_KEYS (shared/config.ts) must not touch the resource.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { INITIAL_SECRET_VALUE } from "#infra/stack.ts";
 import { SECRET_KEYS } from "#shared/config.ts";
 import { buildStack, logicalIdOf } from "#test/infra/support/build-stack.ts";
 import { resourceById } from "#test/infra/support/template-queries.ts";
+
+// Each synth takes seconds, and many more on two cores shared with other test files.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 function secretResource(secretKeys?: readonly string[]) {
   const { stack, template } = buildStack(secretKeys ? { secretKeys } : {});

@@ -2,9 +2,12 @@
  * Manifests and settings the stack cannot deploy fail at synth with a message naming the culprit,
  * instead of failing a deploy, or every cold start, later.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type AppManifest, type QueueSpec, manifest as realManifest } from "#shared/app/manifest.ts";
 import { buildStack } from "#test/infra/support/build-stack.ts";
+
+// Each synth takes seconds, and many more on two cores shared with other test files.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 function requireFunction(name: string): never {
   throw new Error(`the manifest has no ${name} function`);

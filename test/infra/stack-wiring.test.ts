@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { Match, type Template } from "aws-cdk-lib/assertions";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_FUNCTION_ENVIRONMENT, REPO_ROOT } from "#infra/constructs/ferry-function.ts";
 import { HTTP_ACCESS_LOG_FORMAT } from "#infra/constructs/ferry-http-api.ts";
 import { WEBSOCKET_ACCESS_LOG_FORMAT, WEBSOCKET_STAGE_NAME } from "#infra/constructs/ferry-websocket-api.ts";
@@ -34,6 +34,9 @@ import {
   routeKeysOf,
   statementsOfRole,
 } from "#test/infra/support/template-queries.ts";
+
+// Each synth takes seconds, and many more on two cores shared with other test files.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 const manifests: readonly { label: string; manifest: AppManifest }[] = [
   { label: "real manifest", manifest: realManifest },

@@ -2,10 +2,13 @@
  * `npm run smoke` against the local runtime, the way an operator runs it against a deployment:
  * every step passes on a healthy target (exit 0), and a broken one names its failing step (exit 1).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { main as smoke } from "#infra/scripts/smoke.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
+
+// Whole end-to-end runs through the local runtime: seconds alone, far more on busy cores.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 let runtime: LocalRuntime;
 beforeAll(async () => {
