@@ -29,6 +29,8 @@ export const sharedTestOptions = {
   // Tests act as an operator would with the emulators: dummy credentials, never real ones.
   env: {
     POWERTOOLS_LOG_LEVEL: "SILENT",
+    // EMF lines would bypass vitest's console capture; test/metrics turns them back on.
+    POWERTOOLS_METRICS_DISABLED: "true",
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
     AWS_REGION: "us-east-1",

@@ -3,25 +3,39 @@
  * queues and each function's needs are read from the manifest and never restated here, so the
  * deployed system and the local runtime cannot drift apart.
  */
-import { CfnOutput, SecretValue, Stack, type StackProps, Token } from "aws-cdk-lib";
+import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps, Token } from "aws-cdk-lib";
+import { FilterPattern, MetricFilter } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { z } from "zod";
-import { settingsProblems } from "#shared/app/function-config.ts";
 import type { AppManifest, QueueName } from "#shared/app/manifest.ts";
 import { manifestProblems } from "#shared/app/validate.ts";
 import { SECRET_KEYS } from "#shared/config.ts";
+import { METRIC } from "#shared/metrics/metrics.ts";
 import { FerryAlarms } from "./constructs/ferry-alarms.ts";
+import { FerryDashboard } from "./constructs/ferry-dashboard.ts";
 import { FerryFunction } from "./constructs/ferry-function.ts";
 import { FerryHttpApi, type ThrottleLimits } from "./constructs/ferry-http-api.ts";
+import { ferryMetric } from "./constructs/ferry-metrics.ts";
 import { FerryQueue } from "./constructs/ferry-queue.ts";
 import { FerryWebSocketApi } from "./constructs/ferry-websocket-api.ts";
 import { wireNeeds } from "./constructs/need-wiring.ts";
 import { constructId, InvalidStackInputError } from "./constructs/stack-input.ts";
 import { acknowledgeNagFindings } from "./nag-acknowledgements.ts";
+import { settingProblems } from "./settings.ts";
 
 /** Re-exported: the secret's keys are the contract between this stack and shared/config.ts. */
 export { SECRET_KEYS } from "#shared/config.ts";
+
+/**
+ * The secret's value when CloudFormation creates it, and its description: written once, never
+ * changed (changing either would make CloudFormation overwrite the live secret). They are the
+ * strings the first Ferry stacks were deployed with, so those stacks see no change either.
+ * Not derived from SECRET_KEYS on purpose: a key added there must not touch the template.
+ */
+export const INITIAL_SECRET_VALUE =
+  '{"UPSTASH_REDIS_REST_TOKEN":"","STRIPE_WEBHOOK_SECRET":"","RAZORPAY_WEBHOOK_SECRET":"","PAYU_MERCHANT_KEY":"","PAYU_MERCHANT_SALT":""}';
+export const SECRET_DESCRIPTION =
+  "Ferry secrets (JSON object with UPSTASH_REDIS_REST_TOKEN, STRIPE_WEBHOOK_SECRET, RAZORPAY_WEBHOOK_SECRET, PAYU_MERCHANT_KEY, PAYU_MERCHANT_SALT); fill in after the first deploy";
 
 export const DEFAULT_HTTP_THROTTLE: ThrottleLimits = { rateLimit: 100, burstLimit: 200 };
 export const DEFAULT_WEBSOCKET_THROTTLE: ThrottleLimits = { rateLimit: 50, burstLimit: 100 };
@@ -56,6 +70,11 @@ export interface FerryStackProps extends StackProps {
    * (see FerryWebSocketApiProps.accessLogs). @default false
    */
   readonly webSocketAccessLogs?: boolean;
+  /**
+   * Keys `npm run secrets` manages (named in the SecretsArn output's description only).
+   * @default SECRET_KEYS
+   */
+  readonly secretKeys?: readonly string[];
 }
 
 export class FerryStack extends Stack {
@@ -69,6 +88,7 @@ export class FerryStack extends Stack {
   readonly webSocketApi: FerryWebSocketApi | undefined;
   readonly secrets: Secret;
   readonly alarms: FerryAlarms;
+  readonly dashboard: FerryDashboard;
 
   constructor(scope: Construct, id: string, props: FerryStackProps) {
     super(scope, id, props);
@@ -79,15 +99,20 @@ export class FerryStack extends Stack {
     validateSettings(props);
 
     this.secrets = new Secret(this, "Secrets", {
-      description: `Ferry secrets (JSON object with ${SECRET_KEYS.join(", ")}); fill in after the first deploy`,
-      // Empty placeholders, not secrets: the operator puts the real values after deploying, and
-      // CloudFormation keeps them because this template value never changes.
-      secretObjectValue: Object.fromEntries(SECRET_KEYS.map((key) => [key, SecretValue.unsafePlainText("")])),
+      // Both frozen: CloudFormation rewrites a secret's value whenever its template properties
+      // change, which would wipe what `npm run secrets -- set` put there. New keys are added by
+      // that command, never by the template (test/infra/secrets.test.ts proves it).
+      description: SECRET_DESCRIPTION,
+      secretStringValue: SecretValue.unsafePlainText(INITIAL_SECRET_VALUE),
+      // It holds the only copy of the tokens: a destroy leaves it (npm run destroy says how to delete it).
+      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     const sharedEnvironment: Record<string, string> = {
       UPSTASH_REDIS_REST_URL: props.upstashRestUrl,
       FERRY_SECRETS_ARN: this.secrets.secretArn,
+      // The metrics namespace is the stack's name: two stages in one account never mix.
+      POWERTOOLS_METRICS_NAMESPACE: this.stackName,
       ...(props.rateLimits ? { RATE_LIMITS: props.rateLimits } : {}),
       ...(props.logLevel ? { LOG_LEVEL: props.logLevel } : {}),
     };
@@ -157,8 +182,19 @@ export class FerryStack extends Stack {
     for (const [name, fn] of Object.entries(functions)) {
       this.alarms.alarmOnErrors(constructId(name), fn, name);
     }
+    this.alarmOnDeploymentProblems(functions);
+    this.dashboard = new FerryDashboard(this, "Dashboard", {
+      namespace: this.stackName,
+      functions,
+      queues: queues as Record<string, FerryQueue>,
+      alarms: this.alarms.all,
+    });
 
-    new CfnOutput(this, "HttpApiUrl", { value: this.httpApi.url, description: "Base URL of the HTTP API" });
+    // URLs without a trailing slash, so `${url}/v1/emails` is right (the stage URL ends in "/").
+    new CfnOutput(this, "HttpApiUrl", {
+      value: this.httpApi.api.apiEndpoint,
+      description: "Base URL of the HTTP API",
+    });
     if (this.webSocketApi) {
       new CfnOutput(this, "WebSocketUrl", {
         value: this.webSocketApi.url,
@@ -167,56 +203,90 @@ export class FerryStack extends Stack {
     }
     new CfnOutput(this, "SecretsArn", {
       value: this.secrets.secretArn,
-      description: "Secrets Manager secret to fill with the JSON secrets after deploying",
+      description: `Secret holding ${(props.secretKeys ?? SECRET_KEYS).join(", ")}: fill it with npm run secrets -- set`,
     });
     new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, "DashboardUrl", { value: this.dashboard.url, description: "CloudWatch dashboard" });
     for (const [name, queue] of Object.entries(queues)) {
       new CfnOutput(this, `${constructId(name)}QueueUrl`, { value: queue.queue.queueUrl });
       new CfnOutput(this, `${constructId(name)}DeadLetterQueueUrl`, {
         value: queue.deadLetterQueue.queueUrl,
       });
+      new CfnOutput(this, `${constructId(name)}DeadLetterQueueName`, {
+        value: queue.deadLetterQueue.queueName,
+      });
     }
 
     acknowledgeNagFindings(this);
   }
+
+  /**
+   * Problems a person must fix, whatever traffic does: an incomplete configuration (the secret),
+   * SES refusing the sender (IAM or identity: every email fails), decisions made without Redis,
+   * and an open breaker. ses_access_denied is read from the email worker's error log line
+   * (`errorCode`), which the worker writes with SES's own message kept out of the task.
+   */
+  private alarmOnDeploymentProblems(functions: Readonly<Record<string, FerryFunction>>): void {
+    const ns = this.stackName;
+    const minute = { period: Duration.minutes(1) };
+    this.alarms.alarmOnMetric(
+      "ConfigurationIncomplete",
+      ferryMetric(ns, METRIC.configurationIncomplete, minute),
+      "A function could not start: its configuration is incomplete (npm run secrets -- check)",
+    );
+    for (const [name, fn] of Object.entries(functions)) {
+      if (!fn.spec.needs.includes("ses:send")) continue;
+      new MetricFilter(this, `${constructId(name)}SesAccessDeniedFilter`, {
+        logGroup: fn.logGroup,
+        filterPattern: FilterPattern.stringValue("$.errorCode", "=", "ses_access_denied"),
+        metricNamespace: ns,
+        metricName: "SesAccessDenied",
+        metricValue: "1",
+        dimensions: { service: "$.service" },
+      });
+    }
+    this.alarms.alarmOnMetric(
+      "SesAccessDenied",
+      ferryMetric(ns, "SesAccessDenied", minute),
+      "SES refused to send (AccessDenied): the sender identity or the worker's IAM grant must be fixed",
+    );
+    this.alarms.alarmOnMetric(
+      "RateLimitFallback",
+      ferryMetric(ns, METRIC.rateLimitFallback),
+      "The rate limiter decided without Redis (Upstash unreachable or too slow)",
+    );
+    this.alarms.alarmOnMetric(
+      "RateLimitBreakerOpened",
+      ferryMetric(ns, METRIC.rateLimitBreakerOpened),
+      "The rate limiter's Redis breaker opened in a container",
+    );
+    this.alarms.alarmOnMetric(
+      "SesCircuitOpened",
+      ferryMetric(ns, METRIC.sesCircuitOpened),
+      "The SES circuit breaker is open: SES is throttling (sending rate or quota reached)",
+    );
+  }
 }
 
 /**
- * Checks deploy settings with the same schema the functions parse at cold start, so a bad value
- * fails `cdk synth` instead of every invocation. Tokens (e.g. CfnParameters) are checked by no one
- * until deploy, so they are skipped.
+ * Checks deploy settings with the same schema the functions parse at cold start (infra/settings.ts),
+ * so a bad value fails `cdk synth` instead of every invocation. Tokens (e.g. CfnParameters) are
+ * checked by no one until deploy, so they are skipped.
  */
 function validateSettings(props: FerryStackProps): void {
-  const values = {
-    UPSTASH_REDIS_REST_URL: props.upstashRestUrl,
-    EMAIL_FROM: props.emailFrom,
-    RATE_LIMITS: props.rateLimits,
-  };
-  const concrete = Object.fromEntries(
-    Object.entries(values).filter(([, v]) => v !== undefined && v !== "" && !Token.isUnresolved(v)),
+  const problems = settingProblems(
+    {
+      emailFrom: props.emailFrom,
+      sesIdentity: props.sesIdentity,
+      upstashRestUrl: props.upstashRestUrl,
+      rateLimits: props.rateLimits,
+      alarmEmail: props.alarmEmail,
+    },
+    (v) => Token.isUnresolved(v),
   );
-  const problems = settingsProblems(concrete);
-  if (!props.emailFrom) problems.push("EMAIL_FROM (emailFrom): is required");
-  if (!props.upstashRestUrl) problems.push("UPSTASH_REDIS_REST_URL (upstashRestUrl): is required");
+  if (!props.emailFrom) problems.push("emailFrom (EMAIL_FROM): is required");
+  if (!props.upstashRestUrl) problems.push("upstashRestUrl (UPSTASH_REDIS_REST_URL): is required");
   if (!props.sesIdentity) problems.push("sesIdentity: is required");
-  else if (
-    props.emailFrom &&
-    !Token.isUnresolved(props.emailFrom) &&
-    !Token.isUnresolved(props.sesIdentity)
-  ) {
-    const identity = props.sesIdentity.split(":identity/").pop() ?? props.sesIdentity;
-    const sender = props.emailFrom.toLowerCase();
-    const belongs = sender === identity.toLowerCase() || sender.endsWith(`@${identity.toLowerCase()}`);
-    if (!belongs)
-      problems.push(`emailFrom: "${props.emailFrom}" is not the identity "${identity}" nor of its domain`);
-  }
-  if (
-    props.alarmEmail &&
-    !Token.isUnresolved(props.alarmEmail) &&
-    !z.email().safeParse(props.alarmEmail).success
-  ) {
-    problems.push(`alarmEmail: "${props.alarmEmail}" is not an email address`);
-  }
   if (problems.length > 0)
     throw new InvalidStackInputError(`Invalid FerryStack settings: ${problems.join("; ")}`);
 }

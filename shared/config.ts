@@ -1,20 +1,47 @@
 /**
  * Typed configuration, parsed once per container. In AWS, secrets live in one Secrets Manager
  * secret (a JSON object of the same variable names) referenced by FERRY_SECRETS_ARN; it is read
- * at cold start and overlaid on the environment. Invalid configuration throws a ConfigError that
- * names every offending variable.
+ * at cold start, re-read after a TTL (rotation without a deploy), and overlaid on the
+ * environment. Invalid configuration throws a ConfigError that names every offending variable.
  */
 import * as z from "zod";
 import { RATE_LIMIT_POLICIES } from "#shared/app/types.ts";
 
-/** Keys of the JSON secret (FERRY_SECRETS_ARN) overlaid on the environment at cold start. */
+/**
+ * Keys of the JSON secret (FERRY_SECRETS_ARN) overlaid on the environment. `npm run secrets`
+ * writes them; adding one here changes nothing in the deployed template (infra/stack.ts).
+ */
 export const SECRET_KEYS = [
   "UPSTASH_REDIS_REST_TOKEN",
   "STRIPE_WEBHOOK_SECRET",
   "RAZORPAY_WEBHOOK_SECRET",
   "PAYU_MERCHANT_KEY",
   "PAYU_MERCHANT_SALT",
+  "STRIPE_API_KEY",
+  "RAZORPAY_KEY_ID",
+  "RAZORPAY_KEY_SECRET",
 ] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+/** What each key is for: `npm run secrets -- check` says what a missing one costs. */
+export const SECRET_PURPOSES: Readonly<
+  Record<SecretKey, { readonly required: boolean; readonly purpose: string }>
+> = {
+  UPSTASH_REDIS_REST_TOKEN: {
+    required: true,
+    purpose: "every function (Redis); without it every route answers 503",
+  },
+  STRIPE_WEBHOOK_SECRET: { required: false, purpose: "Stripe webhooks (refused with 401 without it)" },
+  RAZORPAY_WEBHOOK_SECRET: { required: false, purpose: "Razorpay webhooks (refused with 401 without it)" },
+  PAYU_MERCHANT_KEY: { required: false, purpose: "PayU webhooks (with PAYU_MERCHANT_SALT)" },
+  PAYU_MERCHANT_SALT: { required: false, purpose: "PayU webhooks (with PAYU_MERCHANT_KEY)" },
+  STRIPE_API_KEY: { required: false, purpose: "only with STRIPE_VERIFY_WITH_PROVIDER" },
+  RAZORPAY_KEY_ID: { required: false, purpose: "only with RAZORPAY_VERIFY_WITH_PROVIDER" },
+  RAZORPAY_KEY_SECRET: { required: false, purpose: "only with RAZORPAY_VERIFY_WITH_PROVIDER" },
+};
+
+/** How long a container trusts the secret it read before reading it again (FERRY_SECRETS_TTL_SECONDS). */
+export const DEFAULT_SECRETS_TTL_SECONDS = 300;
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -118,6 +145,8 @@ export const configSchema = z.object({
    */
   SES_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
+  /** Seconds a container trusts the secret it read before reading it again (rotation). */
+  FERRY_SECRETS_TTL_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_SECRETS_TTL_SECONDS),
   /** Request body limit for JSON routes, in bytes. */
   MAX_BODY_BYTES: z.coerce
     .number()
@@ -184,35 +213,82 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   return values.config;
 }
 
-/** Reads the JSON secret named by FERRY_SECRETS_ARN, if any, and overlays it on the environment. */
-async function environmentWithSecrets(env: NodeJS.ProcessEnv): Promise<Record<string, string | undefined>> {
-  const arn = env.FERRY_SECRETS_ARN;
-  if (!arn) return env;
-  const { readSecretString } = await import("#shared/aws/secrets.ts");
-  const secret = await readSecretString(arn);
+/** After a failed refresh, the values already read are kept and a read is tried again this soon. */
+const RETRY_AFTER_FAILED_REFRESH_MS = 30_000;
+
+function secretsTtlMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.FERRY_SECRETS_TTL_SECONDS ?? DEFAULT_SECRETS_TTL_SECONDS);
+  return (Number.isFinite(seconds) && seconds >= 0 ? seconds : DEFAULT_SECRETS_TTL_SECONDS) * 1000;
+}
+
+/** The secret's string values; a secret that is not a JSON object is a configuration error. */
+function secretValues(secret: string | undefined): Record<string, string> {
   let values: unknown;
   try {
     values = JSON.parse(secret ?? "{}");
   } catch {
     throw new ConfigError("FERRY_SECRETS_ARN: the secret is not a JSON object");
   }
-  if (typeof values !== "object" || values === null) {
+  if (typeof values !== "object" || values === null || Array.isArray(values)) {
     throw new ConfigError("FERRY_SECRETS_ARN: the secret is not a JSON object");
   }
-  const strings = Object.entries(values).filter((e): e is [string, string] => typeof e[1] === "string");
-  return { ...env, ...Object.fromEntries(strings) };
+  return Object.fromEntries(
+    Object.entries(values).filter((e): e is [string, string] => typeof e[1] === "string"),
+  );
 }
 
-/** The container's environment with its secrets overlaid, read once (cold start), then shared. */
-let environment: Promise<Record<string, string | undefined>> | undefined;
+interface SecretRead {
+  readonly env: Record<string, string | undefined>;
+  readonly secretString: string | undefined;
+  readonly readAt: number;
+}
 
+let lastRead: SecretRead | undefined;
+let reading: Promise<Record<string, string | undefined>> | undefined;
+
+async function readEnvironment(arn: string): Promise<Record<string, string | undefined>> {
+  const { readSecretString } = await import("#shared/aws/secrets.ts");
+  try {
+    const secretString = await readSecretString(arn);
+    // Unchanged: the same object, so whatever was built from it (clients, limiters) is kept.
+    if (lastRead && lastRead.secretString === secretString) {
+      lastRead = { ...lastRead, readAt: Date.now() };
+      return lastRead.env;
+    }
+    const env = { ...process.env, ...secretValues(secretString) };
+    lastRead = { env, secretString, readAt: Date.now() };
+    return env;
+  } catch (error) {
+    if (!lastRead) throw error;
+    // A Secrets Manager hiccup must not stop a container that has working values.
+    lastRead = {
+      ...lastRead,
+      readAt: Date.now() - secretsTtlMs(process.env) + RETRY_AFTER_FAILED_REFRESH_MS,
+    };
+    return lastRead.env;
+  }
+}
+
+/**
+ * The container's environment with its secret (FERRY_SECRETS_ARN) overlaid. The secret is read at
+ * cold start and again once FERRY_SECRETS_TTL_SECONDS (300) have passed, so a rotated token or a
+ * newly filled secret reaches warm containers without a deploy. The same object comes back until
+ * the secret's value changes. A failed first read is not cached: the next invocation tries again.
+ */
 export function loadEnvironment(): Promise<Record<string, string | undefined>> {
-  environment ??= environmentWithSecrets(process.env);
-  // A failed load is not cached: the next invocation reports the same error afresh.
-  environment.catch(() => {
-    environment = undefined;
+  const arn = process.env.FERRY_SECRETS_ARN;
+  if (!arn) return Promise.resolve(process.env);
+  if (lastRead && Date.now() - lastRead.readAt < secretsTtlMs(process.env))
+    return Promise.resolve(lastRead.env);
+  reading ??= readEnvironment(arn).finally(() => {
+    reading = undefined;
   });
-  return environment;
+  return reading;
+}
+
+/** Forgets the secret read (tests that change the secret between cases). */
+export function forgetSecretRead(): void {
+  lastRead = undefined;
 }
 
 /** The container's configuration, without any function's requirements (scripts and tests). */

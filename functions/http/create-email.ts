@@ -11,6 +11,8 @@ import { emailRequestSchema, normalizeEmail } from "#shared/email/request.ts";
 import { httpHandler } from "#shared/http/handler.ts";
 import { withIdempotency } from "#shared/http/idempotency.ts";
 import { fingerprint } from "#shared/idempotency/fingerprint.ts";
+import { logger } from "#shared/logger.ts";
+import { countMetric, METRIC } from "#shared/metrics/metrics.ts";
 
 export const handler = httpHandler(email.functions.createEmail, {
   body: emailRequestSchema,
@@ -31,6 +33,8 @@ export const handler = httpHandler(email.functions.createEmail, {
         ownerKeyId,
         normalizeEmail(body),
       );
+      countMetric(METRIC.emailsAccepted);
+      logger.appendKeys({ taskId: task.id });
       return {
         status: 202,
         body: { taskId: task.id, status: task.status },

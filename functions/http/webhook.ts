@@ -6,9 +6,10 @@
  */
 import { payments } from "#shared/app/payments.ts";
 import { sqsClient } from "#shared/aws/sqs-client.ts";
-import { notFound } from "#shared/http/errors.ts";
+import { HttpError, notFound, PROBLEM_BASE } from "#shared/http/errors.ts";
 import { httpHandler } from "#shared/http/handler.ts";
 import { logger } from "#shared/logger.ts";
+import { countMetric, METRIC } from "#shared/metrics/metrics.ts";
 import { enqueuePaymentEvent } from "#shared/payments/enqueue-event.ts";
 import { PAYMENT_PROVIDERS, type PaymentProvider } from "#shared/payments/payment-event.ts";
 import { recordIgnoredEvent } from "#shared/payments/repository.ts";
@@ -29,11 +30,20 @@ const RECEIVED = { status: 200, body: { received: true } } as const;
 export const handler = httpHandler(payments.functions.webhook, {
   handle: async ({ event, ferry, config }) => {
     const provider = providerOf(ferry.route?.path, event.pathParameters ?? {});
-    const webhook = ingestWebhook(
-      provider,
-      { rawBody: ferry.rawBody, headers: event.headers ?? {} },
-      { secrets: webhookSecretsFromConfig(config), now: new Date() },
-    );
+    let webhook: ReturnType<typeof ingestWebhook>;
+    try {
+      webhook = ingestWebhook(
+        provider,
+        { rawBody: ferry.rawBody, headers: event.headers ?? {} },
+        { secrets: webhookSecretsFromConfig(config), now: new Date() },
+      );
+    } catch (error) {
+      // reason: the problem type (bad-signature, stale-timestamp, …), as the provider sees it.
+      if (error instanceof HttpError) {
+        countMetric(METRIC.webhooksRejected, { reason: error.type.replace(PROBLEM_BASE, "") });
+      }
+      throw error;
+    }
 
     if (webhook.kind === "ignored") {
       const ids = { provider, eventId: webhook.eventId, type: webhook.type };
@@ -52,6 +62,7 @@ export const handler = httpHandler(payments.functions.webhook, {
     // error table) names the event.
     logger.appendKeys({ provider, eventId: paymentEvent.eventId });
     await enqueuePaymentEvent({ sqs: sqsClient(config), queueUrl: config.PAYMENTS_QUEUE_URL }, paymentEvent);
+    countMetric(METRIC.webhooksAccepted);
     logger.info("webhook accepted", {
       provider,
       eventId: paymentEvent.eventId,

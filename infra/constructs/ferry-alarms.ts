@@ -1,9 +1,10 @@
 /**
- * Operational alarms: a message in any dead-letter queue, and any function error. Both mean a
- * person should look, so each alarm fires on the first occurrence and notifies one SNS topic.
+ * Operational alarms: a message in any dead-letter queue, any function error, and the metrics
+ * that mean the deployment itself needs a person (configuration incomplete, SES access denied,
+ * Redis fallbacks, an open breaker). Each fires on the first occurrence and notifies one SNS topic.
  */
 import { Duration } from "aws-cdk-lib";
-import { type Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import { type Alarm, ComparisonOperator, type Metric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { Topic } from "aws-cdk-lib/aws-sns";
@@ -18,6 +19,8 @@ export interface FerryAlarmsProps {
 
 export class FerryAlarms extends Construct {
   readonly topic: Topic;
+  /** Every alarm made here, in order (the dashboard shows their state). */
+  readonly all: Alarm[] = [];
   private readonly action: SnsAction;
 
   constructor(scope: Construct, id: string, props: FerryAlarmsProps = {}) {
@@ -38,7 +41,24 @@ export class FerryAlarms extends Construct {
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
+    return this.#notify(alarm);
+  }
+
+  /** Alarms as soon as `metric` (a count) reaches `threshold` within its period. */
+  alarmOnMetric(id: string, metric: Metric, description: string, threshold = 1): Alarm {
+    const alarm = metric.createAlarm(this, `${id}Alarm`, {
+      alarmDescription: description,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    return this.#notify(alarm);
+  }
+
+  #notify(alarm: Alarm): Alarm {
     alarm.addAlarmAction(this.action);
+    this.all.push(alarm);
     return alarm;
   }
 
@@ -53,7 +73,6 @@ export class FerryAlarms extends Construct {
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
-    alarm.addAlarmAction(this.action);
-    return alarm;
+    return this.#notify(alarm);
   }
 }

@@ -87,6 +87,9 @@ export class FerryFunction extends NodejsFunction {
       description: props.spec.description,
       timeout: Duration.seconds(props.spec.timeoutSeconds),
       memorySize: props.spec.memoryMb,
+      ...(props.spec.reservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: props.spec.reservedConcurrency }
+        : {}),
       logGroup,
       role,
       environment: { ...DEFAULT_FUNCTION_ENVIRONMENT, ...props.environment },

@@ -8,6 +8,7 @@ import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { QueueSpec } from "#shared/app/manifest.ts";
+import { DEFAULT_MAX_CONCURRENCY } from "#shared/app/types.ts";
 import { queueSpecProblems } from "#shared/app/validate.ts";
 import type { FerryFunction } from "./ferry-function.ts";
 import { InvalidStackInputError } from "./stack-input.ts";
@@ -55,6 +56,9 @@ export class FerryQueue extends Construct {
           ? undefined
           : Duration.seconds(spec.maxBatchingWindowSeconds),
       reportBatchItemFailures: true,
+      // A cap on concurrent workers, so a backlog cannot take the account's whole concurrency
+      // (or outrun SES's sending rate); messages beyond it wait in the queue.
+      maxConcurrency: spec.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
     });
     // The worker's grants and its queue URL come from its `<queue>:consume` need (need-wiring.ts).
     worker.addEventSource(this.eventSource);

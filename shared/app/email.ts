@@ -71,6 +71,8 @@ export const email = {
       maxReceiveCount: 8,
       retentionDays: 4,
       dlqRetentionDays: 14,
+      // The SES sandbox sends 1 email/s: two workers already reach it; raise with production access.
+      maxConcurrency: 2,
     },
   },
 } as const satisfies ManifestPart;

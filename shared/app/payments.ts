@@ -82,6 +82,8 @@ export const payments = {
       // Stripe retries for 3 days; anything stuck longer is in the DLQ, kept 14 days for a redrive.
       retentionDays: 4,
       dlqRetentionDays: 14,
+      // Payments are spread over message groups; 5 leaves room in a new account's quota of 10.
+      maxConcurrency: 5,
     },
   },
 } as const satisfies ManifestPart;

@@ -28,6 +28,12 @@ export interface FunctionSpec {
   readonly http?: readonly RouteSpec[];
   /** WebSocket route keys the function serves (`$connect`, `subscribe`, ...). */
   readonly webSocket?: readonly string[];
+  /**
+   * Reserved concurrency: at most this many instances, and that many kept out of the account's
+   * pool. Off by default: a new account's quota may be as low as 10, and Lambda refuses a
+   * reservation that leaves fewer than 10 unreserved. See README, Scaling.
+   */
+  readonly reservedConcurrency?: number;
 }
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -70,7 +76,15 @@ export interface QueueSpec {
   readonly maxReceiveCount: number;
   readonly retentionDays: number;
   readonly dlqRetentionDays: number;
+  /**
+   * Most concurrent worker instances the event source mapping invokes (AWS: 2–1000).
+   * @default DEFAULT_MAX_CONCURRENCY
+   */
+  readonly maxConcurrency?: number;
 }
+
+/** Fits a new account and the SES sandbox (1 email/s, 200/day). */
+export const DEFAULT_MAX_CONCURRENCY = 2;
 
 /** One feature's slice of the manifest; shared/app/manifest.ts merges the slices. */
 export interface ManifestPart {

@@ -7,7 +7,7 @@
  */
 import type { AppManifest } from "./manifest.ts";
 import { CONSUME_NEED, referencesOfNeeds } from "./needs.ts";
-import { QUEUE_NAMES, type QueueName, type QueueSpec } from "./types.ts";
+import { DEFAULT_MAX_CONCURRENCY, QUEUE_NAMES, type QueueName, type QueueSpec } from "./types.ts";
 
 /** API Gateway HTTP APIs give up on an integration after 30 s, whatever the function's timeout. */
 export const HTTP_INTEGRATION_TIMEOUT_SECONDS = 30;
@@ -26,6 +26,12 @@ export function manifestProblems(manifest: AppManifest): string[] {
     if (!Number.isInteger(spec.timeoutSeconds) || spec.timeoutSeconds < 1 || spec.timeoutSeconds > 900) {
       problems.push(
         `function "${name}": timeoutSeconds (${spec.timeoutSeconds}) must be an integer from 1 to 900`,
+      );
+    }
+    const reserved = spec.reservedConcurrency;
+    if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1 || reserved > 1000)) {
+      problems.push(
+        `function "${name}": reservedConcurrency (${reserved}) must be an integer from 1 to 1000`,
       );
     }
     if (!Number.isInteger(spec.memoryMb) || spec.memoryMb < 128 || spec.memoryMb > 10_240) {
@@ -86,6 +92,13 @@ export function manifestProblems(manifest: AppManifest): string[] {
       problems.push(`queue "${name}": its worker "${spec.worker}" must declare ${CONSUME_NEED[name]}`);
     }
     problems.push(...queueSpecProblems(spec, worker.timeoutSeconds).map((p) => `queue "${name}": ${p}`));
+    const cap = spec.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+    if (worker.reservedConcurrency !== undefined && worker.reservedConcurrency < cap) {
+      // The mapping would invoke more instances than may run: the extra invocations are throttled.
+      problems.push(
+        `queue "${name}": its worker's reservedConcurrency (${worker.reservedConcurrency}) is below the queue's maxConcurrency (${cap})`,
+      );
+    }
   }
   return problems;
 }
@@ -121,6 +134,12 @@ export function queueSpecProblems(spec: QueueSpec, workerTimeoutSeconds: number)
     if (spec[key] < 1 || spec[key] > 14) problems.push(`${key} (${spec[key]}) must be from 1 to 14 days`);
   }
   // A DLQ that forgets messages before the source queue would lose failures it exists to keep.
+  if (
+    spec.maxConcurrency !== undefined &&
+    (!Number.isInteger(spec.maxConcurrency) || spec.maxConcurrency < 2 || spec.maxConcurrency > 1000)
+  ) {
+    problems.push(`maxConcurrency (${spec.maxConcurrency}) must be an integer from 2 to 1000 (AWS's range)`);
+  }
   if (spec.dlqRetentionDays < spec.retentionDays) {
     problems.push(
       `dlqRetentionDays (${spec.dlqRetentionDays}) must be >= retentionDays (${spec.retentionDays})`,

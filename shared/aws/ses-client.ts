@@ -3,6 +3,7 @@ import { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { Config } from "#shared/config.ts";
 import { type CallBudget, timedHttpHandler } from "./http-handler.ts";
 import { oncePerContainer } from "./memo.ts";
+import { traced } from "./tracer.ts";
 
 /**
  * One attempt, no SDK retries: the email worker owns retries (backoff through SQS visibility, a
@@ -15,10 +16,12 @@ export function sesBudget(config: Pick<Config, "SES_REQUEST_TIMEOUT_MS">): CallB
 
 export const sesClient = oncePerContainer((config: Config) => {
   const budget = sesBudget(config);
-  return new SESv2Client({
-    region: config.AWS_REGION,
-    ...(config.AWS_ENDPOINT_URL_SESV2 ? { endpoint: config.AWS_ENDPOINT_URL_SESV2 } : {}),
-    requestHandler: timedHttpHandler(budget),
-    maxAttempts: budget.maxAttempts,
-  });
+  return traced(
+    new SESv2Client({
+      region: config.AWS_REGION,
+      ...(config.AWS_ENDPOINT_URL_SESV2 ? { endpoint: config.AWS_ENDPOINT_URL_SESV2 } : {}),
+      requestHandler: timedHttpHandler(budget),
+      maxAttempts: budget.maxAttempts,
+    }),
+  );
 });

@@ -6,6 +6,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Config } from "#shared/config.ts";
 import { type CallBudget, timedHttpHandler } from "./http-handler.ts";
 import { oncePerContainer } from "./memo.ts";
+import { traced } from "./tracer.ts";
 
 /**
  * An API call answers 503 when the enqueue fails: keep the worst case (~4.1 s) well inside the
@@ -14,12 +15,13 @@ import { oncePerContainer } from "./memo.ts";
  */
 export const SQS_BUDGET: CallBudget = { connectionTimeoutMs: 1000, requestTimeoutMs: 2000, maxAttempts: 2 };
 
-export const sqsClient = oncePerContainer(
-  (config: Config) =>
+export const sqsClient = oncePerContainer((config: Config) =>
+  traced(
     new SQSClient({
       region: config.AWS_REGION,
       ...(config.AWS_ENDPOINT_URL_SQS ? { endpoint: config.AWS_ENDPOINT_URL_SQS } : {}),
       requestHandler: timedHttpHandler(SQS_BUDGET),
       maxAttempts: SQS_BUDGET.maxAttempts,
     }),
+  ),
 );

@@ -101,6 +101,12 @@ export const PROBLEM_TYPES = {
     title: "Service unavailable",
     description: "A dependency (Redis, the queue) did not answer in time; retry after `Retry-After` seconds.",
   },
+  "configuration-incomplete": {
+    statuses: [503],
+    title: "Configuration incomplete",
+    description:
+      "The deployment is not fully configured yet (a secret not filled in); its operators are alerted. Retry later.",
+  },
 } as const satisfies Record<string, ProblemTypeDoc>;
 
 export type ProblemSlug = keyof typeof PROBLEM_TYPES;

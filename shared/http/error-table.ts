@@ -5,9 +5,10 @@
  * middleware threw; an HttpError passes as it is, and anything the table does not know is a
  * generic 500 that never echoes internals (problem-response.ts).
  */
+import { ConfigError } from "#shared/config.ts";
 import { EnqueueFailedError, MessageTooLargeError } from "#shared/email/enqueue.ts";
 import { PaymentEnqueueFailedError } from "#shared/payments/enqueue-event.ts";
-import { HttpError, serviceUnavailable } from "./errors.ts";
+import { configurationIncomplete, HttpError, serviceUnavailable } from "./errors.ts";
 
 interface ErrorMapping {
   readonly matches: (error: Error) => boolean;
@@ -30,6 +31,12 @@ const isDependencyFailure = (error: Error): boolean =>
   DEPENDENCY_ERROR_NAMES.has(error.name) || (error instanceof TypeError && error.message === "fetch failed");
 
 const ERROR_TABLE: readonly ErrorMapping[] = [
+  {
+    // The deployment lacks configuration (an unfilled secret, say): the operator is alerted by the
+    // ConfigurationIncomplete metric; the caller learns nothing about which.
+    matches: (e) => e instanceof ConfigError,
+    toHttp: () => configurationIncomplete(),
+  },
   {
     matches: (e) => e instanceof MessageTooLargeError,
     toHttp: (e) =>

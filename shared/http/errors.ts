@@ -90,3 +90,12 @@ export const serviceUnavailable = (detail: string, retryAfterSeconds?: number) =
     detail,
     ...(retryAfterSeconds ? { headers: { "retry-after": String(retryAfterSeconds) } } : {}),
   });
+
+/** The deployment's configuration (usually its secret) is incomplete: the operator must act. */
+export const configurationIncomplete = () =>
+  new HttpError(503, {
+    type: "configuration-incomplete",
+    title: "Configuration incomplete",
+    detail: "This deployment is not fully configured yet; its operators have been alerted. Retry later.",
+    headers: { "retry-after": "60" },
+  });

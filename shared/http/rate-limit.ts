@@ -15,6 +15,7 @@
  */
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { countMetric, METRIC } from "#shared/metrics/metrics.ts";
 import { rateLimitHeaders, retryAfterSeconds } from "#shared/ratelimit/headers.ts";
 import type { Decision, PolicyState, RateLimitMetrics } from "#shared/ratelimit/limiter.ts";
 import type { RateLimitPolicy } from "#shared/ratelimit/policies.ts";
@@ -61,6 +62,14 @@ function costExceedsCapacity(decision: Decision, headers: Record<string, string>
   });
 }
 
+function countDecision(decision: Decision): void {
+  if (decision.source === "fallback") {
+    countMetric(METRIC.rateLimitFallback, { reason: decision.allowed ? "fail-open" : "fail-closed" });
+  }
+  if (decision.allowed) countMetric(METRIC.rateLimitAllowed);
+  else countMetric(METRIC.rateLimitDenied, { reason: refusing(decision)[0]?.policy.name ?? decision.source });
+}
+
 /** Puts a decision's headers on the response and throws the refusal, if it is one. */
 export function applyDecision(
   state: FerryRequestState,
@@ -69,6 +78,7 @@ export function applyDecision(
 ): void {
   const headers = rateLimitHeaders(policies, decision.states);
   Object.assign(state.responseHeaders, headers);
+  countDecision(decision);
   if (decision.allowed) return;
   if (decision.source === "fallback") {
     throw serviceUnavailable("Rate limiting is temporarily unavailable; retry shortly.", 1);

@@ -3,6 +3,8 @@
  * response, adding the headers other middlewares collected (x-request-id, rate-limit headers).
  * Registered first so its `after`/`onError` run last.
  */
+
+import { ConfigError } from "#shared/config.ts";
 import { logger } from "#shared/logger.ts";
 import type { FerryContext, HttpMiddleware } from "./context.ts";
 import { toHttpError } from "./error-table.ts";
@@ -27,7 +29,9 @@ export function responseFinalizer(): HttpMiddleware {
     },
     onError: (request) => {
       const error = toHttpError(request.error);
-      if (error instanceof HttpError && error.status < 500) {
+      if (request.error instanceof ConfigError) {
+        // Already logged and counted (ConfigurationIncomplete) where it was found: shared/deps.ts.
+      } else if (error instanceof HttpError && error.status < 500) {
         logger.info("request rejected", { status: error.status, type: error.type, detail: error.detail });
       } else {
         // The cause, not its HTTP face: the log keeps what the caller never sees.

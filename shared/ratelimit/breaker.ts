@@ -14,6 +14,8 @@
  * breaker opened neither opens nor closes it.
  */
 
+import { countMetric, METRIC } from "#shared/metrics/metrics.ts";
+
 export interface BreakerOptions {
   /** Consecutive errors (not timeouts) that open the breaker. */
   readonly failuresToOpen: number;
@@ -79,6 +81,7 @@ export class RedisBreaker {
     this.#openedAt = this.#clock();
     this.#errorsInARow = 0;
     this.opened++;
+    countMetric(METRIC.rateLimitBreakerOpened);
     return true;
   }
 }

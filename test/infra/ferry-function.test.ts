@@ -24,6 +24,9 @@ import {
   statementsOfRole,
 } from "#test/infra/support/template-queries.ts";
 
+// Each synth takes seconds, and many more on two cores shared with other test files.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
+
 const spec: FunctionSpec = {
   entry: "test/infra/fixtures/handler.ts",
   description: "probe function",

@@ -5,10 +5,13 @@
 import { Stack, Validations } from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { FerryStackProps } from "#infra/stack.ts";
 import { type AppManifest, manifest as realManifest } from "#shared/app/manifest.ts";
 import { buildStack, testApp } from "#test/infra/support/build-stack.ts";
+
+// Each synth takes seconds, and many more on two cores shared with other test files.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 const cases: readonly { label: string; props: Partial<FerryStackProps> & { manifest: AppManifest } }[] = [
   { label: "real manifest", props: { manifest: realManifest } },

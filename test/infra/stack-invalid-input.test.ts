@@ -2,9 +2,12 @@
  * Manifests and settings the stack cannot deploy fail at synth with a message naming the culprit,
  * instead of failing a deploy, or every cold start, later.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type AppManifest, type QueueSpec, manifest as realManifest } from "#shared/app/manifest.ts";
 import { buildStack } from "#test/infra/support/build-stack.ts";
+
+// Each synth takes seconds, and many more on two cores shared with other test files.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 function requireFunction(name: string): never {
   throw new Error(`the manifest has no ${name} function`);
@@ -169,17 +172,19 @@ describe("FerryStack rejects manifests that do not hang together", () => {
 
 describe("FerryStack rejects settings the functions would reject at cold start", () => {
   it("fails on an emailFrom that is not an email address", () => {
-    expect(() => buildStack({ emailFrom: "ferry at example" })).toThrow(/EMAIL_FROM: /);
+    expect(() => buildStack({ emailFrom: "ferry at example" })).toThrow(/emailFrom: .*\(EMAIL_FROM\)/);
   });
 
   it("fails on a sender outside the SES identity it is sent from", () => {
     expect(() => buildStack({ emailFrom: "ferry@other.example.org" })).toThrow(
-      /emailFrom: "ferry@other.example.org" is not the identity "mail.example.com" nor of its domain/,
+      /emailFrom: "ferry@other.example.org" is neither the SES identity "mail.example.com" nor an address of its domain/,
     );
   });
 
   it("fails on rateLimits that are not JSON", () => {
-    expect(() => buildStack({ rateLimits: "{capacity: 5" })).toThrow(/RATE_LIMITS: is not valid JSON/);
+    expect(() => buildStack({ rateLimits: "{capacity: 5" })).toThrow(
+      /rateLimits: is not valid JSON \(RATE_LIMITS\)/,
+    );
   });
 
   it("fails on rateLimits naming an unknown policy", () => {
@@ -189,7 +194,9 @@ describe("FerryStack rejects settings the functions would reject at cold start",
   });
 
   it("fails on an Upstash URL that is not a URL", () => {
-    expect(() => buildStack({ upstashRestUrl: "upstash" })).toThrow(/UPSTASH_REDIS_REST_URL: /);
+    expect(() => buildStack({ upstashRestUrl: "upstash" })).toThrow(
+      /upstashRestUrl: .*\(UPSTASH_REDIS_REST_URL\)/,
+    );
   });
 
   it("fails on an alarm email that is not an email address", () => {

@@ -175,7 +175,11 @@ describe("local runtime with the app manifest", () => {
       const served = await ask(runtime);
 
       // Assess
-      expect(refused.status).toBe(500);
+      // A configuration problem: 503 configuration-incomplete (and a metric), never the variable.
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({
+        type: "https://ferry.dev/problems/configuration-incomplete",
+      });
       expect(broken.environmentOf("createRealtimeTicket")).not.toHaveProperty("WS_PUBLIC_URL");
       expect(served.status).toBe(201);
     } finally {

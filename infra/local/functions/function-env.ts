@@ -44,13 +44,19 @@ export function localSettings(
   outer: Readonly<Record<string, string | undefined>>,
   overrides: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
-  const known = new Set([...Object.keys(configSchema.shape), "LOG_LEVEL", "POWERTOOLS_LOG_LEVEL"]);
+  const known = new Set([
+    ...Object.keys(configSchema.shape),
+    "LOG_LEVEL",
+    "POWERTOOLS_LOG_LEVEL",
+    "POWERTOOLS_METRICS_DISABLED",
+  ]);
   const fromOuter = Object.fromEntries(
     Object.entries(outer).filter(
       (e): e is [string, string] => known.has(e[0]) && e[1] !== undefined && e[1] !== "",
     ),
   );
-  return { ...DEV_DEFAULTS, ...fromOuter, ...overrides };
+  // EMF metric lines are for CloudWatch; on a terminal they drown the logs (=false shows them).
+  return { ...DEV_DEFAULTS, POWERTOOLS_METRICS_DISABLED: "true", ...fromOuter, ...overrides };
 }
 
 /** Every variable any need sets: withheld from functions that lack the need. */

@@ -21,15 +21,41 @@ export const LOCAL_ACCOUNT_ID = "000000000000";
 
 export type LambdaHandler = (event: unknown, context: Context) => unknown;
 
+/** One HTTP request as the local gateway served it (API Gateway's access log, locally). */
+export interface RequestLine {
+  readonly method: string;
+  readonly path: string;
+  /** The route key matched (`POST /v1/emails`), `$default` for the fallback, absent if none. */
+  readonly route?: string | undefined;
+  readonly status: number;
+  readonly ms: number;
+  readonly requestId: string;
+}
+
 /** Where the local runtime writes what CloudWatch would hold: invoke errors, poller trouble. */
 export interface LocalLog {
   info(message: string): void;
   error(message: string, error?: unknown): void;
+  /** One line per HTTP request. */
+  request?(line: RequestLine): void;
 }
+
+/**
+ * Request lines for a person on a terminal (`POST /v1/emails 202 12ms createEmail`), JSON when
+ * the output is piped or FERRY_LOG_FORMAT=json.
+ */
+export function formatRequestLine(line: RequestLine, json: boolean): string {
+  if (json) return JSON.stringify({ level: "INFO", message: "request", ...line });
+  const route = line.route && line.route !== `${line.method} ${line.path}` ? `  (${line.route})` : "";
+  return `${line.method} ${line.path} ${line.status} ${line.ms}ms${route}`;
+}
+
+const jsonLines = () => process.env.FERRY_LOG_FORMAT === "json" || !process.stdout.isTTY;
 
 export const consoleLog: LocalLog = {
   info: (message) => console.log(message),
   error: (message, error) => (error === undefined ? console.error(message) : console.error(message, error)),
+  request: (line) => console.log(formatRequestLine(line, jsonLines())),
 };
 
 export const silentLog: LocalLog = { info: () => undefined, error: () => undefined };

@@ -100,7 +100,9 @@ export function createHttpGateway(options: HttpGatewayOptions) {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES;
   const integrationTimeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
 
-  async function respond(req: IncomingMessage): Promise<{ response: GatewayResponse; requestId: string }> {
+  async function respond(
+    req: IncomingMessage,
+  ): Promise<{ response: GatewayResponse; requestId: string; route?: string }> {
     const requestId = gatewayRequestId();
     const read = await readBody(req, maxBodyBytes);
     if (!read.ok) return { response: gatewayError(413, "Request Entity Too Large"), requestId };
@@ -124,12 +126,23 @@ export function createHttpGateway(options: HttpGatewayOptions) {
     const mapped = mapHttpResult(outcome.result);
     if (mapped.problem)
       options.log.error(`[${built.function}] Malformed Lambda proxy response: ${mapped.problem}`);
-    return { response: mapped, requestId };
+    return { response: mapped, requestId, route: built.event.routeKey };
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {
+    const startedAt = performance.now();
     respond(req).then(
-      ({ response, requestId }) => sendGatewayResponse(res, response, requestId),
+      ({ response, requestId, route }) => {
+        sendGatewayResponse(res, response, requestId);
+        options.log.request?.({
+          method: req.method ?? "GET",
+          path: (req.url ?? "/").split("?")[0] ?? "/",
+          route,
+          status: response.statusCode,
+          ms: Math.round(performance.now() - startedAt),
+          requestId,
+        });
+      },
       (error: unknown) => {
         options.log.error("HTTP gateway failed", error);
         if (!res.headersSent) sendGatewayResponse(res, internalServerError(), gatewayRequestId());

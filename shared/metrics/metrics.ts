@@ -1,0 +1,70 @@
+/**
+ * Ferry's business metrics, as CloudWatch EMF lines (Powertools Metrics): each is published the
+ * moment it is counted (a single-metric line), so no handler needs a flush step and a metric
+ * counted just before a crash is not lost. Namespace: POWERTOOLS_METRICS_NAMESPACE (the stack
+ * sets its own name, so two stages never mix), dimension `service`; a metric with a reason also
+ * carries a second dimension set {service, reason}, so alarms read the total and the dashboard
+ * the breakdown. The stack's dashboard and alarms (infra/constructs/) read these names.
+ */
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+
+export const METRIC = {
+  /** POST /v1/emails answered 202. */
+  emailsAccepted: "EmailsAccepted",
+  /** SES accepted an email (task succeeded). */
+  emailsSent: "EmailsSent",
+  /** A send failed transiently and will be retried (task retrying). */
+  emailsRetried: "EmailsRetried",
+  /** A task failed for good; reason = its error code (ses_access_denied, retries_exhausted…). */
+  emailsFailed: "EmailsFailed",
+  /** Milliseconds of one SES SendEmail call, answered or not. */
+  sesLatency: "SesLatency",
+  /** The SES circuit breaker opened (throttles across workers). */
+  sesCircuitOpened: "SesCircuitOpened",
+  /** A message held back by an open SES circuit. */
+  sesCircuitHeld: "SesCircuitHeld",
+  webhooksAccepted: "WebhooksAccepted",
+  /** reason = the problem type slug (bad-signature, stale-timestamp…). */
+  webhooksRejected: "WebhooksRejected",
+  rateLimitAllowed: "RateLimitAllowed",
+  rateLimitDenied: "RateLimitDenied",
+  /** Decided without Redis (an outage or the limiter's breaker open). */
+  rateLimitFallback: "RateLimitFallback",
+  /** The rate limiter's Redis breaker opened in a container. */
+  rateLimitBreakerOpened: "RateLimitBreakerOpened",
+  /** A function could not start: its configuration (often the secret) is incomplete. */
+  configurationIncomplete: "ConfigurationIncomplete",
+} as const;
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+export const DEFAULT_NAMESPACE = "Ferry";
+
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_NAMESPACE,
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME || "ferry",
+});
+
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+function publish(name: MetricName, unit: Unit, value: number, reason?: string): void {
+  try {
+    const single = metrics.singleMetric();
+    if (reason) {
+      // Two dimension sets on one line: {service} (the total alarms read) and {service, reason}.
+      single.addDimensions({});
+      single.addDimensions({ reason });
+    }
+    single.addMetric(name, unit, value);
+  } catch {
+    // A metric must never fail the work it describes.
+  }
+}
+
+/** Counts one occurrence (or `value`); `reason` adds the {service, reason} breakdown. */
+export function countMetric(name: MetricName, options: { reason?: string; value?: number } = {}): void {
+  publish(name, MetricUnit.Count, options.value ?? 1, options.reason);
+}
+
+export function millisecondsMetric(name: MetricName, ms: number): void {
+  publish(name, MetricUnit.Milliseconds, Math.max(0, Math.round(ms)));
+}
