@@ -34,8 +34,8 @@ async function run(event: SQSEvent, context: Context): Promise<SQSBatchResponse>
       maxAgeSeconds: config.EMAIL_MAX_AGE_SECONDS,
       maxReceiveCount: email.queues.emails.maxReceiveCount,
       leaseMs: context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
-      onTaskUpdated: async (task, log) => {
-        await publishTaskUpdate({ redis, config, logger: log }, task);
+      onTaskUpdated: async (task, log, subscribers) => {
+        await publishTaskUpdate({ redis, config, logger: log }, task, subscribers);
       },
     },
     event.Records,
