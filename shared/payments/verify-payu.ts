@@ -4,7 +4,7 @@
  * transaction must be `success` with the same amount.
  */
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { decimalToMinorUnits, InvalidAmountError } from "#shared/webhooks/minor-units.ts";
 import type { PaymentEvent } from "./payment-event.ts";
 import { callProvider, ProviderUnavailableError } from "./provider-api.ts";

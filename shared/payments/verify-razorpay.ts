@@ -3,7 +3,7 @@
  * same amount and currency); a refund by GET /v1/refunds/{id} (of this payment, same amount, not
  * failed). HTTP basic auth with the API key id and secret.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { PaymentEvent } from "./payment-event.ts";
 import { callProvider, type ProviderAnswer, ProviderUnavailableError } from "./provider-api.ts";
 import {
