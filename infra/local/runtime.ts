@@ -218,7 +218,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       wsUrl,
       callbackUrl,
       outboxUrl: `${url}/local/outbox`,
-      upstash: { url: upstash.url, token: upstash.token },
+      upstash: { url: upstash.url, token: upstash.token, stats: () => upstash.stats() },
       sqs: { endpoint: sqsEmulator.endpoint, region, queueUrls: sqsEmulator.queueUrls },
       ses: { endpoint: ses.endpoint },
       aws: { sqs: sqsEdge, ses: sesEdge },

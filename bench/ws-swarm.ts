@@ -1,0 +1,103 @@
+/**
+ * WebSocket clients for the pipeline benchmark, in a child process of their own so that holding
+ * thousands of them neither competes with the local gateway for its event loop nor counts in its
+ * memory. Driven over IPC by bench/pipeline-swarm.ts:
+ *   {id, type:"open", urls, concurrency}      → opens every url; answers {id, type:"opened", count}
+ *   {id, type:"subscribe", pairs:[[conn, taskId]]} → subscribes; answers {id, type:"subscribed"}
+ *                                              once each got its `subscribed` reply
+ * (a failure answers {id, type:"error", message})
+ *   {type:"close"}                           → closes everything and exits
+ * Every `task.updated` whose status is terminal is reported as {type:"final", conn, taskId,
+ * status, updatedAt, at}, `at` being this process's wall clock in ms with sub-ms precision
+ * (performance.timeOrigin + performance.now(), comparable with the parent's).
+ * It exits by itself when its parent goes away.
+ */
+import { WebSocket } from "ws";
+
+type Command = { id: number } & (
+  | { type: "open"; urls: string[]; concurrency: number }
+  | { type: "subscribe"; pairs: [number, string][] }
+  | { type: "close" }
+);
+
+const sockets: WebSocket[] = [];
+const pendingSubscribes = new Map<string, () => void>();
+const now = () => performance.timeOrigin + performance.now();
+const reply = (message: unknown) => process.send?.(message);
+
+function open(url: string, index: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { perMessageDeflate: false });
+    socket.on("message", (data) => {
+      const message = JSON.parse(data.toString()) as {
+        type: string;
+        taskId?: string;
+        task?: { id: string; status: string; updatedAt: string };
+      };
+      if (message.type === "subscribed" && message.taskId) {
+        pendingSubscribes.get(`${index}:${message.taskId}`)?.();
+        pendingSubscribes.delete(`${index}:${message.taskId}`);
+      } else if (
+        message.type === "task.updated" &&
+        message.task &&
+        (message.task.status === "succeeded" || message.task.status === "failed")
+      ) {
+        reply({
+          type: "final",
+          conn: index,
+          taskId: message.task.id,
+          status: message.task.status,
+          updatedAt: message.task.updatedAt,
+          at: now(),
+        });
+      }
+    });
+    socket.once("open", () => resolve());
+    socket.once("error", reject);
+    socket.once("unexpected-response", (_req, res) =>
+      reject(new Error(`upgrade refused: ${res.statusCode}`)),
+    );
+    sockets[index] = socket;
+  });
+}
+
+async function openAll(id: number, urls: string[], concurrency: number): Promise<void> {
+  const base = sockets.length;
+  let next = 0;
+  const worker = async () => {
+    while (next < urls.length) {
+      const i = next++;
+      await open(urls[i] as string, base + i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, urls.length) }, worker));
+  reply({ type: "opened", id, count: sockets.length });
+}
+
+async function subscribeAll(id: number, pairs: [number, string][]): Promise<void> {
+  await Promise.all(
+    pairs.map(
+      ([conn, taskId]) =>
+        new Promise<void>((resolve) => {
+          pendingSubscribes.set(`${conn}:${taskId}`, resolve);
+          sockets[conn]?.send(JSON.stringify({ action: "subscribe", taskId }));
+        }),
+    ),
+  );
+  reply({ type: "subscribed", id });
+}
+
+process.on("message", (command: Command) => {
+  const run = async () => {
+    if (command.type === "open") await openAll(command.id, command.urls, command.concurrency);
+    else if (command.type === "subscribe") await subscribeAll(command.id, command.pairs);
+    else {
+      for (const socket of sockets) socket?.terminate();
+      process.exit(0);
+    }
+  };
+  run().catch((error: unknown) => {
+    reply({ type: "error", id: command.id, message: String((error as Error)?.message ?? error) });
+  });
+});
+process.on("disconnect", () => process.exit(0));
