@@ -128,7 +128,7 @@ of ${f.quick ? 1 : 5}. *Largest parts* sums esbuild's metafile \`bytesInOutput\`
 ${bundleTable.join("\n")}
 
 **${c.connections} connections**: tickets written straight to Redis (the ticket route is measured in the
-rate-limit section), ${c.connections} connections opened 64 at a time in ${c.openSeconds.toFixed(1)} s, each subscribed to a task of
+rate-limit section), ${c.connections} connections opened 64 at a time in ${c.openSeconds.toFixed(1)} s, each subscribed (100 subscribes in flight) to a task of
 its own; then ${c.completed} of those tasks were sent through the queue at 25 per second. *Push* runs from the
 \`succeeded\` transition (the task's \`updatedAt\`, written by the worker's script) to the client;
 enqueue → seen p50 / p99 ${ms(c.enqueueToSeen.p50)} / ${ms(c.enqueueToSeen.p99)} ms. Memory is the growth of the benchmark

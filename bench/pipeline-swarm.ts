@@ -43,11 +43,29 @@ export function startSwarm(): Swarm {
     if (message.type === "error") w.reject(new Error(`ws swarm: ${String(message.message)}`));
     else w.resolve(message);
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const ask = <T>(command: Record<string, unknown>) =>
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", (code, signal) => {
+      // Nothing will answer any more: fail what still waits instead of hanging the benchmark.
+      for (const w of waiting.values()) w.reject(new Error(`ws swarm exited (${code ?? signal})`));
+      waiting.clear();
+      resolve();
+    }),
+  );
+  /** Every request has a deadline: the benchmark stops by itself. */
+  const ask = <T>(command: Record<string, unknown>, timeoutMs = 180_000) =>
     new Promise<T>((resolve, reject) => {
       const id = nextId++;
-      waiting.set(id, { resolve: resolve as (m: unknown) => void, reject });
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        reject(new Error(`ws swarm: no answer to ${String(command.type)} in ${timeoutMs} ms`));
+      }, timeoutMs);
+      const settle =
+        <A>(f: (a: A) => void) =>
+        (a: A) => {
+          clearTimeout(timer);
+          f(a);
+        };
+      waiting.set(id, { resolve: settle(resolve as (m: unknown) => void), reject: settle(reject) });
       child.send({ ...command, id });
     });
   return {

@@ -21,7 +21,9 @@ type Command = { id: number } & (
 );
 
 const sockets: WebSocket[] = [];
-const pendingSubscribes = new Map<string, () => void>();
+/** Resolves with the error code when the subscribe was refused. */
+const pendingSubscribes = new Map<string, (error?: string) => void>();
+let unexpected = 0;
 const now = () => performance.timeOrigin + performance.now();
 const reply = (message: unknown) => process.send?.(message);
 
@@ -33,10 +35,13 @@ function open(url: string, index: number): Promise<void> {
         type: string;
         taskId?: string;
         task?: { id: string; status: string; updatedAt: string };
+        error?: { code: string };
       };
-      if (message.type === "subscribed" && message.taskId) {
-        pendingSubscribes.get(`${index}:${message.taskId}`)?.();
+      if ((message.type === "subscribed" || message.type === "error") && message.taskId) {
+        pendingSubscribes.get(`${index}:${message.taskId}`)?.(message.error?.code);
         pendingSubscribes.delete(`${index}:${message.taskId}`);
+      } else if (message.type !== "task.updated" && message.type !== "pong" && unexpected++ < 5) {
+        process.stderr.write(`  ws swarm: unexpected frame ${data.toString().slice(0, 200)}\n`);
       } else if (
         message.type === "task.updated" &&
         message.task &&
@@ -75,16 +80,19 @@ async function openAll(id: number, urls: string[], concurrency: number): Promise
 }
 
 async function subscribeAll(id: number, pairs: [number, string][]): Promise<void> {
-  await Promise.all(
+  const errors = await Promise.all(
     pairs.map(
       ([conn, taskId]) =>
-        new Promise<void>((resolve) => {
+        new Promise<string | undefined>((resolve) => {
           pendingSubscribes.set(`${conn}:${taskId}`, resolve);
           sockets[conn]?.send(JSON.stringify({ action: "subscribe", taskId }));
         }),
     ),
   );
-  reply({ type: "subscribed", id });
+  const refused = errors.filter((e) => e !== undefined) as string[];
+  if (refused.length > 0)
+    reply({ type: "error", id, message: `${refused.length} subscribes refused: ${refused[0]}` });
+  else reply({ type: "subscribed", id });
 }
 
 process.on("message", (command: Command) => {
@@ -101,3 +109,7 @@ process.on("message", (command: Command) => {
   });
 });
 process.on("disconnect", () => process.exit(0));
+// Progress for long openings, on stderr (the parent's).
+setInterval(() => {
+  if (sockets.length > 0) process.stderr.write(`  ws swarm: ${sockets.length} sockets\n`);
+}, 10_000).unref();
