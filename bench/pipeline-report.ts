@@ -104,9 +104,9 @@ export function renderPipelineReport(f: PipelineFigures): string {
   return `## Pipeline: POST /v1/emails → SQS → worker → SES → WebSocket push
 
 ${f.quick ? "**Quick run** (`npm run bench -- --quick`, small counts: checks that the benchmark runs, not its numbers).\n\n" : ""}The local runtime with the shipped manifest (the email queue's batching window as
-shared/app/email.ts sets it), each handler in its own sandbox against the emulators, its Upstash
-client pointed at a proxy of the benchmark's own that counts every round trip, generous rate
-limits, handlers' logs off, everything on 127.0.0.1. WebSocket clients run in a child process
+shared/app/email.ts sets it), each handler in its own sandbox against the emulators, the
+runtime's Upstash proxy counting every round trip (its stats()), generous rate limits, handlers'
+logs off, everything on 127.0.0.1. WebSocket clients run in a child process
 (bench/ws-swarm.ts), so they neither share the gateway's event loop nor count in its memory.
 Each figure stands beside a floor or ceiling measured in the same run with the same clients and
 emulators, so its ratio holds on another machine even where its milliseconds do not.
@@ -133,6 +133,38 @@ its own; then ${c.completed} of those tasks were sent through the queue at 25 pe
 \`succeeded\` transition (the task's \`updatedAt\`, written by the worker's script) to the client;
 enqueue → seen p50 / p99 ${ms(c.enqueueToSeen.p50)} / ${ms(c.enqueueToSeen.p99)} ms. Memory is the growth of the benchmark
 process, which holds the gateway (and the function sandboxes' threads, in RSS), after a GC.
+
+What bounds the figures that miss their targets (measured here, not guessed):
+- **Bundles**: the table's *largest parts* column is esbuild's metafile. Every function carries the
+  AWS SDK's core (\`@smithy/*\` and \`@aws-sdk/core\`, with the Secrets Manager client that reads the
+  Upstash token at cold start), zod's core (the configuration and request schemas are built at
+  module load) and \`@upstash/redis\`; these three alone exceed the secret-only target of 150 KB
+  before any Ferry code. Fixed on the way: two files imported \`{ z }\` as a value, which kept all of
+  zod's locales (261 KB) in the payment worker (853 → ~500 KB). Swapping \`@upstash/redis\` or the
+  Secrets Manager client, or rewriting the schemas in zod/mini, was out of scope.
+- **Module init** tracks bundle size: parsing and evaluating the SDK and building the zod schemas
+  at import. Medians vary by ±50 % with the load of this shared 2-core machine.
+- **Fan-out**: each push is one PostToConnection. A CPU profile of 2,000 of them through the local
+  \`@connections\` endpoint put ~0.5 ms per call in the SDK's middleware stack (\`@smithy/core\`),
+  ~0.13 ms in SigV4 signing and most of the rest in Node's HTTP client and the gateway's own
+  socket writes, all on the same 2 cores; 200 pushes cost ~1–2 ms each of CPU, so raising
+  PUBLISH_CONCURRENCY (25) did not help (25, 50, 100 and 200 in flight measured alike). The
+  worker's own Redis part of a push is now nothing: the subscriber list comes back from the
+  transition's script.
+- **Ingest at concurrency 16 and end to end** were not profiled in this change: where the time
+  goes beyond the floor's one round trip and one SendMessage (the route makes two round trips,
+  one SendMessage, and passes the gateway → sandbox hop and the middy chain), and beyond the
+  ceiling's loop (the worker adds two round trips per email and the partial-batch runner), is
+  the next thing to measure. Note that the local runtime runs a function's concurrent
+  invocations in one sandbox, so they share one event loop where Lambda would give each its own.
+
+On AWS (not measured here: nothing is deployed from this machine), the same path is POST through
+API Gateway and a warm createEmail (two Upstash round trips, one SendMessage), the SQS event
+source mapping's poll-to-invoke delay (no batching window now, so no wait beyond its long poll),
+the worker's three Upstash round trips, one SES SendEmail, and one PostToConnection per
+subscriber. The SES call and the event source mapping dominate it; each Upstash round trip is an
+HTTPS request, a few milliseconds in the same region (see "Redis N ms away" in the rate-limit
+section for what distance costs), and a cold start adds each function's init above.
 
 Method notes:
 - *Submit → succeeded, 1 subscriber*: one email at a time; the client subscribes as soon as POST
