@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The benchmark's check runs on its own (`npm run test:bench`): it would starve the others.
+    exclude: ["test/bench/**", "**/node_modules/**"],
     globalSetup: ["test/support/global-setup.ts"],
     pool: "forks",
     testTimeout: 20_000,

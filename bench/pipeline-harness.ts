@@ -94,7 +94,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     if (!emailQueueUrl) throw new Error("the local runtime has no emails queue");
     return {
       runtime: rt,
-      stats: () => rt.upstash.stats(),
+      stats: () => rt.upstashStats(),
       redisUrl: redisServer.url,
       redis,
       sqs,

@@ -78,13 +78,13 @@ export async function roundTripsPerRoute(redisUrl: string): Promise<RouteRoundTr
     const out: RouteRoundTrips[] = [];
     for (const [route, send] of routes) {
       await send(); // warm: the function's cold start and first connection
-      const before = runtime.upstash.stats().requests;
+      const before = runtime.upstashStats().requests;
       let status = 0;
       for (let i = 0; i < REQUESTS_PER_ROUTE; i++) status = (await send()).status;
       out.push({
         route,
         status,
-        roundTrips: (runtime.upstash.stats().requests - before) / REQUESTS_PER_ROUTE,
+        roundTrips: (runtime.upstashStats().requests - before) / REQUESTS_PER_ROUTE,
       });
     }
     return out;

@@ -49,12 +49,9 @@ export interface LocalRuntime {
   readonly wsUrl: string;
   readonly callbackUrl: string;
   readonly outboxUrl: string;
-  /** `stats()` counts the REST requests (round trips) and commands the Upstash proxy served. */
-  readonly upstash: {
-    readonly url: string;
-    readonly token: string;
-    stats(): { readonly requests: number; readonly commands: number };
-  };
+  readonly upstash: { readonly url: string; readonly token: string };
+  /** REST requests (round trips) and commands the functions' Upstash proxy has served. */
+  upstashStats(): { readonly requests: number; readonly commands: number };
   readonly sqs: {
     readonly endpoint: string;
     readonly region: string;
