@@ -1,14 +1,12 @@
 /**
  * Redis round trips per HTTP request, per route: the local runtime serves the manifest's routes
- * with its handlers' Redis client pointed at an Upstash proxy of the benchmark's own, which counts
- * every REST request it serves (one request = one round trip; a pipeline counts once). Requests
+ * and its Upstash proxy counts every REST request it serves (one request = one round trip; a pipeline counts once). Requests
  * are sent one at a time, so client auto-pipelining cannot merge two requests' round trips. The
  * queue workers are replaced by a no-op (bench/noop-worker.ts): their Redis traffic is not the
  * route's.
  */
 import { randomUUID } from "node:crypto";
 import { startLocalRuntime } from "#infra/local/runtime.ts";
-import type { UpstashProxy } from "#infra/local/upstash/upstash-proxy.ts";
 import { manifest } from "#shared/app/manifest.ts";
 
 export interface RouteRoundTrips {
@@ -25,7 +23,7 @@ const GENEROUS = JSON.stringify({
   webhooks: { capacity: 100_000, refillPerSecond: 10_000 },
 });
 
-export async function roundTripsPerRoute(proxy: UpstashProxy, redisUrl: string): Promise<RouteRoundTrips[]> {
+export async function roundTripsPerRoute(redisUrl: string): Promise<RouteRoundTrips[]> {
   const workers = Object.fromEntries(
     Object.values(manifest.queues).map((q) => [
       q.worker,
@@ -39,8 +37,6 @@ export async function roundTripsPerRoute(proxy: UpstashProxy, redisUrl: string):
     redisUrl,
     manifest: { ...manifest, functions: { ...manifest.functions, ...workers } } as typeof manifest,
     env: {
-      UPSTASH_REDIS_REST_URL: proxy.url,
-      UPSTASH_REDIS_REST_TOKEN: proxy.token,
       RATE_LIMITS: GENEROUS,
       POWERTOOLS_LOG_LEVEL: "SILENT",
     },
@@ -82,10 +78,14 @@ export async function roundTripsPerRoute(proxy: UpstashProxy, redisUrl: string):
     const out: RouteRoundTrips[] = [];
     for (const [route, send] of routes) {
       await send(); // warm: the function's cold start and first connection
-      const before = proxy.stats().requests;
+      const before = runtime.upstashStats().requests;
       let status = 0;
       for (let i = 0; i < REQUESTS_PER_ROUTE; i++) status = (await send()).status;
-      out.push({ route, status, roundTrips: (proxy.stats().requests - before) / REQUESTS_PER_ROUTE });
+      out.push({
+        route,
+        status,
+        roundTrips: (runtime.upstashStats().requests - before) / REQUESTS_PER_ROUTE,
+      });
     }
     return out;
   } finally {

@@ -132,7 +132,7 @@ export async function runRateLimitBench(): Promise<BenchSection> {
     }
     proxy.latencyMs = 0;
 
-    const routeRows = (await roundTripsPerRoute(proxy, redis.url)).map(routeRow);
+    const routeRows = (await roundTripsPerRoute(redis.url)).map(routeRow);
     console.error(routeRows.join("\n"));
 
     const outageRows = await outages();

@@ -63,9 +63,9 @@ async function run(event: SQSEvent, context: Context): Promise<SQSBatchResponse>
       maxAgeSeconds: config.EMAIL_MAX_AGE_SECONDS,
       maxReceiveCount: email.queues.emails.maxReceiveCount,
       leaseMs: context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
-      onTaskUpdated: async (task, log) => {
+      onTaskUpdated: async (task, log, subscribers) => {
         countOutcome(task);
-        await publishTaskUpdate({ redis, config, logger: log }, task);
+        await publishTaskUpdate({ redis, config, logger: log }, task, subscribers);
       },
     },
     event.Records,

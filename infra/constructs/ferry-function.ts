@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { Duration } from "aws-cdk-lib";
 import { Policy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, type CfnFunction, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { type BundlingOptions, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { DEFAULT_FUNCTION_ENVIRONMENT } from "#infra/function-environment.ts";
@@ -39,6 +39,28 @@ export const NEVER_LOADED_IN_LAMBDA = [
   "@aws-sdk/credential-provider-process",
   "@aws-sdk/credential-provider-web-identity",
 ] as const;
+
+/**
+ * How every function is bundled (esbuild through NodejsFunction). Exported so `npm run bench`
+ * builds the very same bundles to measure their size and start-up (bench/pipeline-bundles.ts).
+ */
+export const FERRY_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: "node22",
+  // Prefer dependencies' ESM builds: they tree-shake and need no require() shim.
+  mainFields: ["module", "main"],
+  minify: true,
+  // Error classes are matched and logged by name; minification must not rename them.
+  keepNames: true,
+  sourceMap: true,
+  sourcesContent: false,
+  banner: ESM_REQUIRE_BANNER,
+  // The AWS SDK is bundled, not taken from the runtime: the Lambda runtime's SDK is one AWS
+  // pins and updates on its own schedule, so the version tested would not be the version
+  // shipped (AWS's own advice: aws-sdk-js-v3 supplemental-docs/AWS_LAMBDA.md). Each function
+  // imports only its own clients (shared/aws/*-client.ts), which keeps this small.
+  externalModules: [...NEVER_LOADED_IN_LAMBDA],
+} as const satisfies BundlingOptions;
 
 export interface FerryFunctionProps {
   /** The manifest entry this function is built from. */
@@ -93,23 +115,7 @@ export class FerryFunction extends NodejsFunction {
       logGroup,
       role,
       environment: { ...DEFAULT_FUNCTION_ENVIRONMENT, ...props.environment },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: "node22",
-        // Prefer dependencies' ESM builds: they tree-shake and need no require() shim.
-        mainFields: ["module", "main"],
-        minify: true,
-        // Error classes are matched and logged by name; minification must not rename them.
-        keepNames: true,
-        sourceMap: true,
-        sourcesContent: false,
-        banner: ESM_REQUIRE_BANNER,
-        // The AWS SDK is bundled, not taken from the runtime: the Lambda runtime's SDK is one AWS
-        // pins and updates on its own schedule, so the version tested would not be the version
-        // shipped (AWS's own advice: aws-sdk-js-v3 supplemental-docs/AWS_LAMBDA.md). Each function
-        // imports only its own clients (shared/aws/*-client.ts), which keeps this small.
-        externalModules: [...NEVER_LOADED_IN_LAMBDA],
-      },
+      bundling: FERRY_BUNDLING,
     });
     this.spec = props.spec;
     this.entry = entry;

@@ -65,6 +65,8 @@ export interface LocalRuntime {
   readonly callbackUrl: string;
   readonly outboxUrl: string;
   readonly upstash: { readonly url: string; readonly token: string };
+  /** REST requests (round trips) and commands the functions' Upstash proxy has served. */
+  upstashStats(): { readonly requests: number; readonly commands: number };
   readonly sqs: {
     readonly endpoint: string;
     readonly region: string;

@@ -278,6 +278,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       callbackUrl,
       outboxUrl: `${url}/local/outbox`,
       upstash: { url: upstash.url, token: upstash.token },
+      upstashStats: () => upstash.stats(),
       sqs: { endpoint: sqsEmulator.endpoint, region, queueUrls: sqsEmulator.queueUrls },
       ses: { endpoint: ses.endpoint },
       aws: { sqs: sqsEdge, ses: sesEdge },

@@ -65,7 +65,10 @@ export const email = {
       fifo: false,
       worker: "emailWorker",
       batchSize: 10,
-      maxBatchingWindowSeconds: 1,
+      // No batching window: the worker is invoked as soon as a message is there, so a lone email
+      // is sent in tens of milliseconds instead of waiting out the window (BENCHMARKS.md,
+      // "Pipeline"). Under a backlog batches still fill up to batchSize from what is waiting.
+      maxBatchingWindowSeconds: 0,
       // AWS's advice for SQS consumers: at least 6 × the function timeout.
       visibilityTimeoutSeconds: 6 * WORKER_TIMEOUT_SECONDS,
       maxReceiveCount: 8,

@@ -26,23 +26,31 @@ export type BreakerDecision =
 
 export type BreakerState = "closed" | "open" | "half_open";
 
-// KEYS[1] · ARGV: nowMs, probe lease ms, cooldown ms. Returns {'allow', probe?} or {'deny', retryInMs}.
-// While a probe is out, others are told to come back after one cooldown (not the probe's whole
-// lease): a quick probe success should not leave the backlog waiting for a worst-case deadline.
-const CHECK = defineScript(`
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {'allow', '0'} end
-local b = cjson.decode(raw)
-local now = tonumber(ARGV[1])
-if b.state == 'closed' then return {'allow', '0'} end
-if b.state == 'open' and now < tonumber(b.openUntil) then return {'deny', tostring(tonumber(b.openUntil) - now)} end
-if b.state == 'half_open' and now < tonumber(b.probeUntil) then
-  return {'deny', tostring(math.min(tonumber(b.probeUntil) - now, tonumber(ARGV[3])))}
+// ferry_breaker_check(key, nowMs, probeLeaseMs, cooldownMs) → {'allow', '1' when a probe | '0'} or
+// {'deny', retryInMs}. A Lua function so the email worker's fused script (attempt-scripts.ts)
+// applies the same rule. While a probe is out, others are told to come back after one cooldown
+// (not the probe's whole lease): a quick probe success should not leave the backlog waiting for a
+// worst-case deadline.
+export const BREAKER_CHECK_LUA = `
+local function ferry_breaker_check(key, now, probeLeaseMs, cooldownMs)
+  local raw = redis.call('GET', key)
+  if not raw then return {'allow', '0'} end
+  local b = cjson.decode(raw)
+  if b.state == 'closed' then return {'allow', '0'} end
+  if b.state == 'open' and now < tonumber(b.openUntil) then return {'deny', tostring(tonumber(b.openUntil) - now)} end
+  if b.state == 'half_open' and now < tonumber(b.probeUntil) then
+    return {'deny', tostring(math.min(tonumber(b.probeUntil) - now, cooldownMs))}
+  end
+  b.state = 'half_open'
+  b.probeUntil = now + probeLeaseMs
+  redis.call('SET', key, cjson.encode(b), 'PX', 86400000)
+  return {'allow', '1'}
 end
-b.state = 'half_open'
-b.probeUntil = now + tonumber(ARGV[2])
-redis.call('SET', KEYS[1], cjson.encode(b), 'PX', 86400000)
-return {'allow', '1'}
+`;
+
+// KEYS[1] · ARGV: nowMs, probe lease ms, cooldown ms.
+const CHECK = defineScript(`${BREAKER_CHECK_LUA}
+return ferry_breaker_check(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
 `);
 
 // KEYS[1] · ARGV: nowMs, threshold, windowMs, cooldownMs, maxCooldownMs. Returns the new state.
@@ -80,11 +88,12 @@ return 1
 `);
 
 export class SesCircuitBreaker {
-  private readonly key: string;
+  /** The Redis key holding the state (fused scripts touch it too). */
+  readonly key: string;
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly settings: BreakerSettings,
+    readonly settings: BreakerSettings,
   ) {
     this.key = settings.key ?? redisKeys.sesBreaker();
   }

@@ -22,20 +22,40 @@ export type LeaseOutcome =
   | { readonly kind: "busy"; readonly retryInMs: number }
   | { readonly kind: "unknown" };
 
-// KEYS[1] lease key · ARGV: token, nowMs, leaseMs, ttlSeconds
-const CLAIM = defineScript(`
-local raw = redis.call('GET', KEYS[1])
-local now = tonumber(ARGV[2])
-if raw then
-  local r = cjson.decode(raw)
-  if r.state == 'sent' then return {'sent', r.messageId} end
-  if r.state == 'claimed' or r.state == 'sending' then
-    if now < tonumber(r.leaseUntil) then return {'busy', tostring(tonumber(r.leaseUntil) - now)} end
-    if r.state == 'sending' then return {'unknown'} end
+/**
+ * The lease rules as Lua functions, so the email worker's fused scripts (attempt-scripts.ts)
+ * apply exactly the rules the scripts below apply.
+ *   ferry_claim(key, token, nowMs, leaseMs, ttl) → {'acquired'} | {'sent', messageId} |
+ *     {'busy', retryInMs} | {'unknown'}
+ *   ferry_settle(key, token, recordJson, ttl) → 1 when this holder settled it, else 0
+ */
+export const LEASE_LUA = `
+local function ferry_claim(key, token, now, leaseMs, ttl)
+  local raw = redis.call('GET', key)
+  if raw then
+    local r = cjson.decode(raw)
+    if r.state == 'sent' then return {'sent', r.messageId} end
+    if r.state == 'claimed' or r.state == 'sending' then
+      if now < tonumber(r.leaseUntil) then return {'busy', tostring(tonumber(r.leaseUntil) - now)} end
+      if r.state == 'sending' then return {'unknown'} end
+    end
   end
+  redis.call('SET', key, cjson.encode({state = 'claimed', token = token, leaseUntil = now + leaseMs}), 'EX', ttl)
+  return {'acquired'}
 end
-redis.call('SET', KEYS[1], cjson.encode({state = 'claimed', token = ARGV[1], leaseUntil = now + tonumber(ARGV[3])}), 'EX', tonumber(ARGV[4]))
-return {'acquired'}
+local function ferry_settle(key, token, record, ttl)
+  local raw = redis.call('GET', key)
+  if not raw then return 0 end
+  local r = cjson.decode(raw)
+  if (r.state ~= 'sending' and r.state ~= 'claimed') or r.token ~= token then return 0 end
+  redis.call('SET', key, record, 'EX', ttl)
+  return 1
+end
+`;
+
+// KEYS[1] lease key · ARGV: token, nowMs, leaseMs, ttlSeconds
+const CLAIM = defineScript(`${LEASE_LUA}
+return ferry_claim(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
 `);
 
 // KEYS[1] · ARGV: token, nowMs, leaseMs, ttlSeconds. 1 when this holder may now call SES.
@@ -51,14 +71,12 @@ return 1
 `);
 
 // KEYS[1] · ARGV: token, new record JSON, ttlSeconds — only the lease holder may settle it.
-const SETTLE = defineScript(`
-local raw = redis.call('GET', KEYS[1])
-if not raw then return 0 end
-local r = cjson.decode(raw)
-if (r.state ~= 'sending' and r.state ~= 'claimed') or r.token ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
-return 1
+const SETTLE = defineScript(`${LEASE_LUA}
+return ferry_settle(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]))
 `);
+
+/** The record `recordSent` stores: the email went out with this SES message id. */
+export const sentRecord = (messageId: string): string => JSON.stringify({ state: "sent", messageId });
 
 export async function acquireSendLease(
   redis: RedisClient,
@@ -104,9 +122,12 @@ export async function recordSent(
   token: string,
   messageId: string,
 ): Promise<boolean> {
-  const record = JSON.stringify({ state: "sent", messageId });
   return (
-    (await SETTLE(redis, [redisKeys.emailSend(taskId)], [token, record, String(TASK_TTL_SECONDS)])) === 1
+    (await SETTLE(
+      redis,
+      [redisKeys.emailSend(taskId)],
+      [token, sentRecord(messageId), String(TASK_TTL_SECONDS)],
+    )) === 1
   );
 }
 

@@ -16,13 +16,14 @@ import type { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { SQSRecord } from "aws-lambda";
 import { logger } from "#shared/logger.ts";
 import type { RedisClient } from "#shared/redis/client.ts";
-import { getTask, newQueuedTask, publicTask, type StoredTask, transitionTask } from "#shared/tasks/store.ts";
+import { newQueuedTask, publicTask, type StoredTask, transitionTask } from "#shared/tasks/store.ts";
 import type { Task, TaskTransition } from "#shared/tasks/task.ts";
+import { finishSent, startAttempt } from "./attempt-scripts.ts";
 import { fullJitterDelaySeconds } from "./backoff.ts";
 import type { SesCircuitBreaker } from "./circuit-breaker.ts";
 import { type EmailMessage, emailMessageSchema } from "./message.ts";
 import { sendWithSes } from "./send.ts";
-import { acquireSendLease, beginSend, recordSent, releaseSendLease } from "./send-lease.ts";
+import { beginSend, releaseSendLease } from "./send-lease.ts";
 import { classifySesError } from "./ses-errors.ts";
 
 export type RecordOutcome =
@@ -45,8 +46,11 @@ export interface EmailWorkerDeps {
   readonly leaseMs: number;
   /** An email still waiting on an open circuit this long after it was accepted is given up. */
   readonly maxAgeSeconds: number;
-  /** `log` is the record's logger, for the push's own lines. */
-  readonly onTaskUpdated: (task: Task, log: Logger) => Promise<void>;
+  /**
+   * `log` is the record's logger, for the push's own lines; `subscribers` the task's subscribers
+   * when the transition's own script listed them (the push then needs no lookup of its own).
+   */
+  readonly onTaskUpdated: (task: Task, log: Logger, subscribers?: readonly string[]) => Promise<void>;
   readonly now?: () => Date;
   readonly random?: () => number;
 }
@@ -92,22 +96,33 @@ export async function processEmailRecord(
   const lastDelivery = receiveCount >= deps.maxReceiveCount;
   const seed = newQueuedTask(taskId, message.ownerKeyId, new Date(message.createdAt));
 
+  /** Logs and pushes a transition that took effect; `subscribers` when a fused script listed them. */
+  const announce = async (task: StoredTask, subscribers?: readonly string[]) => {
+    log.info("task transition", { status: task.status, attempt: task.attempts });
+    await deps.onTaskUpdated(publicTask(task), log, subscribers);
+  };
+
   const move = async (transition: TaskTransition, at = now()): Promise<StoredTask | undefined> => {
     const outcome = await transitionTask(deps.redis, taskId, transition, {
       now: at,
       createIfMissing: seed,
     });
-    if (outcome?.applied) {
-      log.info("task transition", { status: outcome.task.status, attempt: outcome.task.attempts });
-      await deps.onTaskUpdated(publicTask(outcome.task), log);
-    }
+    if (outcome?.applied) await announce(outcome.task);
     return outcome?.task;
   };
 
-  const current = (await getTask(deps.redis, taskId)) ?? seed;
-  if (current.status === "succeeded") return { kind: "done" };
-  if (current.status === "failed" && current.error?.code !== RETRIES_EXHAUSTED) return { kind: "done" };
-  const attempt = current.attempts + 1;
+  // One round trip: the task's state, the send lease, the breaker and the `processing` transition.
+  const token = randomUUID();
+  const start = await startAttempt(deps.redis, {
+    taskId,
+    seed,
+    token,
+    now: now(),
+    leaseMs: deps.leaseMs,
+    breaker: deps.breaker,
+  });
+  if (start.kind === "finished") return { kind: "done" };
+  const attempt = start.kind === "go" ? start.attempt : start.attempts + 1;
 
   /** Fail the task as exhausted; `toDlq` lets the message go straight to the DLQ for a redrive. */
   const giveUp = async (why: string, toDlq = true): Promise<RecordOutcome> => {
@@ -115,15 +130,13 @@ export async function processEmailRecord(
     return toDlq ? { kind: "retry", delaySeconds: 0 } : { kind: "done" };
   };
 
-  const token = randomUUID();
-  const lease = await acquireSendLease(deps.redis, taskId, token, now().getTime(), deps.leaseMs);
-  if (lease.kind === "sent") {
+  if (start.kind === "sent") {
     // SES accepted it before; a crash kept the task from saying so. Finish the record, never resend.
-    await move({ status: "succeeded", attempt: Math.max(current.attempts, 1), messageId: lease.messageId });
+    await move({ status: "succeeded", attempt: Math.max(start.attempts, 1), messageId: start.messageId });
     return { kind: "done" };
   }
-  if (lease.kind === "busy") return { kind: "retry", delaySeconds: Math.ceil(lease.retryInMs / 1000) };
-  if (lease.kind === "unknown") {
+  if (start.kind === "busy") return { kind: "retry", delaySeconds: Math.ceil(start.retryInMs / 1000) };
+  if (start.kind === "unknown") {
     log.error("a worker stopped during the SES call; not resending to avoid a duplicate");
     await move({
       status: "failed",
@@ -135,20 +148,18 @@ export async function processEmailRecord(
     });
     return { kind: "done" };
   }
-
-  const gate = await deps.breaker.check(now().getTime(), deps.leaseMs);
-  if (!gate.allow) {
-    await twice(log, "releasing the send lease", () => releaseSendLease(deps.redis, taskId, token));
+  if (start.kind === "denied") {
+    // The script gave the claim back already.
     const ageSeconds = (now().getTime() - Date.parse(message.createdAt)) / 1000;
     if (ageSeconds > deps.maxAgeSeconds) {
       return giveUp(`SES stayed throttled (circuit open) for over ${deps.maxAgeSeconds} s.`, false);
     }
-    log.info("SES circuit open; requeueing the message for later", { retryInMs: gate.retryInMs });
+    log.info("SES circuit open; requeueing the message for later", { retryInMs: start.retryInMs });
     const jitter = Math.round((deps.random ?? Math.random)() * 2);
-    return { kind: "requeue", delaySeconds: Math.ceil(gate.retryInMs / 1000) + jitter };
+    return { kind: "requeue", delaySeconds: Math.ceil(start.retryInMs / 1000) + jitter };
   }
-
-  await move({ status: "processing", attempt });
+  const gate = { probe: start.probe };
+  if (start.applied) await announce(start.task, start.subscribers);
   // Everything before this point is safe to lose in a crash; from here on SES may be called.
   if (!(await beginSend(deps.redis, taskId, token, now().getTime(), deps.leaseMs))) {
     log.warn("the send lease expired before SES was called; another delivery took over");
@@ -216,15 +227,30 @@ export async function processEmailRecord(
     return { kind: "retry", delaySeconds };
   }
   const messageId = sent.value;
+  const finish = () =>
+    finishSent(deps.redis, {
+      taskId,
+      seed,
+      token,
+      attempt,
+      messageId,
+      now: now(),
+      probe: gate.probe,
+      breaker: deps.breaker,
+    });
+  if (gate.probe) log.info("SES probe succeeded; circuit closed");
+  let finished: Awaited<ReturnType<typeof finishSent>>;
   try {
-    await twice(log, "recording the send", () => recordSent(deps.redis, taskId, token, messageId));
+    // One round trip: record the send, close the breaker after a probe, apply `succeeded`.
+    finished = await twice(log, "recording the send", finish);
   } catch (error) {
     // The email is out; still try to say so on the task. If that fails too, a redelivery sees an
     // expired send without outcome and reports `delivery_unknown` — it never resends.
     log.error("SES accepted the email but the send could not be recorded", error as Error);
+    await deps.breaker.recordSuccess(gate.probe);
+    await move({ status: "succeeded", attempt, messageId });
+    return { kind: "done" };
   }
-  if (gate.probe) log.info("SES probe succeeded; circuit closed");
-  await deps.breaker.recordSuccess(gate.probe);
-  await move({ status: "succeeded", attempt, messageId });
+  if (finished.applied && finished.task) await announce(finished.task, finished.subscribers);
   return { kind: "done" };
 }

@@ -38,13 +38,21 @@ export interface PublishResult {
   readonly failed: number;
 }
 
-export async function publishTaskUpdate(deps: PublishDeps, task: Task): Promise<PublishResult> {
+/**
+ * `subscribers`: the task's subscribers when the caller already read them in the same script as
+ * the transition (the email worker does: one Redis round trip fewer per push); else they are read here.
+ */
+export async function publishTaskUpdate(
+  deps: PublishDeps,
+  task: Task,
+  subscribers?: readonly string[],
+): Promise<PublishResult> {
   const log = deps.logger ?? logger;
   // Callers may hold the stored form; the owner's key id never leaves the server.
   const message = { type: "task.updated", task: publicTask(task as StoredTask) } as const;
-  let connectionIds: string[];
+  let connectionIds: readonly string[];
   try {
-    connectionIds = await subscribersOf(deps.redis, task.id);
+    connectionIds = subscribers ?? (await subscribersOf(deps.redis, task.id));
   } catch (error) {
     log.error("publishTaskUpdate: listing subscribers failed", { taskId: task.id, error: error as Error });
     return { delivered: 0, gone: 0, failed: 0 };

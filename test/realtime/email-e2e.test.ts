@@ -44,14 +44,28 @@ describe("live results for an email", () => {
       return throttle();
     });
 
+    // The queue has no batching window: the worker can reach SES (and be throttled, and retry)
+    // before this client has subscribed. Its SES calls wait at the edge until it has.
+    let markSubscribed: () => void = () => undefined;
+    const subscribed = new Promise<void>((resolve) => {
+      markSubscribed = resolve;
+    });
+    const release = rt.aws.ses.use(async (c) => {
+      if (c.action === "SendEmail") await subscribed;
+      return undefined;
+    });
+    const ws = await openWs(await ticketUrl(rt, key));
+
     const accepted = await call<{ taskId: string }>(rt.url, "POST", "/v1/emails", {
       key: key.secret,
       json: { to: "a@example.com", subject, text: "t" },
     });
-    const ws = await openWs(await ticketUrl(rt, key));
     ws.send({ action: "subscribe", taskId: accepted.body.taskId });
+    await ws.waitFor((m) => m.type === "subscribed");
+    markSubscribed();
     await ws.waitFor((m) => m.type === "task.updated" && m.task?.status === "succeeded");
     await ws.close();
+    release();
 
     const updates = ws.messages.filter((m): m is Required<ServerMessageJson> => m.type === "task.updated");
     const statuses = updates.map((m) => m.task.status);
