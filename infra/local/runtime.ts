@@ -29,6 +29,7 @@ import {
 import { ConfigError } from "#shared/config.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 import { credentialOf, startAwsProxy } from "./aws/aws-proxy.ts";
+import { createFaultSwitches } from "./aws/fault-switches.ts";
 import { LATENCY_VARIABLE, parseLatencyMs, withLatency } from "./aws/latency-proxy.ts";
 import { createLocalIam } from "./aws/local-iam.ts";
 import { startSesEmulator } from "./aws/ses-emulator.ts";
@@ -43,6 +44,8 @@ import { consoleLog, LOCAL_ACCOUNT_ID, type LocalLog, silentLog } from "./functi
 import { createFunctionInvoker } from "./functions/load-handler.ts";
 import { createDocsSite } from "./gateways/docs-site.ts";
 import { createHttpGateway } from "./gateways/http-gateway.ts";
+import { createLocalApi } from "./gateways/local-api.ts";
+import { localFaultsRoutes } from "./gateways/local-faults-api.ts";
 import { closeServer, createRuntimeServer, listen } from "./gateways/runtime-server.ts";
 import { createWsGateway } from "./gateways/ws-gateway.ts";
 import {
@@ -182,6 +185,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       sqsEdge.use(iam.inspector);
       sesEdge.use(iam.inspector);
     }
+    // After IAM, as on AWS: a call its role refuses is refused whatever a switch says.
+    const functionByAccessKey = new Map(
+      Object.keys(manifest.functions).map((name) => [accessKeyOf(name), name]),
+    );
+    const faults = createFaultSwitches({
+      edges: { ses: sesEdge, sqs: sqsEdge },
+      functionOf: (accessKeyId) => functionByAccessKey.get(accessKeyId),
+      environmentOf,
+    });
+    onStop("fault switches", () => faults.close());
     const httpGateway = createHttpGateway({
       ...identity,
       routes: manifest.http.routes,
@@ -213,7 +226,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       urls: () => publicUrls ?? {},
       devApiKey: () => outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key",
     });
-    const server = createRuntimeServer({ httpGateway, wsGateway, outbox: () => ses.outbox(), log, docs });
+    const localApi = createLocalApi([...localFaultsRoutes(faults)], log);
+    const server = createRuntimeServer({
+      httpGateway,
+      wsGateway,
+      outbox: () => ses.outbox(),
+      log,
+      docs,
+      localApi,
+    });
     const port = await listen(server, options.port ?? Number(outerEnv.PORT ?? 3000));
     onStop("HTTP server", () => closeServer(server));
     onStop("WebSocket connections", () => wsGateway.close());
@@ -282,6 +303,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       sqs: { endpoint: sqsEmulator.endpoint, region, queueUrls: sqsEmulator.queueUrls },
       ses: { endpoint: ses.endpoint },
       aws: { sqs: sqsEdge, ses: sesEdge },
+      faults,
       iam: { enforced: iamEnforced, denials: iam.denials },
       redis: {
         url: redis.url,

@@ -1,6 +1,7 @@
 /**
  * The runtime's one node:http server on 127.0.0.1: sends each request to the HTTP API, the
- * WebSocket API (/ws upgrades and /_ws/@connections), the SES outbox (GET /local/outbox) or the
+ * WebSocket API (/ws upgrades and /_ws/@connections), the SES outbox (GET /local/outbox), the
+ * local control API (/local/faults, /local/dlqs, /local/webhooks: local-api.ts) or the
  * contract and its docs page (`/`, /docs, /openapi.json, /asyncapi.json: docs-site.ts).
  * No request may stop it: a listener that throws answers 500 problem+json (a runtime bug, not
  * the client's), and bytes node cannot parse or a CONNECT get a problem+json 4xx.
@@ -11,6 +12,7 @@ import type { OutboxEmail } from "../aws/ses-emulator.ts";
 import type { LocalLog } from "../functions/lambda-context.ts";
 import type { DocsSite } from "./docs-site.ts";
 import { gatewayError, sendGatewayResponse } from "./http-result.ts";
+import type { LocalApi } from "./local-api.ts";
 import { answerClientError, answerConnect, problemBody } from "./raw-answers.ts";
 import type { WsGateway } from "./ws-gateway.ts";
 
@@ -20,6 +22,8 @@ export interface RuntimeServerTargets {
   readonly outbox: () => Promise<OutboxEmail[]>;
   readonly log: LocalLog;
   readonly docs?: DocsSite;
+  /** The runtime's own control API (`/local/...`), never part of a deployed stack. */
+  readonly localApi?: LocalApi;
 }
 
 /** Last resort for a listener that threw: the request still gets an answer, the server lives on. */
@@ -58,12 +62,13 @@ export function createRuntimeServer(targets: RuntimeServerTargets): Server {
 }
 
 function route(
-  { httpGateway, wsGateway, outbox, log, docs }: RuntimeServerTargets,
+  { httpGateway, wsGateway, outbox, log, docs, localApi }: RuntimeServerTargets,
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
   const path = (req.url ?? "/").split("?")[0] ?? "/";
   if (docs?.handle(req, res)) return;
+  if (localApi?.handle(req, res)) return;
   if (path.startsWith("/_ws/@connections/")) {
     wsGateway.handleManagement(req, res, path.slice("/_ws/@connections/".length));
     return;
