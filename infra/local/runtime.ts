@@ -45,6 +45,7 @@ import { createFunctionInvoker } from "./functions/load-handler.ts";
 import { createDocsSite } from "./gateways/docs-site.ts";
 import { createHttpGateway } from "./gateways/http-gateway.ts";
 import { createLocalApi } from "./gateways/local-api.ts";
+import { localDlqsRoutes } from "./gateways/local-dlqs-api.ts";
 import { localFaultsRoutes } from "./gateways/local-faults-api.ts";
 import { closeServer, createRuntimeServer, listen } from "./gateways/runtime-server.ts";
 import { createWsGateway } from "./gateways/ws-gateway.ts";
@@ -137,6 +138,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     onStop("SQS edge", () => sqsEdge.close());
     const sesEdge = await startAwsProxy(aws.endpoints.ses);
     onStop("SES edge", () => sesEdge.close());
+    // The runtime's own SQS client (pollers, /local/dlqs): straight to the emulator, past the
+    // edge, as the event source mapping is not a function's call. Stopped after the pollers.
+    const sqsClient = new SQSClient({
+      endpoint: sqsEmulator.endpoint,
+      region,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    onStop("SQS client", () => sqsClient.destroy());
 
     // The server listens before the environment is final (its port is part of it), so every
     // function call waits for `ready`: no sandbox may start before its environment is known.
@@ -226,7 +235,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       urls: () => publicUrls ?? {},
       devApiKey: () => outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key",
     });
-    const localApi = createLocalApi([...localFaultsRoutes(faults)], log);
+    const localApi = createLocalApi(
+      [
+        ...localFaultsRoutes(faults),
+        ...localDlqsRoutes({
+          sqs: sqsClient,
+          queues: sqsEmulator.queueUrls,
+          fifo: (name) => manifest.queues[name]?.fifo ?? false,
+        }),
+      ],
+      log,
+    );
     const server = createRuntimeServer({
       httpGateway,
       wsGateway,
@@ -268,16 +287,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const lostTasks =
       (options.sweepLostTasks ?? redis.dataDir !== undefined) ? await sweepLostTasks(admin) : undefined;
 
-    const sqsClient = new SQSClient({
-      endpoint: sqsEmulator.endpoint,
-      region,
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
     const pollers: QueuePoller[] = [];
-    onStop("SQS pollers", async () => {
-      await Promise.all(pollers.map((p) => p.stop()));
-      sqsClient.destroy();
-    });
+    onStop("SQS pollers", () => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
     for (const name of QUEUE_NAMES) {
       const spec = manifest.queues[name];
       const queue = sqsEmulator.queueUrls[name];
