@@ -6,6 +6,7 @@
  *     └ Upstash REST proxy ─ UPSTASH_REDIS_REST_URL/TOKEN
  *   fauxqs (every manifest queue + DLQ) ─ AWS_ENDPOINT_URL_SQS, <QUEUE>_QUEUE_URL, pollers
  *   aws-ses-v2-local ─ AWS_ENDPOINT_URL_SESV2, GET /local/outbox
+ *   (or any of SQS, SES, Secrets Manager at an external endpoint: aws/external-endpoints.ts)
  *   node:http on 127.0.0.1:PORT ─ HTTP API (any path), WebSocket API (/ws),
  *     @connections (/_ws/@connections/{id}, so WS_CALLBACK_URL = http://127.0.0.1:PORT/_ws)
  *
@@ -17,6 +18,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { functionsConfigProblems } from "#shared/app/function-config.ts";
 import {
@@ -28,11 +30,24 @@ import {
 } from "#shared/app/manifest.ts";
 import { ConfigError } from "#shared/config.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
-import { credentialOf, startAwsProxy } from "./aws/aws-proxy.ts";
+import { type AwsProxy, credentialOf, startAwsProxy } from "./aws/aws-proxy.ts";
+import {
+  endpointError,
+  externalAwsFrom,
+  localRegionFrom,
+  probeExternalEndpoints,
+} from "./aws/external-endpoints.ts";
 import { LATENCY_VARIABLE, parseLatencyMs, withLatency } from "./aws/latency-proxy.ts";
 import { createLocalIam } from "./aws/local-iam.ts";
-import { startSesEmulator } from "./aws/ses-emulator.ts";
-import { startSqsEmulator } from "./aws/sqs-emulator.ts";
+import { ensureLocalSecret, type LocalSecret } from "./aws/local-secret.ts";
+import { type OutboxEmail, readOutbox, startSesEmulator } from "./aws/ses-emulator.ts";
+import {
+  type EmulatedQueue,
+  ensureQueues,
+  LOCAL_AWS_CREDENTIALS,
+  type QueueCreation,
+  startSqsEmulator,
+} from "./aws/sqs-emulator.ts";
 import {
   accessKeyOf,
   functionEnvironment,
@@ -62,7 +77,13 @@ import { startUpstashProxy } from "./upstash/upstash-proxy.ts";
 // This module stays the runtime's public face: its shapes and the Redis choice live in the files
 // above, re-exported here so callers (main, tests) import one module.
 export { type ChosenRedis, chooseRedis, type RedisChoice, type RedisSource } from "./process/redis-choice.ts";
-export type { LocalManifest, LocalRuntime, LocalRuntimeOptions, WebhookSecrets } from "./runtime-types.ts";
+export type {
+  ExternalServices,
+  LocalManifest,
+  LocalRuntime,
+  LocalRuntimeOptions,
+  WebhookSecrets,
+} from "./runtime-types.ts";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -70,7 +91,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const log: LocalLog = options.quiet ? silentLog : consoleLog;
   const manifest: LocalManifest = options.manifest ?? appManifest;
   const outerEnv = { ...process.env, ...options.env };
-  const region = options.env?.AWS_REGION ?? "us-east-1";
+  const region = options.env?.AWS_REGION ?? localRegionFrom(outerEnv);
+  // FERRY_LOCAL_*_ENDPOINT: SQS, SES, Secrets Manager outside this process (malformed: refused now).
+  const external = externalAwsFrom(outerEnv);
+  const externalCredentials = external.credentials;
   const stateFile = options.stateFile === undefined ? defaultLocalStatePath() : options.stateFile;
   const localDir = stateFile ? dirname(stateFile) : undefined;
   const dataDir = options.dataDir ?? (localDir ? join(localDir, "redis") : undefined);
@@ -94,6 +118,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   try {
     // One runtime per directory: a second would write the same state file and Redis data.
     if (localDir && stateFile) onStop("directory lock", acquireLocalDirectory(localDir, stateFile));
+    // Before anything is started: an external endpoint that does not answer is named at once.
+    await probeExternalEndpoints(external);
     const redis = await chooseRedis({
       configuredUrl: options.redisUrl ?? outerEnv.REDIS_URL,
       configuredProblem: (url) => redisUrlProblem(url),
@@ -109,31 +135,88 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     onStop("Upstash proxy", () => upstash.close());
 
-    // The emulator ignores `worker`; fixture manifests name workers the app manifest does not know.
-    const sqsEmulator = await startSqsEmulator({
-      queues: manifest.queues as Partial<Record<QueueName, QueueSpec>>,
-      region,
-    });
-    onStop("SQS emulator", () => sqsEmulator.stop());
+    // SQS: the in-process emulator, or the external one with every manifest queue ensured on it.
+    const queueSpecs = manifest.queues as Partial<Record<QueueName, QueueSpec>>;
+    let sqsBackend: { endpoint: string; queueUrls: Partial<Record<QueueName, EmulatedQueue>> };
+    let queueCreation: QueueCreation | undefined;
+    const externalSqs = external.endpoints.sqs;
+    if (externalSqs) {
+      const admin = new SQSClient({ endpoint: externalSqs.url, region, credentials: externalCredentials });
+      try {
+        const ensured = await ensureQueues(admin, queueSpecs);
+        sqsBackend = { endpoint: externalSqs.url, queueUrls: ensured.queueUrls };
+        queueCreation = ensured.creation;
+      } catch (error) {
+        throw endpointError("sqs", externalSqs, `could not create the queues (${(error as Error).message})`);
+      } finally {
+        admin.destroy();
+      }
+    } else {
+      // The emulator ignores `worker`; fixture manifests name workers the app manifest does not know.
+      const sqsEmulator = await startSqsEmulator({ queues: queueSpecs, region });
+      onStop("SQS emulator", () => sqsEmulator.stop());
+      sqsBackend = sqsEmulator;
+    }
 
-    const ses = await startSesEmulator();
-    onStop("SES emulator", () => ses.stop());
+    const externalSes = external.endpoints.ses;
+    let ses: { endpoint: string; outbox(): Promise<OutboxEmail[]> };
+    if (externalSes) {
+      ses = { endpoint: externalSes.url, outbox: () => readOutbox(externalSes.url) };
+    } else {
+      const sesEmulator = await startSesEmulator();
+      onStop("SES emulator", () => sesEmulator.stop());
+      ses = sesEmulator;
+    }
 
     // The functions reach AWS through the local edge (aws-proxy.ts), as they would AWS's front
     // door; behind it, FERRY_LOCAL_LATENCY_MS adds a network's delay, then the emulators (or the
     // endpoint a caller's AWS_ENDPOINT_URL_* setting names, such as a test's fault proxy).
     const aws = await withLatency(
       {
-        sqs: options.env?.AWS_ENDPOINT_URL_SQS ?? sqsEmulator.endpoint,
+        sqs: options.env?.AWS_ENDPOINT_URL_SQS ?? sqsBackend.endpoint,
         ses: options.env?.AWS_ENDPOINT_URL_SESV2 ?? ses.endpoint,
       },
       parseLatencyMs(outerEnv[LATENCY_VARIABLE]),
     );
     onStop("latency proxies", () => aws.close());
-    const sqsEdge = await startAwsProxy(aws.endpoints.sqs);
+    // Calls to an external endpoint are signed anew with its credentials (aws/resign.ts).
+    const resign = { credentials: externalCredentials };
+    const sqsEdge = await startAwsProxy(aws.endpoints.sqs, externalSqs ? { resign } : {});
     onStop("SQS edge", () => sqsEdge.close());
-    const sesEdge = await startAwsProxy(aws.endpoints.ses);
+    const sesEdge = await startAwsProxy(aws.endpoints.ses, externalSes ? { resign } : {});
     onStop("SES edge", () => sesEdge.close());
+
+    // Secrets Manager, only external: the functions' secret, created or completed there, read by
+    // reference through an edge of its own (local IAM checks the read as the stack grants it).
+    const externalSecrets = external.endpoints.secrets;
+    let secret: LocalSecret | undefined;
+    let secretsEdge: AwsProxy | undefined;
+    if (externalSecrets) {
+      const client = new SecretsManagerClient({
+        endpoint: externalSecrets.url,
+        region,
+        credentials: externalCredentials,
+      });
+      try {
+        secret = await ensureLocalSecret({
+          client,
+          secretId: external.secretId,
+          settings: localSettings(outerEnv, options.env),
+          upstashToken: upstash.token,
+        });
+      } catch (error) {
+        throw endpointError(
+          "secrets",
+          externalSecrets,
+          `could not provide the secret ${external.secretId} (${(error as Error).message})`,
+        );
+      } finally {
+        client.destroy();
+      }
+      const edge = await startAwsProxy(externalSecrets.url, { resign });
+      onStop("Secrets Manager edge", () => edge.close());
+      secretsEdge = edge;
+    }
 
     // The server listens before the environment is final (its port is part of it), so every
     // function call waits for `ready`: no sandbox may start before its environment is known.
@@ -143,6 +226,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     const settings = localSettings(outerEnv, options.env);
     let targets: LocalTargets | undefined;
+    // What a function sees once its cold start has overlaid its secret (the start-up check).
+    const secretValues = secret?.values ?? {};
     const environmentOf = (name: string): Record<string, string> => {
       const spec = manifest.functions[name];
       if (!spec || !targets) throw new Error(`No environment for function ${name}`);
@@ -170,17 +255,26 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const iam = createLocalIam({
       region,
       functions: manifest.functions,
+      // An external SQS may write ARNs of its own account and region; IAM judges every call by
+      // the local ARN of its queue's name, so the role is written with those.
       queueArns: Object.fromEntries(
-        Object.entries(sqsEmulator.queueUrls).map(([name, queue]) => [name, queue?.arn ?? ""]),
+        Object.entries(sqsBackend.queueUrls).map(([name, queue]) => [
+          name,
+          externalSqs && queue
+            ? `arn:aws:sqs:${region}:${LOCAL_ACCOUNT_ID}:${queue.name}`
+            : (queue?.arn ?? ""),
+        ]),
       ),
       emailFrom: settings.EMAIL_FROM,
       sesConfigurationSet: settings.SES_CONFIGURATION_SET,
       webSocketApiId: identity.apiId,
+      secretArn: secret?.arn,
       accessKeyOf,
     });
     if (iamEnforced) {
       sqsEdge.use(iam.inspector);
       sesEdge.use(iam.inspector);
+      secretsEdge?.use(iam.inspector);
     }
     const httpGateway = createHttpGateway({
       ...identity,
@@ -227,13 +321,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       region,
       sqsEndpoint: sqsEdge.endpoint,
       sesEndpoint: sesEdge.endpoint,
-      queueUrls: sqsEmulator.queueUrls,
+      queueUrls: sqsBackend.queueUrls,
       callbackUrl,
       wsUrl,
+      ...(secret && secretsEdge ? { secrets: { endpoint: secretsEdge.endpoint, arn: secret.arn } } : {}),
     };
     // Every function's cold-start check, now rather than on its first request: a bad setting
     // (RATE_LIMITS={) would otherwise leave a runtime that says it is ready and answers 500.
-    const problems = functionsConfigProblems(manifest.functions, environmentOf);
+    const problems = functionsConfigProblems(manifest.functions, (name) => ({
+      ...environmentOf(name),
+      ...secretValues,
+    }));
     if (problems.length > 0) {
       throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
     }
@@ -243,14 +341,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const { putApiKey } = await import("#shared/auth/api-keys.ts");
     const admin = createRedisClient({ url: upstash.url, token: upstash.token, timeoutMs: 5000 });
     await putApiKey(admin, { secret: devApiKey, name: "local dev key", scopes: SCOPES });
-    // Before any queue is polled: what is in flight now can only be what a previous run lost.
+    // Before any queue is polled: what is in flight now can only be what a previous run lost. Not
+    // with an external SQS: its queues outlive this runtime, so the messages may still be there.
     const lostTasks =
-      (options.sweepLostTasks ?? redis.dataDir !== undefined) ? await sweepLostTasks(admin) : undefined;
+      (options.sweepLostTasks ?? (redis.dataDir !== undefined && !externalSqs))
+        ? await sweepLostTasks(admin)
+        : undefined;
 
+    // The pollers play the event source mappings, which are AWS's side: no edge, no local IAM.
     const sqsClient = new SQSClient({
-      endpoint: sqsEmulator.endpoint,
+      endpoint: sqsBackend.endpoint,
       region,
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      credentials: externalSqs ? externalCredentials : LOCAL_AWS_CREDENTIALS,
     });
     const pollers: QueuePoller[] = [];
     onStop("SQS pollers", async () => {
@@ -259,7 +361,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     for (const name of QUEUE_NAMES) {
       const spec = manifest.queues[name];
-      const queue = sqsEmulator.queueUrls[name];
+      const queue = sqsBackend.queueUrls[name];
       if (!spec || !queue) continue;
       pollers.push(
         startQueuePoller({
@@ -279,9 +381,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       outboxUrl: `${url}/local/outbox`,
       upstash: { url: upstash.url, token: upstash.token },
       upstashStats: () => upstash.stats(),
-      sqs: { endpoint: sqsEmulator.endpoint, region, queueUrls: sqsEmulator.queueUrls },
+      sqs: { endpoint: sqsBackend.endpoint, region, queueUrls: sqsBackend.queueUrls },
       ses: { endpoint: ses.endpoint },
-      aws: { sqs: sqsEdge, ses: sesEdge },
+      aws: { sqs: sqsEdge, ses: sesEdge, ...(secretsEdge ? { secrets: secretsEdge } : {}) },
+      external: {
+        ...(externalSqs && queueCreation ? { sqs: { ...externalSqs, ...queueCreation } } : {}),
+        ...(externalSes ? { ses: externalSes } : {}),
+        ...(externalSecrets && secret
+          ? {
+              secrets: {
+                ...externalSecrets,
+                secretId: external.secretId,
+                arn: secret.arn,
+                created: secret.created,
+              },
+            }
+          : {}),
+      },
       iam: { enforced: iamEnforced, denials: iam.denials },
       redis: {
         url: redis.url,
@@ -291,11 +407,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
       ...(lostTasks ? { lostTasks } : {}),
       devApiKey,
+      // What the functions verify with: the secret's values when they read one.
       webhookSecrets: {
-        stripe: settings.STRIPE_WEBHOOK_SECRET ?? "",
-        razorpay: settings.RAZORPAY_WEBHOOK_SECRET ?? "",
-        payuMerchantKey: settings.PAYU_MERCHANT_KEY ?? "",
-        payuMerchantSalt: settings.PAYU_MERCHANT_SALT ?? "",
+        stripe: secretValues.STRIPE_WEBHOOK_SECRET ?? settings.STRIPE_WEBHOOK_SECRET ?? "",
+        razorpay: secretValues.RAZORPAY_WEBHOOK_SECRET ?? settings.RAZORPAY_WEBHOOK_SECRET ?? "",
+        payuMerchantKey: secretValues.PAYU_MERCHANT_KEY ?? settings.PAYU_MERCHANT_KEY ?? "",
+        payuMerchantSalt: secretValues.PAYU_MERCHANT_SALT ?? settings.PAYU_MERCHANT_SALT ?? "",
       },
       environmentOf,
       outbox: () => ses.outbox(),

@@ -1,19 +1,30 @@
 /** The proxies' one way to pass a request on: same method, path and headers, to another host. */
-import { type Agent, type ClientRequest, type IncomingMessage, request } from "node:http";
+import {
+  type Agent,
+  type ClientRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  request,
+} from "node:http";
+import { request as httpsRequest } from "node:https";
 
 export function upstreamRequest(
   req: IncomingMessage,
   upstream: URL,
   onAnswer: (answer: IncomingMessage) => void,
   agent?: Agent,
+  /** Headers to send instead of the request's own (a re-signed call, resign.ts). */
+  headers?: OutgoingHttpHeaders,
 ): ClientRequest {
-  return request(
+  // An external endpoint (FERRY_LOCAL_*_ENDPOINT) may be https; the emulators are plain http.
+  const send = upstream.protocol === "https:" ? httpsRequest : request;
+  return send(
     {
       host: upstream.hostname,
       port: upstream.port,
       method: req.method,
       path: req.url,
-      headers: { ...req.headers, host: upstream.host },
+      headers: headers ?? { ...req.headers, host: upstream.host },
       ...(agent ? { agent } : {}),
     },
     onAnswer,
