@@ -180,10 +180,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     );
     onStop("latency proxies", () => aws.close());
     // Calls to an external endpoint are signed anew with its credentials (aws/resign.ts).
-    const resign = { credentials: externalCredentials };
-    const sqsEdge = await startAwsProxy(aws.endpoints.sqs, externalSqs ? { resign } : {});
+    // Signed for the endpoint's own host, which a latency proxy between them sets.
+    const resignFor = (endpoint: string) => ({ resign: { credentials: externalCredentials, endpoint } });
+    const sqsEdge = await startAwsProxy(aws.endpoints.sqs, externalSqs ? resignFor(externalSqs.url) : {});
     onStop("SQS edge", () => sqsEdge.close());
-    const sesEdge = await startAwsProxy(aws.endpoints.ses, externalSes ? { resign } : {});
+    const sesEdge = await startAwsProxy(aws.endpoints.ses, externalSes ? resignFor(externalSes.url) : {});
     onStop("SES edge", () => sesEdge.close());
 
     // Secrets Manager, only external: the functions' secret, created or completed there, read by
@@ -213,7 +214,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       } finally {
         client.destroy();
       }
-      const edge = await startAwsProxy(externalSecrets.url, { resign });
+      const edge = await startAwsProxy(externalSecrets.url, resignFor(externalSecrets.url));
       onStop("Secrets Manager edge", () => edge.close());
       secretsEdge = edge;
     }

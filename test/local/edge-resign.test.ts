@@ -113,6 +113,26 @@ describe("the edge in front of an external endpoint", () => {
     expect(authorization).toBe(expected.headers.authorization);
   });
 
+  it("signs for the endpoint behind a latency proxy, whose host that proxy sets", async () => {
+    const headers = await resignedHeaders(
+      {
+        method: "POST",
+        url: "/",
+        headers: {
+          host: "127.0.0.1:1",
+          authorization:
+            "AWS4-HMAC-SHA256 Credential=LOCALx/20261201/us-east-1/ses/aws4_request, SignedHeaders=host, Signature=0",
+        },
+      },
+      Buffer.from("{}"),
+      new URL("http://127.0.0.1:2"),
+      { credentials: EXTERNAL, endpoint: "http://127.0.0.1:3" },
+    );
+
+    expect(headers.host).toBe("127.0.0.1:3");
+    expect(String(headers.authorization)).toMatch(/Credential=AKIDEXTERNAL\/\d{8}\/us-east-1\/ses\//);
+  });
+
   it("passes an unsigned request on with only its host changed", async () => {
     const headers = await resignedHeaders(
       { method: "GET", url: "/store", headers: { host: "127.0.0.1:1", accept: "*/*" } },

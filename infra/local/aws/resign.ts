@@ -12,6 +12,11 @@ import { SignatureV4 } from "@smithy/signature-v4";
 
 export interface Signing {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /**
+   * The endpoint the call finally reaches, whose host the signature covers, when a proxy that
+   * sets that host stands between (FERRY_LOCAL_LATENCY_MS); default the edge's own target.
+   */
+  readonly endpoint?: string;
 }
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
@@ -71,12 +76,13 @@ export async function resignedHeaders(
 ): Promise<OutgoingHttpHeaders> {
   const scope = scopeOf(request.headers.authorization);
   if (!scope) return { ...request.headers, host: upstream.host };
+  const signedFor = signing.endpoint ? new URL(signing.endpoint) : upstream;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined || DROPPED.has(name)) continue;
     headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
-  headers.host = upstream.host;
+  headers.host = signedFor.host;
   const [path = "/", search = ""] = request.url.split("?", 2);
   const query: Record<string, string | string[]> = {};
   for (const [key, value] of new URLSearchParams(search)) {
@@ -91,9 +97,9 @@ export async function resignedHeaders(
   });
   const signed = await signer.sign({
     method: request.method,
-    protocol: upstream.protocol,
-    hostname: upstream.hostname,
-    ...(upstream.port ? { port: Number(upstream.port) } : {}),
+    protocol: signedFor.protocol,
+    hostname: signedFor.hostname,
+    ...(signedFor.port ? { port: Number(signedFor.port) } : {}),
     path,
     query,
     headers,

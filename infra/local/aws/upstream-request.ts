@@ -25,7 +25,8 @@ export function upstreamRequest(
       method: req.method,
       path: req.url,
       headers: headers ?? { ...req.headers, host: upstream.host },
-      ...(agent ? { agent } : {}),
+      // A keep-alive agent is an http one; an https upstream gets the default agent.
+      ...(agent && upstream.protocol !== "https:" ? { agent } : {}),
     },
     onAnswer,
   );
