@@ -66,7 +66,11 @@ const externalEnv = () => ({
 });
 
 beforeAll(async () => {
-  [sqs, ses, sm] = await Promise.all([spawnFauxqs(), spawnSesLocal(), spawnSecretsManager()]);
+  // Settled one by one, so that afterAll kills those that started even when another did not.
+  const spawned = await Promise.allSettled([spawnFauxqs(), spawnSesLocal(), spawnSecretsManager()]);
+  [sqs, ses, sm] = spawned.map((r) => (r.status === "fulfilled" ? r.value : undefined));
+  const failed = spawned.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
   // A key set before the first start, as `npm run secrets -- set` would: only there, nowhere else.
   const client = smClient();
   await client.send(
@@ -86,12 +90,17 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await runtime?.stop();
-  for (const child of children) {
-    if (child.pid && child.exitCode === null && child.signalCode === null) process.kill(child.pid, "SIGKILL");
+  try {
+    await runtime?.stop();
+  } finally {
+    // Every child, by its pid, even when stopping the runtime failed (a local IAM denial, say).
+    for (const child of children) {
+      if (child.pid && child.exitCode === null && child.signalCode === null)
+        process.kill(child.pid, "SIGKILL");
+    }
+    await Promise.all([sqs?.kill(), ses?.kill(), sm?.kill()]);
+    rmSync(localDir, { recursive: true, force: true });
   }
-  await Promise.all([sqs?.kill(), ses?.kill(), sm?.kill()]);
-  rmSync(localDir, { recursive: true, force: true });
 });
 
 const started = () => {
@@ -190,6 +199,24 @@ describe("npm run dev with external SQS, SES and Secrets Manager", () => {
     const actions = calls.map((c) => `${c.accessKeyId} ${c.action}`);
     expect(actions).toContain("LOCALcreateEmail SendMessage");
     expect(actions).toContain("LOCALemailWorker SendEmail");
+  });
+
+  it("still applies the edge's fault inspectors to calls bound for the external endpoint", async () => {
+    const rt = started();
+    const subject = `refused-${Date.now()}`;
+    const remove = rt.aws.sqs.use((c) =>
+      c.action === "SendMessage" && JSON.stringify(c.input).includes(subject)
+        ? { kind: "error", status: 503, code: "ServiceUnavailable", message: "injected at the edge" }
+        : undefined,
+    );
+
+    const res = await call(rt.url, "POST", "/v1/emails", {
+      key: rt.devApiKey,
+      json: { to: "ada@example.com", subject, text: "never queued" },
+    });
+    remove();
+
+    expect(res.status).toBe(503);
   });
 
   it("gives functions their secret by reference, never as a plain variable", () => {
