@@ -316,6 +316,9 @@ describe("npm run dev with external SQS, SES and Secrets Manager", () => {
     expect(run.stdout).toMatch(/STRIPE_WEBHOOK_SECRET\s+whsec_rotated_in_place/);
     expect(exit).toBe("0: ");
     expect(stored.STRIPE_WEBHOOK_SECRET).toBe("whsec_rotated_in_place");
+    // A key the secret lacked was filled with the dev default; the runtime's own token is there.
+    expect(stored.RAZORPAY_WEBHOOK_SECRET).toBe("ferry-local-razorpay-webhook-secret");
+    expect(stored.UPSTASH_REDIS_REST_TOKEN).toMatch(/^[\w-]{20,}$/);
   }, 40_000);
 
   it("refuses to start when an endpoint does not answer, naming the variable and the endpoint", async () => {
