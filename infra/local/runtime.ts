@@ -18,7 +18,6 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { functionsConfigProblems } from "#shared/app/function-config.ts";
 import {
@@ -30,24 +29,12 @@ import {
 } from "#shared/app/manifest.ts";
 import { ConfigError } from "#shared/config.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
+import { provideSecret, startSesBackend, startSqsBackend } from "./aws/aws-backends.ts";
 import { type AwsProxy, credentialOf, startAwsProxy } from "./aws/aws-proxy.ts";
-import {
-  endpointError,
-  externalAwsFrom,
-  localRegionFrom,
-  probeExternalEndpoints,
-} from "./aws/external-endpoints.ts";
+import { externalAwsFrom, localRegionFrom, probeExternalEndpoints } from "./aws/external-endpoints.ts";
 import { LATENCY_VARIABLE, parseLatencyMs, withLatency } from "./aws/latency-proxy.ts";
 import { createLocalIam } from "./aws/local-iam.ts";
-import { ensureLocalSecret, type LocalSecret } from "./aws/local-secret.ts";
-import { type OutboxEmail, readOutbox, startSesEmulator } from "./aws/ses-emulator.ts";
-import {
-  type EmulatedQueue,
-  ensureQueues,
-  LOCAL_AWS_CREDENTIALS,
-  type QueueCreation,
-  startSqsEmulator,
-} from "./aws/sqs-emulator.ts";
+import { LOCAL_AWS_CREDENTIALS } from "./aws/sqs-emulator.ts";
 import {
   accessKeyOf,
   functionEnvironment,
@@ -135,38 +122,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     onStop("Upstash proxy", () => upstash.close());
 
-    // SQS: the in-process emulator, or the external one with every manifest queue ensured on it.
-    const queueSpecs = manifest.queues as Partial<Record<QueueName, QueueSpec>>;
-    let sqsBackend: { endpoint: string; queueUrls: Partial<Record<QueueName, EmulatedQueue>> };
-    let queueCreation: QueueCreation | undefined;
-    const externalSqs = external.endpoints.sqs;
-    if (externalSqs) {
-      const admin = new SQSClient({ endpoint: externalSqs.url, region, credentials: externalCredentials });
-      try {
-        const ensured = await ensureQueues(admin, queueSpecs);
-        sqsBackend = { endpoint: externalSqs.url, queueUrls: ensured.queueUrls };
-        queueCreation = ensured.creation;
-      } catch (error) {
-        throw endpointError("sqs", externalSqs, `could not create the queues (${(error as Error).message})`);
-      } finally {
-        admin.destroy();
-      }
-    } else {
+    // Behind the edge: the in-process emulators, or external endpoints (aws/aws-backends.ts).
+    const sqsBackend = await startSqsBackend({
+      external,
       // The emulator ignores `worker`; fixture manifests name workers the app manifest does not know.
-      const sqsEmulator = await startSqsEmulator({ queues: queueSpecs, region });
-      onStop("SQS emulator", () => sqsEmulator.stop());
-      sqsBackend = sqsEmulator;
-    }
-
+      queues: manifest.queues as Partial<Record<QueueName, QueueSpec>>,
+      region,
+      onStop,
+    });
+    const externalSqs = external.endpoints.sqs;
+    const ses = await startSesBackend({ external, onStop });
     const externalSes = external.endpoints.ses;
-    let ses: { endpoint: string; outbox(): Promise<OutboxEmail[]> };
-    if (externalSes) {
-      ses = { endpoint: externalSes.url, outbox: () => readOutbox(externalSes.url) };
-    } else {
-      const sesEmulator = await startSesEmulator();
-      onStop("SES emulator", () => sesEmulator.stop());
-      ses = sesEmulator;
-    }
 
     // The functions reach AWS through the local edge (aws-proxy.ts), as they would AWS's front
     // door; behind it, FERRY_LOCAL_LATENCY_MS adds a network's delay, then the emulators (or the
@@ -190,30 +156,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // Secrets Manager, only external: the functions' secret, created or completed there, read by
     // reference through an edge of its own (local IAM checks the read as the stack grants it).
     const externalSecrets = external.endpoints.secrets;
-    let secret: LocalSecret | undefined;
+    const secret = await provideSecret({
+      external,
+      region,
+      settings: localSettings(outerEnv, options.env),
+      upstashToken: upstash.token,
+    });
     let secretsEdge: AwsProxy | undefined;
-    if (externalSecrets) {
-      const client = new SecretsManagerClient({
-        endpoint: externalSecrets.url,
-        region,
-        credentials: externalCredentials,
-      });
-      try {
-        secret = await ensureLocalSecret({
-          client,
-          secretId: external.secretId,
-          settings: localSettings(outerEnv, options.env),
-          upstashToken: upstash.token,
-        });
-      } catch (error) {
-        throw endpointError(
-          "secrets",
-          externalSecrets,
-          `could not provide the secret ${external.secretId} (${(error as Error).message})`,
-        );
-      } finally {
-        client.destroy();
-      }
+    if (externalSecrets && secret) {
       const edge = await startAwsProxy(externalSecrets.url, resignFor(externalSecrets.url));
       onStop("Secrets Manager edge", () => edge.close());
       secretsEdge = edge;
@@ -386,7 +336,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ses: { endpoint: ses.endpoint },
       aws: { sqs: sqsEdge, ses: sesEdge, ...(secretsEdge ? { secrets: secretsEdge } : {}) },
       external: {
-        ...(externalSqs && queueCreation ? { sqs: { ...externalSqs, ...queueCreation } } : {}),
+        ...(externalSqs && sqsBackend.creation ? { sqs: { ...externalSqs, ...sqsBackend.creation } } : {}),
         ...(externalSes ? { ses: externalSes } : {}),
         ...(externalSecrets && secret
           ? {
