@@ -7,7 +7,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,6 +34,7 @@ import {
 } from "#test/support/emulator-processes.ts";
 import { call, eventually } from "#test/support/http.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
+import { closedPort, startSilentServer } from "#test/support/silent-server.ts";
 import {
   paymentIntent,
   stripeEventBody,
@@ -107,15 +107,6 @@ const started = () => {
   if (!runtime) throw new Error("the runtime did not start");
   return runtime;
 };
-
-/** A port nothing listens on: bound once, then released. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** `npm run dev` as a user runs it; resolves when it exits (or after `untilOutput` appears). */
 function runDev(
@@ -322,7 +313,7 @@ describe("npm run dev with external SQS, SES and Secrets Manager", () => {
   }, 40_000);
 
   it("refuses to start when an endpoint does not answer, naming the variable and the endpoint", async () => {
-    const dead = `http://127.0.0.1:${await deadPort()}`;
+    const dead = `http://127.0.0.1:${await closedPort()}`;
 
     const run = await runDev({ ...externalEnv(), FERRY_LOCAL_SES_ENDPOINT: dead });
 
@@ -330,6 +321,22 @@ describe("npm run dev with external SQS, SES and Secrets Manager", () => {
     expect(run.stderr).toContain(`FERRY_LOCAL_SES_ENDPOINT=${dead}: SES does not answer (ECONNREFUSED)`);
     expect(run.stdout).not.toMatch(/ready/);
   }, 40_000);
+
+  it("refuses an endpoint that accepts connections and never answers, within its probe budget", async () => {
+    const silent = await startSilentServer();
+    try {
+      const startedAt = Date.now();
+
+      const start = startTestRuntime({ FERRY_LOCAL_SECRETS_ENDPOINT: silent.url });
+
+      await expect(start).rejects.toThrow(
+        `FERRY_LOCAL_SECRETS_ENDPOINT=${silent.url}: Secrets Manager does not answer (no answer within 3 s)`,
+      );
+      expect(Date.now() - startedAt).toBeLessThan(10_000);
+    } finally {
+      await silent.close();
+    }
+  });
 
   it("refuses a malformed endpoint, naming the variable", async () => {
     const run = await runDev({ FERRY_LOCAL_AWS_ENDPOINT: "localhost:4566/x" });
