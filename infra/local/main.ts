@@ -5,6 +5,7 @@
  * FERRY_DEV_API_KEY, and any handler configuration (EMAIL_FROM, webhook secrets, RATE_LIMITS...).
  */
 import "#infra/scripts/cli-environment.ts";
+import { awsBannerLines } from "./aws/external-banner.ts";
 import { startLocalRuntime } from "./runtime.ts";
 
 const USAGE = `Usage: npm run dev
@@ -19,6 +20,12 @@ Environment:
                        Redis data, lock (one runtime per directory)
   FERRY_DEV_API_KEY    the dev API key (default ferry-dev-key, every scope)
   FERRY_LOCAL_LATENCY_MS  play a database and AWS this many ms away
+  FERRY_LOCAL_AWS_ENDPOINT  use SQS, SES and Secrets Manager at this endpoint (LocalStack:
+                       http://127.0.0.1:4566) instead of the in-process emulators; per service:
+                       FERRY_LOCAL_SQS_ENDPOINT, FERRY_LOCAL_SES_ENDPOINT, FERRY_LOCAL_SECRETS_ENDPOINT
+                       (each wins over the shared one). With them: FERRY_LOCAL_AWS_REGION
+                       (us-east-1), FERRY_LOCAL_AWS_ACCESS_KEY_ID / _SECRET_ACCESS_KEY (test/test),
+                       FERRY_LOCAL_SECRET_ID (the functions' secret, default ferry-local)
   Any function setting (EMAIL_FROM, RATE_LIMITS, EMAIL_RETRY_*, webhook secrets...; see README,
   Configuration): checked for every function before the runtime says it is ready.`;
 
@@ -44,40 +51,8 @@ try {
   process.exit(1);
 }
 
-const redisWhere = {
-  configured: "REDIS_URL",
-  private: runtime.redis.dataDir
-    ? `a private redis-server (pid ${runtime.redis.pid}), data kept in ${runtime.redis.dataDir}`
-    : `a private redis-server (pid ${runtime.redis.pid}), stopped on exit`,
-}[runtime.redis.source];
-const lost = runtime.lostTasks;
-
-console.log(
-  [
-    `Ferry local runtime ready in ${Date.now() - startedAt} ms`,
-    `  HTTP        ${runtime.url}`,
-    `  WebSocket   ${runtime.wsUrl}`,
-    `  Outbox      ${runtime.outboxUrl}`,
-    `  Local API   ${runtime.url}/local/faults · /local/dlqs · /local/webhooks/{provider}   (docs/local-api.md)`,
-    `  API key     ${runtime.devApiKey}   (every scope; Authorization: Bearer ${runtime.devApiKey})`,
-    "  Webhook secrets (dev values unless set in the environment):",
-    `    STRIPE_WEBHOOK_SECRET    ${runtime.webhookSecrets.stripe}`,
-    `    RAZORPAY_WEBHOOK_SECRET  ${runtime.webhookSecrets.razorpay}`,
-    `    PAYU_MERCHANT_KEY        ${runtime.webhookSecrets.payuMerchantKey}`,
-    `    PAYU_MERCHANT_SALT       ${runtime.webhookSecrets.payuMerchantSalt}`,
-    `  Redis       ${runtime.redis.url} — ${redisWhere}`,
-    `  SQS         ${runtime.sqs.endpoint}   SES ${runtime.ses.endpoint}`,
-    ...(lost && lost.found > 0
-      ? [
-          `  ${lost.found} task(s) were in flight when the runtime last stopped; the local queues do not ` +
-            `survive a restart: ${lost.succeeded} had been sent (succeeded), ${lost.failed} marked failed ` +
-            "(local_queue_lost, or delivery_unknown if SES was being called).",
-        ]
-      : []),
-    "Press Ctrl+C to stop.",
-  ].join("\n"),
-);
-
+// Before the banner: whoever sees "Press Ctrl+C" may stop it at once, and must get a clean stop
+// (a default SIGTERM would leave a private redis-server behind).
 let stopping = false;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   // A second Ctrl+C while stopping is ignored: exiting now would leave a private redis-server behind.
@@ -96,3 +71,39 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
 
 process.on("SIGINT", (signal) => void shutdown(signal));
 process.on("SIGTERM", (signal) => void shutdown(signal));
+
+const redisWhere = {
+  configured: "REDIS_URL",
+  private: runtime.redis.dataDir
+    ? `a private redis-server (pid ${runtime.redis.pid}), data kept in ${runtime.redis.dataDir}`
+    : `a private redis-server (pid ${runtime.redis.pid}), stopped on exit`,
+}[runtime.redis.source];
+const lost = runtime.lostTasks;
+
+console.log(
+  [
+    `Ferry local runtime ready in ${Date.now() - startedAt} ms`,
+    `  HTTP        ${runtime.url}`,
+    `  WebSocket   ${runtime.wsUrl}`,
+    `  Outbox      ${runtime.outboxUrl}`,
+    `  Local API   ${runtime.url}/local/faults · /local/dlqs · /local/webhooks/{provider}   (docs/local-api.md)`,
+    `  API key     ${runtime.devApiKey}   (every scope; Authorization: Bearer ${runtime.devApiKey})`,
+    runtime.external.secrets
+      ? `  Webhook secrets (read by the functions from the secret ${runtime.external.secrets.secretId}):`
+      : "  Webhook secrets (dev values unless set in the environment):",
+    `    STRIPE_WEBHOOK_SECRET    ${runtime.webhookSecrets.stripe}`,
+    `    RAZORPAY_WEBHOOK_SECRET  ${runtime.webhookSecrets.razorpay}`,
+    `    PAYU_MERCHANT_KEY        ${runtime.webhookSecrets.payuMerchantKey}`,
+    `    PAYU_MERCHANT_SALT       ${runtime.webhookSecrets.payuMerchantSalt}`,
+    `  Redis       ${runtime.redis.url} — ${redisWhere}`,
+    ...awsBannerLines(runtime),
+    ...(lost && lost.found > 0
+      ? [
+          `  ${lost.found} task(s) were in flight when the runtime last stopped; the local queues do not ` +
+            `survive a restart: ${lost.succeeded} had been sent (succeeded), ${lost.failed} marked failed ` +
+            "(local_queue_lost, or delivery_unknown if SES was being called).",
+        ]
+      : []),
+    "Press Ctrl+C to stop.",
+  ].join("\n"),
+);

@@ -1,10 +1,11 @@
 /** The local runtime's public shapes: what it reads (manifest, options) and what it hands back. */
 import type { QueueName, QueueSpec } from "#shared/app/manifest.ts";
 import type { AwsProxy } from "./aws/aws-proxy.ts";
+import type { ExternalEndpoint } from "./aws/external-endpoints.ts";
 import type { FaultSwitches } from "./aws/fault-switches.ts";
 import type { Denial } from "./aws/local-iam.ts";
 import type { OutboxEmail } from "./aws/ses-emulator.ts";
-import type { EmulatedQueue } from "./aws/sqs-emulator.ts";
+import type { EmulatedQueue, QueueCreation } from "./aws/sqs-emulator.ts";
 import type { LocalFunctionSpec } from "./functions/load-handler.ts";
 import type { GatewayHttpRoute } from "./gateways/http-routes.ts";
 import type { GatewayWsRoute } from "./gateways/ws-gateway.ts";
@@ -53,6 +54,19 @@ export interface LocalRuntimeOptions {
   readonly rootDir?: string;
 }
 
+/** What the runtime uses outside its process, each with the variable that named it. */
+export interface ExternalServices {
+  /** With the queues this start created there and those it found. */
+  readonly sqs?: ExternalEndpoint & QueueCreation;
+  readonly ses?: ExternalEndpoint;
+  /** The secret the functions read by reference (created by this start, or found there). */
+  readonly secrets?: ExternalEndpoint & {
+    readonly secretId: string;
+    readonly arn: string;
+    readonly created: boolean;
+  };
+}
+
 export interface WebhookSecrets {
   readonly stripe: string;
   readonly razorpay: string;
@@ -74,8 +88,13 @@ export interface LocalRuntime {
     readonly queueUrls: Partial<Record<QueueName, EmulatedQueue>>;
   };
   readonly ses: { readonly endpoint: string };
-  /** The edges the functions' SQS and SES calls pass through: inspectors see and fault them. */
-  readonly aws: { readonly sqs: AwsProxy; readonly ses: AwsProxy };
+  /**
+   * The edges the functions' SQS, SES (and, with an external Secrets Manager, secret) calls pass
+   * through: inspectors see and fault them.
+   */
+  readonly aws: { readonly sqs: AwsProxy; readonly ses: AwsProxy; readonly secrets?: AwsProxy };
+  /** The services found outside this process (FERRY_LOCAL_*_ENDPOINT); empty: all in process. */
+  readonly external: ExternalServices;
   /** The fault switches `/local/faults` turns on and off (aws/fault-switches.ts). */
   readonly faults: Pick<FaultSwitches, "list" | "add" | "remove" | "clear">;
   /** Local IAM (local-iam.ts): whether it is enforced, and every call it refused. */

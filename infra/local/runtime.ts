@@ -6,6 +6,7 @@
  *     └ Upstash REST proxy ─ UPSTASH_REDIS_REST_URL/TOKEN
  *   fauxqs (every manifest queue + DLQ) ─ AWS_ENDPOINT_URL_SQS, <QUEUE>_QUEUE_URL, pollers
  *   aws-ses-v2-local ─ AWS_ENDPOINT_URL_SESV2, GET /local/outbox
+ *   (or any of SQS, SES, Secrets Manager at an external endpoint: aws/external-endpoints.ts)
  *   node:http on 127.0.0.1:PORT ─ HTTP API (any path), WebSocket API (/ws),
  *     @connections (/_ws/@connections/{id}, so WS_CALLBACK_URL = http://127.0.0.1:PORT/_ws)
  *
@@ -28,12 +29,13 @@ import {
 } from "#shared/app/manifest.ts";
 import { ConfigError } from "#shared/config.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
-import { credentialOf, startAwsProxy } from "./aws/aws-proxy.ts";
+import { provideSecret, startSesBackend, startSqsBackend } from "./aws/aws-backends.ts";
+import { type AwsProxy, credentialOf, startAwsProxy } from "./aws/aws-proxy.ts";
+import { externalAwsFrom, localRegionFrom, probeExternalEndpoints } from "./aws/external-endpoints.ts";
 import { createFaultSwitches } from "./aws/fault-switches.ts";
 import { LATENCY_VARIABLE, parseLatencyMs, withLatency } from "./aws/latency-proxy.ts";
 import { createLocalIam } from "./aws/local-iam.ts";
-import { startSesEmulator } from "./aws/ses-emulator.ts";
-import { startSqsEmulator } from "./aws/sqs-emulator.ts";
+import { LOCAL_AWS_CREDENTIALS } from "./aws/sqs-emulator.ts";
 import {
   accessKeyOf,
   functionEnvironment,
@@ -67,7 +69,13 @@ import { startUpstashProxy } from "./upstash/upstash-proxy.ts";
 // This module stays the runtime's public face: its shapes and the Redis choice live in the files
 // above, re-exported here so callers (main, tests) import one module.
 export { type ChosenRedis, chooseRedis, type RedisChoice, type RedisSource } from "./process/redis-choice.ts";
-export type { LocalManifest, LocalRuntime, LocalRuntimeOptions, WebhookSecrets } from "./runtime-types.ts";
+export type {
+  ExternalServices,
+  LocalManifest,
+  LocalRuntime,
+  LocalRuntimeOptions,
+  WebhookSecrets,
+} from "./runtime-types.ts";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -75,7 +83,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const log: LocalLog = options.quiet ? silentLog : consoleLog;
   const manifest: LocalManifest = options.manifest ?? appManifest;
   const outerEnv = { ...process.env, ...options.env };
-  const region = options.env?.AWS_REGION ?? "us-east-1";
+  const region = options.env?.AWS_REGION ?? localRegionFrom(outerEnv);
+  // FERRY_LOCAL_*_ENDPOINT: SQS, SES, Secrets Manager outside this process (malformed: refused now).
+  const external = externalAwsFrom(outerEnv);
+  const externalCredentials = external.credentials;
   const stateFile = options.stateFile === undefined ? defaultLocalStatePath() : options.stateFile;
   const localDir = stateFile ? dirname(stateFile) : undefined;
   const dataDir = options.dataDir ?? (localDir ? join(localDir, "redis") : undefined);
@@ -99,6 +110,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   try {
     // One runtime per directory: a second would write the same state file and Redis data.
     if (localDir && stateFile) onStop("directory lock", acquireLocalDirectory(localDir, stateFile));
+    // Before anything is started: an external endpoint that does not answer is named at once.
+    await probeExternalEndpoints(external);
     const redis = await chooseRedis({
       configuredUrl: options.redisUrl ?? outerEnv.REDIS_URL,
       configuredProblem: (url) => redisUrlProblem(url),
@@ -114,39 +127,60 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     onStop("Upstash proxy", () => upstash.close());
 
-    // The emulator ignores `worker`; fixture manifests name workers the app manifest does not know.
-    const sqsEmulator = await startSqsEmulator({
+    // Behind the edge: the in-process emulators, or external endpoints (aws/aws-backends.ts).
+    const sqsBackend = await startSqsBackend({
+      external,
+      // The emulator ignores `worker`; fixture manifests name workers the app manifest does not know.
       queues: manifest.queues as Partial<Record<QueueName, QueueSpec>>,
       region,
+      onStop,
     });
-    onStop("SQS emulator", () => sqsEmulator.stop());
-
-    const ses = await startSesEmulator();
-    onStop("SES emulator", () => ses.stop());
+    const externalSqs = external.endpoints.sqs;
+    const ses = await startSesBackend({ external, onStop });
+    const externalSes = external.endpoints.ses;
 
     // The functions reach AWS through the local edge (aws-proxy.ts), as they would AWS's front
     // door; behind it, FERRY_LOCAL_LATENCY_MS adds a network's delay, then the emulators (or the
     // endpoint a caller's AWS_ENDPOINT_URL_* setting names, such as a test's fault proxy).
     const aws = await withLatency(
       {
-        sqs: options.env?.AWS_ENDPOINT_URL_SQS ?? sqsEmulator.endpoint,
+        sqs: options.env?.AWS_ENDPOINT_URL_SQS ?? sqsBackend.endpoint,
         ses: options.env?.AWS_ENDPOINT_URL_SESV2 ?? ses.endpoint,
       },
       parseLatencyMs(outerEnv[LATENCY_VARIABLE]),
     );
     onStop("latency proxies", () => aws.close());
-    const sqsEdge = await startAwsProxy(aws.endpoints.sqs);
+    // Calls to an external endpoint are signed anew with its credentials (aws/resign.ts).
+    // Signed for the endpoint's own host, which a latency proxy between them sets.
+    const resignFor = (endpoint: string) => ({ resign: { credentials: externalCredentials, endpoint } });
+    const sqsEdge = await startAwsProxy(aws.endpoints.sqs, externalSqs ? resignFor(externalSqs.url) : {});
     onStop("SQS edge", () => sqsEdge.close());
-    const sesEdge = await startAwsProxy(aws.endpoints.ses);
+    const sesEdge = await startAwsProxy(aws.endpoints.ses, externalSes ? resignFor(externalSes.url) : {});
     onStop("SES edge", () => sesEdge.close());
     // The runtime's own SQS client (pollers, /local/dlqs): straight to the emulator, past the
     // edge, as the event source mapping is not a function's call. Stopped after the pollers.
     const sqsClient = new SQSClient({
-      endpoint: sqsEmulator.endpoint,
+      endpoint: sqsBackend.endpoint,
       region,
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      credentials: externalSqs ? externalCredentials : LOCAL_AWS_CREDENTIALS,
     });
     onStop("SQS client", () => sqsClient.destroy());
+
+    // Secrets Manager, only external: the functions' secret, created or completed there, read by
+    // reference through an edge of its own (local IAM checks the read as the stack grants it).
+    const externalSecrets = external.endpoints.secrets;
+    const secret = await provideSecret({
+      external,
+      region,
+      settings: localSettings(outerEnv, options.env),
+      upstashToken: upstash.token,
+    });
+    let secretsEdge: AwsProxy | undefined;
+    if (externalSecrets && secret) {
+      const edge = await startAwsProxy(externalSecrets.url, resignFor(externalSecrets.url));
+      onStop("Secrets Manager edge", () => edge.close());
+      secretsEdge = edge;
+    }
 
     // The server listens before the environment is final (its port is part of it), so every
     // function call waits for `ready`: no sandbox may start before its environment is known.
@@ -156,6 +190,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     const settings = localSettings(outerEnv, options.env);
     let targets: LocalTargets | undefined;
+    // What a function sees once its cold start has overlaid its secret (the start-up check).
+    const secretValues = secret?.values ?? {};
     const environmentOf = (name: string): Record<string, string> => {
       const spec = manifest.functions[name];
       if (!spec || !targets) throw new Error(`No environment for function ${name}`);
@@ -183,17 +219,26 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const iam = createLocalIam({
       region,
       functions: manifest.functions,
+      // An external SQS may write ARNs of its own account and region; IAM judges every call by
+      // the local ARN of its queue's name, so the role is written with those.
       queueArns: Object.fromEntries(
-        Object.entries(sqsEmulator.queueUrls).map(([name, queue]) => [name, queue?.arn ?? ""]),
+        Object.entries(sqsBackend.queueUrls).map(([name, queue]) => [
+          name,
+          externalSqs && queue
+            ? `arn:aws:sqs:${region}:${LOCAL_ACCOUNT_ID}:${queue.name}`
+            : (queue?.arn ?? ""),
+        ]),
       ),
       emailFrom: settings.EMAIL_FROM,
       sesConfigurationSet: settings.SES_CONFIGURATION_SET,
       webSocketApiId: identity.apiId,
+      secretArn: secret?.arn,
       accessKeyOf,
     });
     if (iamEnforced) {
       sqsEdge.use(iam.inspector);
       sesEdge.use(iam.inspector);
+      secretsEdge?.use(iam.inspector);
     }
     // After IAM, as on AWS: a call its role refuses is refused whatever a switch says.
     const functionByAccessKey = new Map(
@@ -236,18 +281,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       urls: () => publicUrls ?? {},
       devApiKey: () => outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key",
     });
+    // What the functions verify with: the secret's values when they read one.
     const webhookSecrets: WebhookSecrets = {
-      stripe: settings.STRIPE_WEBHOOK_SECRET ?? "",
-      razorpay: settings.RAZORPAY_WEBHOOK_SECRET ?? "",
-      payuMerchantKey: settings.PAYU_MERCHANT_KEY ?? "",
-      payuMerchantSalt: settings.PAYU_MERCHANT_SALT ?? "",
+      stripe: secretValues.STRIPE_WEBHOOK_SECRET ?? settings.STRIPE_WEBHOOK_SECRET ?? "",
+      razorpay: secretValues.RAZORPAY_WEBHOOK_SECRET ?? settings.RAZORPAY_WEBHOOK_SECRET ?? "",
+      payuMerchantKey: secretValues.PAYU_MERCHANT_KEY ?? settings.PAYU_MERCHANT_KEY ?? "",
+      payuMerchantSalt: secretValues.PAYU_MERCHANT_SALT ?? settings.PAYU_MERCHANT_SALT ?? "",
     };
     const localApi = createLocalApi(
       [
         ...localFaultsRoutes(faults),
         ...localDlqsRoutes({
           sqs: sqsClient,
-          queues: sqsEmulator.queueUrls,
+          queues: sqsBackend.queueUrls,
           fifo: (name) => manifest.queues[name]?.fifo ?? false,
         }),
         ...localWebhooksRoutes({ baseUrl: () => publicUrls?.apiUrl ?? "", secrets: webhookSecrets }),
@@ -275,13 +321,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       region,
       sqsEndpoint: sqsEdge.endpoint,
       sesEndpoint: sesEdge.endpoint,
-      queueUrls: sqsEmulator.queueUrls,
+      queueUrls: sqsBackend.queueUrls,
       callbackUrl,
       wsUrl,
+      ...(secret && secretsEdge ? { secrets: { endpoint: secretsEdge.endpoint, arn: secret.arn } } : {}),
     };
     // Every function's cold-start check, now rather than on its first request: a bad setting
     // (RATE_LIMITS={) would otherwise leave a runtime that says it is ready and answers 500.
-    const problems = functionsConfigProblems(manifest.functions, environmentOf);
+    const problems = functionsConfigProblems(manifest.functions, (name) => ({
+      ...environmentOf(name),
+      ...secretValues,
+    }));
     if (problems.length > 0) {
       throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
     }
@@ -291,15 +341,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const { putApiKey } = await import("#shared/auth/api-keys.ts");
     const admin = createRedisClient({ url: upstash.url, token: upstash.token, timeoutMs: 5000 });
     await putApiKey(admin, { secret: devApiKey, name: "local dev key", scopes: SCOPES });
-    // Before any queue is polled: what is in flight now can only be what a previous run lost.
+    // Before any queue is polled: what is in flight now can only be what a previous run lost. Not
+    // with an external SQS: its queues outlive this runtime, so the messages may still be there.
     const lostTasks =
-      (options.sweepLostTasks ?? redis.dataDir !== undefined) ? await sweepLostTasks(admin) : undefined;
+      (options.sweepLostTasks ?? (redis.dataDir !== undefined && !externalSqs))
+        ? await sweepLostTasks(admin)
+        : undefined;
 
     const pollers: QueuePoller[] = [];
     onStop("SQS pollers", () => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
     for (const name of QUEUE_NAMES) {
       const spec = manifest.queues[name];
-      const queue = sqsEmulator.queueUrls[name];
+      const queue = sqsBackend.queueUrls[name];
       if (!spec || !queue) continue;
       pollers.push(
         startQueuePoller({
@@ -319,9 +372,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       outboxUrl: `${url}/local/outbox`,
       upstash: { url: upstash.url, token: upstash.token },
       upstashStats: () => upstash.stats(),
-      sqs: { endpoint: sqsEmulator.endpoint, region, queueUrls: sqsEmulator.queueUrls },
+      sqs: { endpoint: sqsBackend.endpoint, region, queueUrls: sqsBackend.queueUrls },
       ses: { endpoint: ses.endpoint },
-      aws: { sqs: sqsEdge, ses: sesEdge },
+      aws: { sqs: sqsEdge, ses: sesEdge, ...(secretsEdge ? { secrets: secretsEdge } : {}) },
+      external: {
+        ...(externalSqs && sqsBackend.creation ? { sqs: { ...externalSqs, ...sqsBackend.creation } } : {}),
+        ...(externalSes ? { ses: externalSes } : {}),
+        ...(externalSecrets && secret
+          ? {
+              secrets: {
+                ...externalSecrets,
+                secretId: external.secretId,
+                arn: secret.arn,
+                created: secret.created,
+              },
+            }
+          : {}),
+      },
       faults,
       iam: { enforced: iamEnforced, denials: iam.denials },
       redis: {

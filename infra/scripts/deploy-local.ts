@@ -15,6 +15,7 @@ export const LOCALSTACK_NOTICE = [
   "  paid plans: API Gateway v2 (the HTTP API, the WebSocket API and its @connections API); X-Ray (top tier)",
   "  The LocalStack image needs an auth token (LOCALSTACK_AUTH_TOKEN) since 2026-03.",
   "  Without a paid plan the deploy fails at the first API Gateway v2 resource. `npm run dev` runs everything offline instead.",
+  "  To use LocalStack's free SQS, SES and Secrets Manager with it: FERRY_LOCAL_AWS_ENDPOINT=http://127.0.0.1:4566 npm run dev",
 ];
 
 export interface DeployLocalIo {

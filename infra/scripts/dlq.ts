@@ -6,6 +6,7 @@
 import "#infra/scripts/cli-environment.ts";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { externalAwsFrom } from "#infra/local/aws/external-endpoints.ts";
 import { readLocalState } from "#infra/local/process/local-state.ts";
 import { manifest, QUEUE_NAMES, type QueueName } from "#shared/app/manifest.ts";
 import { type DeadLetterQueue, depth, peek, resendAll, startRedrive } from "#shared/queues/dead-letters.ts";
@@ -68,7 +69,9 @@ function localTarget(): Target {
   const sqs = new SQSClient({
     region: state.sqs.region,
     endpoint: state.sqs.endpoint,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    // The in-process emulator takes any credentials; an external SQS (FERRY_LOCAL_SQS_ENDPOINT)
+    // gets those `npm run dev` uses for it (FERRY_LOCAL_AWS_ACCESS_KEY_ID…, default test/test).
+    credentials: { ...externalAwsFrom(process.env).credentials },
   });
   return { sqs, queues, mode: "local" };
 }

@@ -249,6 +249,7 @@ describe("npm run deploy:local", () => {
     expect(t.text()).toMatch(/paid plans: API Gateway v2/);
     expect(t.text()).toMatch(/free plan: +Lambda, SQS, SES, Secrets Manager/);
     expect(t.text()).toContain("LOCALSTACK_AUTH_TOKEN is not set");
+    expect(t.text()).toContain("FERRY_LOCAL_AWS_ENDPOINT=http://127.0.0.1:4566 npm run dev");
   });
 
   it("runs cdklocal deploy of the stage's stack when a token is set", async () => {

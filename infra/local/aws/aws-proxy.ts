@@ -12,6 +12,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { resignedHeaders, type Signing } from "./resign.ts";
 import { upstreamRequest } from "./upstream-request.ts";
 
 /** One AWS API call as the service sees it. */
@@ -95,7 +96,15 @@ function sendError(res: ServerResponse, verdict: Extract<Verdict, { kind: "error
   res.end(JSON.stringify({ __type: verdict.code, message: verdict.message, Message: verdict.message }));
 }
 
-export async function startAwsProxy(target: string): Promise<AwsProxy> {
+export interface AwsProxyOptions {
+  /**
+   * Sign each forwarded call anew with these credentials (an external endpoint, resign.ts); by
+   * default a call goes on with the signature its caller made.
+   */
+  readonly resign?: Signing;
+}
+
+export async function startAwsProxy(target: string, options: AwsProxyOptions = {}): Promise<AwsProxy> {
   const targetUrl = new URL(target);
   const inspectors: Inspector[] = [];
 
@@ -107,16 +116,30 @@ export async function startAwsProxy(target: string): Promise<AwsProxy> {
     return { kind: "forward" };
   };
 
-  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse, loseAnswer: boolean) => {
-    const upstream = upstreamRequest(req, targetUrl, (answer) => {
-      if (loseAnswer) {
-        answer.resume();
-        answer.on("end", () => res.socket?.destroy());
-        return;
-      }
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+  const forward = async (req: IncomingMessage, body: Buffer, res: ServerResponse, loseAnswer: boolean) => {
+    const headers = options.resign
+      ? await resignedHeaders(
+          { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers },
+          body,
+          targetUrl,
+          options.resign,
+        )
+      : undefined;
+    const upstream = upstreamRequest(
+      req,
+      targetUrl,
+      (answer) => {
+        if (loseAnswer) {
+          answer.resume();
+          answer.on("end", () => res.socket?.destroy());
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+      undefined,
+      headers,
+    );
     upstream.on("error", () => res.socket?.destroy());
     upstream.end(body);
   };
@@ -136,15 +159,15 @@ export async function startAwsProxy(target: string): Promise<AwsProxy> {
         method: req.method ?? "GET",
         path: req.url ?? "/",
       };
-      decide(call).then(
-        (verdict) => {
+      decide(call)
+        .then((verdict) => {
           if (verdict.kind === "error") sendError(res, verdict);
           else if (verdict.kind === "hold") void verdict.until.finally(() => res.socket?.destroy());
           else forward(req, body, res, verdict.kind === "loseAnswer");
-        },
-        () =>
+        })
+        .catch(() =>
           sendError(res, { kind: "error", status: 500, code: "InternalFailure", message: "edge failure" }),
-      );
+        );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -88,6 +88,11 @@ export interface LocalIamOptions {
   readonly emailFrom: string | undefined;
   readonly sesConfigurationSet?: string | undefined;
   readonly webSocketApiId: string;
+  /**
+   * The secret every function may read (the stack's `secrets.grantRead(fn)`), when the functions
+   * read it from a Secrets Manager (an external one, FERRY_LOCAL_SECRETS_ENDPOINT).
+   */
+  readonly secretArn?: string | undefined;
   /** The access key each function's sandbox signs with. */
   readonly accessKeyOf: (functionName: string) => string;
 }
@@ -121,6 +126,14 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
         `${options.webSocketApiId}/${LOCAL_WEBSOCKET_STAGE}/POST/@connections/*`,
       ),
     });
+    if (options.secretArn) {
+      // What the stack's grantRead gives every function on the stack's secret.
+      statements.push({
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+        Resource: [options.secretArn],
+      });
+    }
     roles.set(options.accessKeyOf(functionName), { functionName, statements });
   }
   const denials: Denial[] = [];
@@ -151,6 +164,10 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
             ]
           : []),
       ];
+    }
+    if (call.service === "secretsmanager") {
+      const secretId = typeof call.input.SecretId === "string" ? call.input.SecretId : "*";
+      return [{ action: `secretsmanager:${call.action}`, resource: secretId }];
     }
     return [{ action: `${call.service}:${call.action}`, resource: "*" }];
   };

@@ -75,6 +75,48 @@ function toOutboxEmail(email: StoredEmail): OutboxEmail {
   };
 }
 
+/** LocalStack's `GET /_aws/ses` message, the fields the outbox needs. */
+interface LocalStackMessage {
+  Id: string;
+  Source: string;
+  Destination?: { ToAddresses?: string[] };
+  Subject?: string;
+  Body?: { text_part?: string | null; html_part?: string | null };
+  Timestamp: string;
+}
+
+function fromLocalStack(message: LocalStackMessage): OutboxEmail {
+  const { text_part: text, html_part: html } = message.Body ?? {};
+  return {
+    messageId: message.Id,
+    from: message.Source,
+    to: [...(message.Destination?.ToAddresses ?? [])],
+    subject: message.Subject ?? "",
+    ...(text ? { text } : {}),
+    ...(html ? { html } : {}),
+    at: new Date(message.Timestamp).toISOString(),
+  };
+}
+
+/**
+ * The emails an SES emulator at `endpoint` received: aws-ses-v2-local's `GET /store`, else
+ * LocalStack's `GET /_aws/ses` (an external SES, FERRY_LOCAL_SES_ENDPOINT, may be either).
+ */
+export async function readOutbox(endpoint: string): Promise<OutboxEmail[]> {
+  const res = await fetch(`${endpoint}/store`);
+  if (res.ok) return ((await res.json()) as { emails: StoredEmail[] }).emails.map(toOutboxEmail);
+  await res.body?.cancel();
+  const localStack = await fetch(`${endpoint}/_aws/ses`);
+  if (localStack.ok) {
+    return ((await localStack.json()) as { messages: LocalStackMessage[] }).messages.map(fromLocalStack);
+  }
+  await localStack.body?.cancel();
+  throw new Error(
+    `the SES endpoint ${endpoint} has no readable store (aws-ses-v2-local /store answered ${res.status}, ` +
+      `LocalStack /_aws/ses ${localStack.status})`,
+  );
+}
+
 export async function startSesEmulator(options: SesEmulatorOptions = {}): Promise<SesEmulator> {
   const host = options.host ?? "127.0.0.1";
   const server = await resolveStartServer()({ host, port: options.port ?? 0 });
@@ -84,12 +126,7 @@ export async function startSesEmulator(options: SesEmulatorOptions = {}): Promis
 
   return {
     endpoint,
-    async outbox() {
-      const res = await fetch(`${endpoint}/store`);
-      if (!res.ok) throw new Error(`aws-ses-v2-local /store answered ${res.status}`);
-      const store = (await res.json()) as { emails: StoredEmail[] };
-      return store.emails.map(toOutboxEmail);
-    },
+    outbox: () => readOutbox(endpoint),
     async clear() {
       const res = await fetch(`${endpoint}/clear-store`, { method: "POST" });
       if (!res.ok) throw new Error(`aws-ses-v2-local /clear-store answered ${res.status}`);

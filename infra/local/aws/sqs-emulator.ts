@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
+  GetQueueUrlCommand,
   type QueueAttributeName,
   SQSClient,
 } from "@aws-sdk/client-sqs";
@@ -60,36 +61,90 @@ export function physicalQueueNames(name: QueueName, spec: Pick<QueueSpec, "fifo"
 /** The emulator accepts any credentials; the SDK only needs some to sign with. */
 export const LOCAL_AWS_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;
 
+/** What became of each queue: created now, or found already there (an external SQS). */
+export interface QueueCreation {
+  readonly created: string[];
+  readonly found: string[];
+}
+
+/** The URL of an existing queue, or undefined when SQS says it does not exist. */
+async function existingQueueUrl(sqs: SQSClient, name: string): Promise<string | undefined> {
+  try {
+    return (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
+  } catch (error) {
+    const code = (error as { name?: string }).name;
+    if (code === "QueueDoesNotExist" || code === "AWS.SimpleQueueService.NonExistentQueue") return undefined;
+    throw error;
+  }
+}
+
 async function createQueue(
   sqs: SQSClient,
   name: string,
   attributes: Partial<Record<QueueAttributeName, string>>,
+  creation: QueueCreation | undefined,
 ): Promise<{ url: string; arn: string }> {
-  const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  const url = created.QueueUrl;
-  if (!url) throw new Error(`fauxqs returned no URL for queue ${name}`);
+  // An external SQS may hold the queue from an earlier run: kept as it is, never re-created
+  // (CreateQueue with other attributes fails on AWS, and fauxqs drops the existing ones).
+  const existing = creation ? await existingQueueUrl(sqs, name) : undefined;
+  let url = existing;
+  if (!url) {
+    const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    url = created.QueueUrl;
+  }
+  if (!url) throw new Error(`SQS returned no URL for queue ${name}`);
+  creation?.[existing ? "found" : "created"].push(name);
   const described = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }),
   );
   const arn = described.Attributes?.QueueArn;
-  if (!arn) throw new Error(`fauxqs returned no ARN for queue ${name}`);
+  if (!arn) throw new Error(`SQS returned no ARN for queue ${name}`);
   return { url, arn };
 }
 
-async function createQueuePair(sqs: SQSClient, name: QueueName, spec: QueueSpec): Promise<EmulatedQueue> {
+async function createQueuePair(
+  sqs: SQSClient,
+  name: QueueName,
+  spec: QueueSpec,
+  creation?: QueueCreation,
+): Promise<EmulatedQueue> {
   const names = physicalQueueNames(name, spec);
   const fifo: Partial<Record<QueueAttributeName, string>> = spec.fifo ? { FifoQueue: "true" } : {};
-  const dlq = await createQueue(sqs, names.dlq, {
-    ...fifo,
-    MessageRetentionPeriod: String(spec.dlqRetentionDays * SECONDS_PER_DAY),
-  });
-  const main = await createQueue(sqs, names.main, {
-    ...fifo,
-    VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
-    MessageRetentionPeriod: String(spec.retentionDays * SECONDS_PER_DAY),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: spec.maxReceiveCount }),
-  });
+  const dlq = await createQueue(
+    sqs,
+    names.dlq,
+    { ...fifo, MessageRetentionPeriod: String(spec.dlqRetentionDays * SECONDS_PER_DAY) },
+    creation,
+  );
+  const main = await createQueue(
+    sqs,
+    names.main,
+    {
+      ...fifo,
+      VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
+      MessageRetentionPeriod: String(spec.retentionDays * SECONDS_PER_DAY),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: spec.maxReceiveCount }),
+    },
+    creation,
+  );
   return { url: main.url, arn: main.arn, dlqUrl: dlq.url, dlqArn: dlq.arn, name: names.main };
+}
+
+/**
+ * Every manifest queue and its DLQ on an SQS this runtime did not start (FERRY_LOCAL_SQS_ENDPOINT):
+ * those missing are created as the stack would, those already there are used as they are.
+ */
+export async function ensureQueues(
+  sqs: SQSClient,
+  queues: Partial<Record<QueueName, QueueSpec>>,
+): Promise<{ queueUrls: Partial<Record<QueueName, EmulatedQueue>>; creation: QueueCreation }> {
+  const creation: QueueCreation = { created: [], found: [] };
+  const queueUrls: Partial<Record<QueueName, EmulatedQueue>> = {};
+  for (const name of QUEUE_NAMES) {
+    const spec = queues[name];
+    if (spec) queueUrls[name] = await createQueuePair(sqs, name, spec, creation);
+  }
+  return { queueUrls, creation };
 }
 
 export async function startSqsEmulator(options: SqsEmulatorOptions): Promise<SqsEmulator> {

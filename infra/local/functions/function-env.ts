@@ -3,7 +3,8 @@
  * settings, its needs' variables from shared/app/needs.ts) plus what Lambda itself sets, and
  * nothing else. A handler that reads a variable its function does not get therefore fails
  * locally and in tests as it would on AWS. Differences, on purpose: the secrets are plain
- * variables here (no Secrets Manager), and the AWS endpoints point at the local emulators.
+ * variables here unless an external Secrets Manager is configured (then they are read from it by
+ * reference, FERRY_SECRETS_ARN, as on AWS), and the AWS endpoints point at the local AWS edge.
  */
 import {
   type EnvSource,
@@ -33,6 +34,11 @@ export interface LocalTargets {
   readonly queueUrls: Partial<Record<QueueName, { readonly url: string }>>;
   readonly callbackUrl: string;
   readonly wsUrl: string;
+  /**
+   * The secret the functions read by reference, and the edge in front of its Secrets Manager
+   * (FERRY_LOCAL_SECRETS_ENDPOINT): no secret then reaches a function as a plain variable.
+   */
+  readonly secrets?: { readonly endpoint: string; readonly arn: string } | undefined;
 }
 
 /**
@@ -55,8 +61,13 @@ export function localSettings(
       (e): e is [string, string] => known.has(e[0]) && e[1] !== undefined && e[1] !== "",
     ),
   );
+  // The runtime's own knobs (FERRY_LOCAL_*: endpoints, credentials, latency) are not settings of
+  // a function: the stack would never give them one.
+  const settings = Object.fromEntries(
+    Object.entries(overrides).filter(([k]) => !k.startsWith("FERRY_LOCAL_")),
+  );
   // EMF metric lines are for CloudWatch; on a terminal they drown the logs (=false shows them).
-  return { ...DEV_DEFAULTS, POWERTOOLS_METRICS_DISABLED: "true", ...fromOuter, ...overrides };
+  return { ...DEV_DEFAULTS, POWERTOOLS_METRICS_DISABLED: "true", ...fromOuter, ...settings };
 }
 
 /** Every variable any need sets: withheld from functions that lack the need. */
@@ -103,14 +114,22 @@ export function functionEnvironment(
     const value = settings[variable] ?? resolve(source, targets, settings);
     if (value !== undefined) needVariables[variable] = value;
   }
-  const plainSettings = Object.fromEntries(Object.entries(settings).filter(([k]) => !NEED_VARIABLES.has(k)));
-  const secrets = Object.fromEntries(SECRET_KEYS.flatMap((k) => (settings[k] ? [[k, settings[k]]] : [])));
+  const secretKeys = new Set<string>(SECRET_KEYS);
+  const byReference = targets.secrets;
+  const plainSettings = Object.fromEntries(
+    Object.entries(settings).filter(([k]) => !NEED_VARIABLES.has(k) && !(byReference && secretKeys.has(k))),
+  );
+  const secrets: Record<string, string> = byReference
+    ? { FERRY_SECRETS_ARN: byReference.arn, AWS_ENDPOINT_URL_SECRETS_MANAGER: byReference.endpoint }
+    : {
+        ...Object.fromEntries(SECRET_KEYS.flatMap((k) => (settings[k] ? [[k, settings[k]]] : []))),
+        UPSTASH_REDIS_REST_TOKEN: targets.upstash.token,
+      };
   return {
     ...DEFAULT_FUNCTION_ENVIRONMENT,
     ...plainSettings,
-    ...secrets,
     UPSTASH_REDIS_REST_URL: targets.upstash.url,
-    UPSTASH_REDIS_REST_TOKEN: targets.upstash.token,
+    ...secrets,
     // Always the local AWS edge; a caller's endpoint setting moves what the edge forwards to.
     AWS_ENDPOINT_URL_SQS: targets.sqsEndpoint,
     AWS_ENDPOINT_URL_SESV2: targets.sesEndpoint,
