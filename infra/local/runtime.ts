@@ -6,7 +6,7 @@
  *     └ Upstash REST proxy ─ UPSTASH_REDIS_REST_URL/TOKEN
  *   fauxqs (every manifest queue + DLQ) ─ AWS_ENDPOINT_URL_SQS, <QUEUE>_QUEUE_URL, pollers
  *   aws-ses-v2-local ─ AWS_ENDPOINT_URL_SESV2, GET /local/outbox
- *   node:http on 127.0.0.1:PORT ─ HTTP API (any path), WebSocket API (/ws),
+ *   node:http on 127.0.0.1:PORT ─ console (/), HTTP API (any path), WebSocket API (/ws),
  *     @connections (/_ws/@connections/{id}, so WS_CALLBACK_URL = http://127.0.0.1:PORT/_ws)
  *
  * Each function runs in a sandbox of its own (a worker thread, see function-host.ts) with
@@ -41,6 +41,7 @@ import {
 } from "./functions/function-env.ts";
 import { consoleLog, LOCAL_ACCOUNT_ID, type LocalLog, silentLog } from "./functions/lambda-context.ts";
 import { createFunctionInvoker } from "./functions/load-handler.ts";
+import { createConsoleSite } from "./gateways/console-site.ts";
 import { createDocsSite } from "./gateways/docs-site.ts";
 import { createHttpGateway } from "./gateways/http-gateway.ts";
 import { closeServer, createRuntimeServer, listen } from "./gateways/runtime-server.ts";
@@ -213,7 +214,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       urls: () => publicUrls ?? {},
       devApiKey: () => outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key",
     });
-    const server = createRuntimeServer({ httpGateway, wsGateway, outbox: () => ses.outbox(), log, docs });
+    const consoleSite = createConsoleSite({ devApiKey: () => outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key" });
+    const server = createRuntimeServer({
+      httpGateway,
+      wsGateway,
+      outbox: () => ses.outbox(),
+      log,
+      docs,
+      console: consoleSite,
+    });
     const port = await listen(server, options.port ?? Number(outerEnv.PORT ?? 3000));
     onStop("HTTP server", () => closeServer(server));
     onStop("WebSocket connections", () => wsGateway.close());
