@@ -1,0 +1,206 @@
+/**
+ * The web console in a real browser (Debian's chromium through playwright-core) against a real
+ * local runtime: what a user sees after `npm run dev` and opening `/`. Each test acts through the
+ * page only (its buttons and forms) and checks what the page shows, and where it matters what the
+ * runtime did. The last test writes the README's screenshot, docs/console.png.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalRuntime } from "#infra/local/runtime.ts";
+import { launchBrowser, type TestBrowser } from "#test/support/browser.ts";
+import { startTestRuntime } from "#test/support/runtime.ts";
+
+let rt: LocalRuntime;
+let browser: TestBrowser;
+let page: Page;
+const pageErrors: string[] = [];
+const requests: string[] = [];
+
+beforeAll(async () => {
+  rt = await startTestRuntime(
+    {
+      // Retries long enough to watch (full jitter can still make one 0 s; two rarely are both).
+      EMAIL_RETRY_BASE_SECONDS: "4",
+      EMAIL_RETRY_MAX_SECONDS: "8",
+      // Two throttles must show retries, not open the breaker (test/email/circuit-e2e.test.ts does).
+      SES_BREAKER_THRESHOLD: "1000",
+    },
+    // The SES circuit is deployment-wide state in Redis: this file's runtime has its own database.
+    { db: 14 },
+  );
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("request", (request) => requests.push(`${request.method()} ${new URL(request.url()).pathname}`));
+  await page.goto(`${rt.url}/`);
+  await page.locator("body[data-ready]").waitFor();
+  // Set once: if the page ever reloads, it is gone.
+  await page.evaluate("window.ferryLoaded = 1");
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await rt?.stop();
+});
+
+// In-page code is passed as strings: this project's TypeScript has no DOM library.
+const notReloaded = () => page.evaluate("window.ferryLoaded");
+
+/** Submits the send form and returns the new task's id, read from what the page says. */
+async function send(subject: string, to = "ada@example.com"): Promise<string> {
+  await page.fill("#send-to", to);
+  await page.fill("#send-subject", subject);
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await expect.poll(() => page.textContent("#send-result"), { timeout: 10_000 }).toMatch(/Queued as tsk_/);
+  const id = /Queued as (tsk_\w+)/.exec((await page.textContent("#send-result")) ?? "")?.[1];
+  if (!id) throw new Error("the page did not say which task it queued");
+  return id;
+}
+
+const card = (taskId: string) => page.locator(`#timeline article[data-task-id="${taskId}"]`);
+
+describe("the web console", () => {
+  it("opens on the local runtime with its URL and dev key already filled in", async () => {
+    expect(await page.inputValue("#settings-api")).toBe(rt.url);
+    expect(await page.inputValue("#settings-key")).toBe(rt.devApiKey);
+    await expect.poll(() => page.textContent("#ws-status"), { timeout: 15_000 }).toMatch(/WebSocket: open/);
+    expect(await page.textContent("#target-summary")).toContain("Local runtime");
+    await expect.poll(() => page.textContent("#health"), { timeout: 10_000 }).toMatch(/SES circuit\s*closed/);
+  });
+
+  it("shows the API's problem+json validation messages next to the fields they are about", async () => {
+    await page.fill("#send-to", "ada@example.com, not-an-address");
+    await page.fill("#send-subject", "");
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+
+    await page.locator("#send-to-error:not([hidden])").waitFor();
+    expect(await page.textContent("#send-to-error")).toBe("Address 2: must be a valid email address");
+    expect(await page.textContent("#send-subject-error")).toMatch(/expected string to have >=1 characters/);
+    expect(await page.getAttribute("#send-to", "aria-invalid")).toBe("true");
+    expect(await page.getAttribute("#send-subject", "aria-invalid")).toBe("true");
+    expect(await page.textContent("#send-form-error")).toContain("Request validation failed");
+    // The first field in error has the focus, so a keyboard user lands on it.
+    expect(await page.evaluate("document.activeElement?.id")).toBe("send-to");
+    expect(await page.locator("#timeline article").count()).toBe(0);
+  });
+
+  it("sends an email and shows succeeded, pushed over the WebSocket, without a reload or polling", async () => {
+    const before = requests.length;
+    const taskId = await send("Hello from the console test");
+
+    await card(taskId).locator('li[data-status="succeeded"]').waitFor({ timeout: 20_000 });
+    expect(await card(taskId).getAttribute("data-status")).toBe("succeeded");
+    expect(await card(taskId).locator('li[data-status="succeeded"]').textContent()).toMatch(
+      /SES accepted it, message id \S+ after 1 attempt/,
+    );
+    expect(await notReloaded()).toBe(1);
+    // The task's states came over the WebSocket: the page never asked the HTTP API for them.
+    expect(requests.slice(before).filter((r) => r.includes(`/v1/tasks/${taskId}`))).toEqual([]);
+    // The field errors of the previous attempt are gone.
+    expect(await page.locator("#send-to-error").isHidden()).toBe(true);
+  });
+
+  it("shows retrying with the next attempt's time, then succeeded, after its Throttle switch", async () => {
+    await page.fill("#fault-count", "2");
+    await page.getByRole("button", { name: "Throttle" }).click();
+    await page.locator('#faults li.fault[data-kind="throttle"]').waitFor();
+    expect(await page.textContent("#faults")).toContain("SES throttle");
+
+    const taskId = await send("Through a throttled SES");
+
+    const retrying = card(taskId).locator('li[data-status="retrying"]').first();
+    await retrying.waitFor({ timeout: 30_000 });
+    expect(await retrying.textContent()).toMatch(/TooManyRequestsException.*next attempt at/);
+    await card(taskId).locator('li[data-status="succeeded"]').waitFor({ timeout: 40_000 });
+    const states = await card(taskId)
+      .locator("li[data-status]")
+      .evaluateAll((lis) => lis.map((li) => li.getAttribute("data-status")));
+    expect(states.indexOf("retrying")).toBeLessThan(states.indexOf("succeeded"));
+    expect(await card(taskId).locator('li[data-status="succeeded"]').textContent()).toMatch(
+      /after 3 attempts/,
+    );
+
+    await page.getByRole("button", { name: "Clear all faults" }).click();
+    await expect.poll(() => page.textContent("#faults"), { timeout: 10_000 }).toContain("None");
+    expect(await notReloaded()).toBe(1);
+  }, 90_000);
+
+  it("fires a signed duplicate webhook burst and shows one payment with one receipt", async () => {
+    await page.locator('button[data-provider="stripe"][data-scenario="duplicate-burst"]').click();
+    await expect.poll(() => page.textContent("#webhook-result"), { timeout: 10_000 }).toMatch(/deliveries/);
+    const said = (await page.textContent("#webhook-result")) ?? "";
+    const [, paymentId, deliveries] = /^Stripe (\S+): (\d+) deliveries/.exec(said) ?? [];
+    expect(paymentId).toBeTruthy();
+    expect(Number(deliveries)).toBeGreaterThan(1);
+
+    const payment = page.locator(`li.payment[data-payment-id="${paymentId}"]`);
+    // The receipt is sent after the webhook's answer; the page refreshes a few times after firing.
+    await payment.locator(".receipt .badge", { hasText: "succeeded" }).waitFor({ timeout: 30_000 });
+    expect(await payment.count()).toBe(1);
+    expect(await payment.locator(".receipt").count()).toBe(1);
+    expect(await payment.locator(".badge").first().textContent()).toBe("succeeded");
+    await page.getByRole("button", { name: "Refresh" }).nth(2).click(); // the outbox's
+
+    const inOutbox = page.locator("#outbox-list li.email", { hasText: "Receipt" });
+    await expect.poll(() => inOutbox.count(), { timeout: 10_000 }).toBe(1);
+    // What SES got: exactly one receipt for this payment, however many deliveries there were.
+    const receipts = (await rt.outbox()).filter((m) => (m.text ?? "").includes(paymentId as string));
+    expect(receipts).toHaveLength(1);
+  }, 60_000);
+
+  it("can be driven from the keyboard, with the focus visible", async () => {
+    await page.focus("#send-subject");
+    await page.fill("#send-subject", "Sent from the keyboard");
+    for (let i = 0; i < 8; i += 1) {
+      await page.keyboard.press("Tab");
+      if (await page.evaluate('document.activeElement?.textContent === "Send"')) break;
+    }
+    const focused = await page.evaluate(`({
+      text: document.activeElement.textContent,
+      outline: getComputedStyle(document.activeElement).outlineStyle,
+    })`);
+    expect(focused).toEqual({ text: "Send", outline: "solid" });
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#send-result"), { timeout: 10_000 }).toMatch(/Queued as tsk_/);
+    await page.locator('#timeline article[data-status="succeeded"]', { hasText: "keyboard" }).waitFor({
+      timeout: 20_000,
+    });
+  });
+
+  it("is readable at 320 px wide: nothing scrolls sideways and every control is on screen", async () => {
+    await page.setViewportSize({ width: 320, height: 800 });
+    try {
+      // The page's own width, and the first few shown elements that reach past the screen's edge.
+      const overflow = await page.evaluate(`({
+        page: document.documentElement.scrollWidth,
+        wider: [...document.querySelectorAll("main *")]
+          .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().right > 320.5)
+          .map((el) => el.tagName.toLowerCase() + "#" + el.id + "." + el.className)
+          .slice(0, 5),
+      })`);
+      expect(overflow).toEqual({ page: 320, wider: [] });
+      const send = await page.getByRole("button", { name: "Send", exact: true }).boundingBox();
+      expect(send?.width).toBeGreaterThan(40);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
+  it("has no serious or critical accessibility violations (axe-core), and writes the screenshot", async () => {
+    const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+    await page.evaluate(axeSource);
+    const violations = (await page.evaluate(`axe.run().then((result) =>
+      result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3),
+      })))`)) as Array<{ id: string; impact: string; help: string; nodes: string[] }>;
+    expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+
+    await page.screenshot({ path: "docs/console.png", fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+});
