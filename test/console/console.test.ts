@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { launchBrowser, type TestBrowser } from "#test/support/browser.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
+import { type DeployedStack, startDeployedStack } from "./support/deployed-stack.ts";
 
 let rt: LocalRuntime;
 let browser: TestBrowser;
@@ -58,6 +59,22 @@ async function send(subject: string, to = "ada@example.com"): Promise<string> {
   if (!id) throw new Error("the page did not say which task it queued");
   return id;
 }
+
+/** axe-core's violations on the page as it is now, injected from the installed package. */
+async function axeViolations(target: Page) {
+  const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await target.evaluate(axeSource);
+  return (await target.evaluate(`axe.run().then((result) =>
+    result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3),
+    })))`)) as Array<{ id: string; impact: string; help: string; nodes: string[] }>;
+}
+
+const serious = (violations: Array<{ impact: string }>) =>
+  violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 
 const card = (taskId: string) => page.locator(`#timeline article[data-task-id="${taskId}"]`);
 
@@ -189,18 +206,53 @@ describe("the web console", () => {
   });
 
   it("has no serious or critical accessibility violations (axe-core), and writes the screenshot", async () => {
-    const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-    await page.evaluate(axeSource);
-    const violations = (await page.evaluate(`axe.run().then((result) =>
-      result.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        help: v.help,
-        nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3),
-      })))`)) as Array<{ id: string; impact: string; help: string; nodes: string[] }>;
-    expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+    const violations = await axeViolations(page);
+    expect(serious(violations)).toEqual([]);
 
     await page.screenshot({ path: "docs/console.png", fullPage: true });
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe("the web console against a deployed stack", () => {
+  let stack: DeployedStack;
+  let remote: Page;
+  beforeAll(async () => {
+    stack = await startDeployedStack(rt.url, rt.url);
+    remote = await browser.context.newPage();
+    remote.on("pageerror", (error) => pageErrors.push(error.message));
+    await remote.goto(`${rt.url}/`);
+    await remote.locator("body[data-ready]").waitFor();
+    await remote.fill("#settings-api", `${stack.url}/`);
+    await remote.getByRole("button", { name: "Save and reconnect" }).click();
+    await remote.locator("body[data-ready]").waitFor();
+  });
+  afterAll(async () => {
+    await remote?.close();
+    await stack?.close();
+  });
+
+  it("says what is unavailable remotely, hides the local tools, and still sends and watches live", async () => {
+    expect(await remote.textContent("#target-summary")).toBe(`Deployed stack at ${stack.url}`);
+    expect(await remote.isVisible("#remote-note")).toBe(true);
+    expect(await remote.textContent("#remote-note")).toMatch(
+      /outbox, the dead-letter queues and the test tools/,
+    );
+    for (const section of ["#outbox-section", "#dlqs-section", "#tools-section"]) {
+      expect(await remote.isVisible(`${section} .unavailable`)).toBe(true);
+      expect(await remote.locator(`${section} .local-only`).first().isHidden()).toBe(true);
+    }
+    await expect.poll(() => remote.textContent("#ws-status"), { timeout: 15_000 }).toMatch(/WebSocket: open/);
+
+    await remote.fill("#send-subject", "To the deployed stack");
+    await remote.getByRole("button", { name: "Send", exact: true }).click();
+    await remote.locator('#timeline article[data-status="succeeded"]').waitFor({ timeout: 20_000 });
+    expect(serious(await axeViolations(remote))).toEqual([]);
+
+    // The settings live in this tab's session only; "Back to this runtime" forgets them.
+    expect(await remote.evaluate("Object.keys(localStorage).length")).toBe(0);
+    await remote.getByRole("button", { name: "Back to this runtime" }).click();
+    await remote.locator("body[data-ready]").waitFor();
+    expect(await remote.inputValue("#settings-api")).toBe(rt.url);
   });
 });
