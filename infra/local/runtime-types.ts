@@ -1,6 +1,7 @@
 /** The local runtime's public shapes: what it reads (manifest, options) and what it hands back. */
 import type { QueueName, QueueSpec } from "#shared/app/manifest.ts";
 import type { AwsProxy } from "./aws/aws-proxy.ts";
+import type { FaultSwitches } from "./aws/fault-switches.ts";
 import type { Denial } from "./aws/local-iam.ts";
 import type { OutboxEmail } from "./aws/ses-emulator.ts";
 import type { EmulatedQueue } from "./aws/sqs-emulator.ts";
@@ -75,6 +76,8 @@ export interface LocalRuntime {
   readonly ses: { readonly endpoint: string };
   /** The edges the functions' SQS and SES calls pass through: inspectors see and fault them. */
   readonly aws: { readonly sqs: AwsProxy; readonly ses: AwsProxy };
+  /** The fault switches `/local/faults` turns on and off (aws/fault-switches.ts). */
+  readonly faults: Pick<FaultSwitches, "list" | "add" | "remove" | "clear">;
   /** Local IAM (local-iam.ts): whether it is enforced, and every call it refused. */
   readonly iam: { readonly enforced: boolean; readonly denials: readonly Denial[] };
   readonly redis: {

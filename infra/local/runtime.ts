@@ -29,6 +29,7 @@ import {
 import { ConfigError } from "#shared/config.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 import { credentialOf, startAwsProxy } from "./aws/aws-proxy.ts";
+import { createFaultSwitches } from "./aws/fault-switches.ts";
 import { LATENCY_VARIABLE, parseLatencyMs, withLatency } from "./aws/latency-proxy.ts";
 import { createLocalIam } from "./aws/local-iam.ts";
 import { startSesEmulator } from "./aws/ses-emulator.ts";
@@ -44,6 +45,9 @@ import { createFunctionInvoker } from "./functions/load-handler.ts";
 import { createConsoleSite } from "./gateways/console-site.ts";
 import { createDocsSite } from "./gateways/docs-site.ts";
 import { createHttpGateway } from "./gateways/http-gateway.ts";
+import { createLocalApi } from "./gateways/local-api.ts";
+import { localDlqsRoutes } from "./gateways/local-dlqs-api.ts";
+import { localFaultsRoutes } from "./gateways/local-faults-api.ts";
 import { closeServer, createRuntimeServer, listen } from "./gateways/runtime-server.ts";
 import { createWsGateway } from "./gateways/ws-gateway.ts";
 import {
@@ -135,6 +139,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     onStop("SQS edge", () => sqsEdge.close());
     const sesEdge = await startAwsProxy(aws.endpoints.ses);
     onStop("SES edge", () => sesEdge.close());
+    // The runtime's own SQS client (pollers, /local/dlqs): straight to the emulator, past the
+    // edge, as the event source mapping is not a function's call. Stopped after the pollers.
+    const sqsClient = new SQSClient({
+      endpoint: sqsEmulator.endpoint,
+      region,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    onStop("SQS client", () => sqsClient.destroy());
 
     // The server listens before the environment is final (its port is part of it), so every
     // function call waits for `ready`: no sandbox may start before its environment is known.
@@ -183,6 +195,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       sqsEdge.use(iam.inspector);
       sesEdge.use(iam.inspector);
     }
+    // After IAM, as on AWS: a call its role refuses is refused whatever a switch says.
+    const functionByAccessKey = new Map(
+      Object.keys(manifest.functions).map((name) => [accessKeyOf(name), name]),
+    );
+    const faults = createFaultSwitches({
+      edges: { ses: sesEdge, sqs: sqsEdge },
+      functionOf: (accessKeyId) => functionByAccessKey.get(accessKeyId),
+      environmentOf,
+    });
+    onStop("fault switches", () => faults.close());
     const httpGateway = createHttpGateway({
       ...identity,
       routes: manifest.http.routes,
@@ -215,6 +237,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       devApiKey: () => outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key",
     });
     const consoleSite = createConsoleSite({ devApiKey: () => outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key" });
+    const localApi = createLocalApi(
+      [
+        ...localFaultsRoutes(faults),
+        ...localDlqsRoutes({
+          sqs: sqsClient,
+          queues: sqsEmulator.queueUrls,
+          fifo: (name) => manifest.queues[name]?.fifo ?? false,
+        }),
+      ],
+      log,
+    );
     const server = createRuntimeServer({
       httpGateway,
       wsGateway,
@@ -222,6 +255,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       log,
       docs,
       console: consoleSite,
+      localApi,
     });
     const port = await listen(server, options.port ?? Number(outerEnv.PORT ?? 3000));
     onStop("HTTP server", () => closeServer(server));
@@ -256,16 +290,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const lostTasks =
       (options.sweepLostTasks ?? redis.dataDir !== undefined) ? await sweepLostTasks(admin) : undefined;
 
-    const sqsClient = new SQSClient({
-      endpoint: sqsEmulator.endpoint,
-      region,
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
     const pollers: QueuePoller[] = [];
-    onStop("SQS pollers", async () => {
-      await Promise.all(pollers.map((p) => p.stop()));
-      sqsClient.destroy();
-    });
+    onStop("SQS pollers", () => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
     for (const name of QUEUE_NAMES) {
       const spec = manifest.queues[name];
       const queue = sqsEmulator.queueUrls[name];
@@ -291,6 +317,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       sqs: { endpoint: sqsEmulator.endpoint, region, queueUrls: sqsEmulator.queueUrls },
       ses: { endpoint: ses.endpoint },
       aws: { sqs: sqsEdge, ses: sesEdge },
+      faults,
       iam: { enforced: iamEnforced, denials: iam.denials },
       redis: {
         url: redis.url,

@@ -2,9 +2,10 @@
  * The local AWS edge: an HTTP proxy between the functions' SDK clients and an emulator, standing
  * where AWS's own front door stands. Every request is parsed into an AwsCall (service, action,
  * caller's access key, input) and passed through a chain of inspectors before it is forwarded:
- * IAM (local-iam.ts), faults and observers that tests register. An inspector can let it
- * through, answer in AWS's error shape, or let it through and then lose the answer (the caller
- * sees a dropped connection although the service acted: the ambiguous failure).
+ * IAM (local-iam.ts), the fault switches of /local/faults (fault-switches.ts), and faults and
+ * observers that tests register. An inspector can let it through, answer in AWS's error shape,
+ * let it through and then lose the answer (the caller sees a dropped connection although the
+ * service acted: the ambiguous failure), or hold it unanswered (a service that hangs).
  *
  * Written here because no emulator has such hooks: fauxqs and aws-ses-v2-local check no IAM and
  * inject no faults (aws-fidelity.md).
@@ -35,7 +36,12 @@ export type Verdict =
   /** Answer with an AWS error instead of forwarding. */
   | { readonly kind: "error"; readonly status: number; readonly code: string; readonly message: string }
   /** Forward, then drop the connection instead of answering. */
-  | { readonly kind: "loseAnswer" };
+  | { readonly kind: "loseAnswer" }
+  /**
+   * Neither forward nor answer: hold the connection open and silent until `until` settles, then
+   * drop it (a service that never answers; the caller's own timeout is what ends the call).
+   */
+  | { readonly kind: "hold"; readonly until: Promise<void> };
 
 export type Inspector = (call: AwsCall) => Verdict | undefined | Promise<Verdict | undefined>;
 
@@ -133,6 +139,7 @@ export async function startAwsProxy(target: string): Promise<AwsProxy> {
       decide(call).then(
         (verdict) => {
           if (verdict.kind === "error") sendError(res, verdict);
+          else if (verdict.kind === "hold") void verdict.until.finally(() => res.socket?.destroy());
           else forward(req, body, res, verdict.kind === "loseAnswer");
         },
         () =>
