@@ -1,7 +1,7 @@
 // The dead-letter queues (local runtime's /local/dlqs): depth, a peek at the messages, redrive.
 
 import { describeError } from "./api.js";
-import { busy, byId, fill, h } from "./dom.js";
+import { busy, byId, facts, fill, h, timeEl } from "./dom.js";
 
 const show = (value) => (typeof value === "string" ? value : JSON.stringify(value, null, 2));
 
@@ -38,7 +38,18 @@ export function createDlqsPanel({ api, onRedrive }) {
               : h(
                   "ol",
                   {},
-                  messages.map((m) => h("li", {}, h("pre", {}, prettyBody(m.body ?? m)))),
+                  messages.map((m) =>
+                    h(
+                      "li",
+                      {},
+                      facts([
+                        ["Message id", m.messageId ? h("span", { class: "mono" }, m.messageId) : undefined],
+                        ["Received", m.receiveCount === undefined ? undefined : `${m.receiveCount} times`],
+                        ["Sent", m.sentAt ? timeEl(m.sentAt) : undefined],
+                      ]),
+                      h("pre", {}, prettyBody(m.body ?? m)),
+                    ),
+                  ),
                 ),
           );
         } catch (error) {
@@ -52,7 +63,7 @@ export function createDlqsPanel({ api, onRedrive }) {
           const { moved } = await api.post(`/local/dlqs/${encodeURIComponent(name)}/redrive`, undefined);
           fill(
             output,
-            h("p", {}, `Moved ${moved} message${moved === 1 ? "" : "s"} back to ${q.queue ?? "its queue"}.`),
+            h("p", {}, `Moved ${moved} message${moved === 1 ? "" : "s"} back to the ${name} queue.`),
           );
           onRedrive?.();
         } catch (error) {
@@ -60,23 +71,44 @@ export function createDlqsPanel({ api, onRedrive }) {
         }
       }),
     );
-    return h(
+    const depthEl = h("span", { class: "depth" }, `depth ${q.depth}`);
+    const li = h(
       "li",
       { class: "queue", dataset: { queue: name } },
       h("strong", {}, name),
       " ",
-      h("span", { class: "depth" }, `depth ${q.depth}`),
-      q.queue ? h("span", { class: "muted" }, ` → redrives to ${q.queue}`) : "",
+      depthEl,
+      q.queue ? h("span", { class: "muted" }, ` (${q.queue})`) : "",
       h("div", { class: "actions" }, peek, redrive),
       output,
     );
+    // A refresh updates the depth in place, so a peek or a redrive's answer stays on screen.
+    return {
+      li,
+      update(next) {
+        depthEl.textContent = `depth ${next.depth}`;
+        redrive.disabled = next.depth === 0;
+      },
+    };
   }
 
+  const shown = new Map();
   async function refresh() {
     try {
       const { queues } = await api.get("/local/dlqs");
-      fill(root, h("ul", { class: "plain" }, (queues ?? []).map(queueItem)));
+      if (shown.size === 0) root.replaceChildren(h("ul", { class: "plain", id: "dlq-list" }));
+      const list = root.querySelector("#dlq-list");
+      for (const q of queues ?? []) {
+        const known = shown.get(q.name);
+        if (known) known.update(q);
+        else {
+          const item = queueItem(q);
+          shown.set(q.name, item);
+          list.append(item.li);
+        }
+      }
     } catch (error) {
+      shown.clear();
       fill(root, h("p", { class: "field-error" }, describeError(error)));
     }
   }

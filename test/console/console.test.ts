@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
@@ -166,6 +167,38 @@ describe("the web console", () => {
     const receipts = (await rt.outbox()).filter((m) => (m.text ?? "").includes(paymentId as string));
     expect(receipts).toHaveLength(1);
   }, 60_000);
+
+  it("shows a dead-letter queue's depth, peeks at its message and redrives it", async () => {
+    const sqs = new SQSClient({
+      endpoint: rt.sqs.endpoint,
+      region: rt.sqs.region,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    const dlqUrl = rt.sqs.queueUrls.payments?.dlqUrl as string;
+    const body = JSON.stringify({ deadLetter: "from the console test" });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: dlqUrl,
+        MessageBody: body,
+        MessageGroupId: "console",
+        MessageDeduplicationId: "console-1",
+      }),
+    );
+    const queue = page.locator('#dlqs li.queue[data-queue="payments"]');
+
+    await page.locator("#dlqs-refresh").click();
+    await expect.poll(() => queue.locator(".depth").textContent(), { timeout: 10_000 }).toBe("depth 1");
+    await queue.getByRole("button", { name: "Peek at payments DLQ" }).click();
+    await expect
+      .poll(() => queue.locator(".peek").textContent(), { timeout: 10_000 })
+      .toContain("from the console test");
+    await queue.getByRole("button", { name: "Redrive payments DLQ" }).click();
+    await expect
+      .poll(() => queue.locator(".peek").textContent(), { timeout: 10_000 })
+      .toContain("Moved 1 message back");
+    await expect.poll(() => queue.locator(".depth").textContent(), { timeout: 10_000 }).toBe("depth 0");
+    sqs.destroy();
+  });
 
   it("can be driven from the keyboard, with the focus visible", async () => {
     await page.focus("#send-subject");
