@@ -15,8 +15,11 @@ export function describeError(error) {
   if (error instanceof ApiError) {
     if (error.status === 0) return error.message;
     const p = error.problem;
-    if (p && typeof p === "object")
-      return `${p.status ?? error.status} ${p.title ?? ""}: ${p.detail ?? ""}`.trim();
+    // problem+json from Ferry; API Gateway's own errors are {message} (a 500, a 503 timeout).
+    if (p && typeof p === "object" && (p.title || p.detail)) {
+      return `${p.status ?? error.status} ${p.title ?? ""}${p.detail ? `: ${p.detail}` : ""}`;
+    }
+    if (p && typeof p === "object" && typeof p.message === "string") return `${error.status} ${p.message}`;
     return error.message;
   }
   return String(error?.message ?? error);
