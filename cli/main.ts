@@ -15,7 +15,6 @@
  */
 import { parseArgs } from "node:util";
 import { FerryClient, FerryError, RealtimeError, type Task } from "#client/index.ts";
-import { resolveTarget, UsageError } from "./config.ts";
 import {
   buildDelivery,
   type Delivery,
@@ -24,7 +23,8 @@ import {
   type Provider,
   sampleEvents,
   shuffled,
-} from "./webhooks.ts";
+} from "#infra/local/webhooks/sample-deliveries.ts";
+import { resolveTarget, UsageError } from "./config.ts";
 
 const OPTIONS = {
   "base-url": { type: "string" },
@@ -190,6 +190,9 @@ async function webhooks(positionals: string[], values: Values, io: CliIo): Promi
     );
   }
   const p = provider as Provider;
+  if (event && !values.shuffle && !sampleEvents(p).includes(event)) {
+    throw new UsageError(`No ${p} sample "${event}"; there are: ${sampleEvents(p).join(", ")}.`);
+  }
   const target = resolveTarget({ baseUrl: values["base-url"], apiKey: values["api-key"] }, io.env);
   const paymentId = values["payment-id"] ?? newPaymentId(p);
   const copies = positiveInt(values.duplicate, "duplicate") ?? 1;
@@ -197,7 +200,11 @@ async function webhooks(positionals: string[], values: Values, io: CliIo): Promi
   // --shuffle: the payment's whole sequence (every sample of the provider), in a random order.
   const events = values.shuffle ? shuffled(sampleEvents(p)) : [event as string];
   const deliveries: Delivery[] = events.map((e, i) =>
-    buildDelivery(p, e, target, { paymentId, email: values.email, now: now + (values.shuffle ? i : 0) }),
+    buildDelivery(p, e, target.secrets, {
+      paymentId,
+      email: values.email,
+      now: now + (values.shuffle ? i : 0),
+    }),
   );
   let refused = 0;
   for (const delivery of deliveries) {

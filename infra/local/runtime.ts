@@ -48,6 +48,7 @@ import { createHttpGateway } from "./gateways/http-gateway.ts";
 import { createLocalApi } from "./gateways/local-api.ts";
 import { localDlqsRoutes } from "./gateways/local-dlqs-api.ts";
 import { localFaultsRoutes } from "./gateways/local-faults-api.ts";
+import { localWebhooksRoutes } from "./gateways/local-webhooks-api.ts";
 import { closeServer, createRuntimeServer, listen } from "./gateways/runtime-server.ts";
 import { createWsGateway } from "./gateways/ws-gateway.ts";
 import {
@@ -61,7 +62,7 @@ import { sweepLostTasks } from "./process/lost-tasks.ts";
 import { chooseRedis, redisUrlProblem } from "./process/redis-choice.ts";
 import { startPrivateRedis } from "./process/redis-server.ts";
 import { type QueuePoller, startQueuePoller } from "./queues/sqs-poller.ts";
-import type { LocalManifest, LocalRuntime, LocalRuntimeOptions } from "./runtime-types.ts";
+import type { LocalManifest, LocalRuntime, LocalRuntimeOptions, WebhookSecrets } from "./runtime-types.ts";
 import { startUpstashProxy } from "./upstash/upstash-proxy.ts";
 
 // This module stays the runtime's public face: its shapes and the Redis choice live in the files
@@ -237,6 +238,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       devApiKey: () => outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key",
     });
     const consoleSite = createConsoleSite({ devApiKey: () => outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key" });
+    const webhookSecrets: WebhookSecrets = {
+      stripe: settings.STRIPE_WEBHOOK_SECRET ?? "",
+      razorpay: settings.RAZORPAY_WEBHOOK_SECRET ?? "",
+      payuMerchantKey: settings.PAYU_MERCHANT_KEY ?? "",
+      payuMerchantSalt: settings.PAYU_MERCHANT_SALT ?? "",
+    };
     const localApi = createLocalApi(
       [
         ...localFaultsRoutes(faults),
@@ -245,6 +252,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           queues: sqsEmulator.queueUrls,
           fifo: (name) => manifest.queues[name]?.fifo ?? false,
         }),
+        ...localWebhooksRoutes({ baseUrl: () => publicUrls?.apiUrl ?? "", secrets: webhookSecrets }),
       ],
       log,
     );
@@ -327,12 +335,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
       ...(lostTasks ? { lostTasks } : {}),
       devApiKey,
-      webhookSecrets: {
-        stripe: settings.STRIPE_WEBHOOK_SECRET ?? "",
-        razorpay: settings.RAZORPAY_WEBHOOK_SECRET ?? "",
-        payuMerchantKey: settings.PAYU_MERCHANT_KEY ?? "",
-        payuMerchantSalt: settings.PAYU_MERCHANT_SALT ?? "",
-      },
+      webhookSecrets,
       environmentOf,
       outbox: () => ses.outbox(),
       crashFunction: (name) => functions.crash(name),

@@ -7,7 +7,12 @@ import Razorpay from "razorpay";
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import type { CliTarget } from "#cli/config.ts";
-import { buildDelivery, newPaymentId, PROVIDERS, sampleEvents } from "#cli/webhooks.ts";
+import {
+  buildDelivery,
+  newPaymentId,
+  PROVIDERS,
+  sampleEvents,
+} from "#infra/local/webhooks/sample-deliveries.ts";
 import { payuOracleHash } from "#test/webhooks/support/payu-fixtures.ts";
 
 const target: CliTarget = {
@@ -29,7 +34,7 @@ describe("sample webhook deliveries", () => {
 
   it.each(sampleEvents("stripe"))("stripe %s verifies with stripe-node and names the payment", (event) => {
     const paymentId = newPaymentId("stripe");
-    const d = buildDelivery("stripe", event, target, { paymentId, now });
+    const d = buildDelivery("stripe", event, target.secrets, { paymentId, now });
 
     const parsed = Stripe.webhooks.constructEvent(
       d.body,
@@ -42,7 +47,7 @@ describe("sample webhook deliveries", () => {
   });
 
   it.each(sampleEvents("razorpay"))("razorpay %s verifies with the razorpay SDK", (event) => {
-    const d = buildDelivery("razorpay", event, target, { paymentId: newPaymentId("razorpay"), now });
+    const d = buildDelivery("razorpay", event, target.secrets, { paymentId: newPaymentId("razorpay"), now });
 
     expect(
       Razorpay.validateWebhookSignature(
@@ -55,12 +60,40 @@ describe("sample webhook deliveries", () => {
   });
 
   it.each(sampleEvents("payu"))("payu %s carries the hash payu-websdk computes", (event) => {
-    const d = buildDelivery("payu", event, target, { paymentId: newPaymentId("payu"), now });
+    const d = buildDelivery("payu", event, target.secrets, { paymentId: newPaymentId("payu"), now });
     const form = Object.fromEntries(new URLSearchParams(d.body));
     const { hash, ...fields } = form;
 
     expect(fields.key).toBe(target.secrets.payuKey);
     expect(hash).toBe(payuOracleHash(fields, target.secrets.payuSalt));
     expect(fields.status).toBe(event);
+  });
+
+  it.each(PROVIDERS)("%s: with an amount, the payment's amount fields carry it, still signed", (provider) => {
+    for (const event of sampleEvents(provider)) {
+      const d = buildDelivery(provider, event, target.secrets, {
+        paymentId: newPaymentId(provider),
+        now,
+        amount: 12345,
+      });
+
+      if (provider === "payu") {
+        const form = Object.fromEntries(new URLSearchParams(d.body));
+        const { hash, ...fields } = form;
+        expect(fields.amount).toBe("123.45");
+        expect(hash).toBe(payuOracleHash(fields, target.secrets.payuSalt));
+      } else {
+        const body = JSON.parse(d.body) as Record<string, unknown>;
+        const entity =
+          provider === "stripe"
+            ? (body.data as { object: { amount: number } }).object
+            : (
+                (body.payload as Record<string, { entity: { amount: number } }>).payment ??
+                (body.payload as Record<string, { entity: { amount: number } }>).refund
+              )?.entity;
+        expect(entity?.amount).toBe(12345);
+        expect(d.body).not.toMatch(/"amount": ?(2000|50000)\b/);
+      }
+    }
   });
 });

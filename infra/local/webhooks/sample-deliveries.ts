@@ -1,21 +1,33 @@
 /**
- * `ferry webhooks trigger`: the sample deliveries in samples/webhooks/<provider>/<event>.json,
- * made about one payment (fresh ids, now as the time, an optional recipient) and signed as the
- * provider signs them: Stripe's `Stripe-Signature` (HMAC-SHA256 over `t.body`), Razorpay's
+ * The sample deliveries in samples/webhooks/<provider>/<event>.json, made about one payment
+ * (fresh ids, now as the time, an optional recipient and amount) and signed as the provider signs
+ * them: Stripe's `Stripe-Signature` (HMAC-SHA256 over `t.body`), Razorpay's
  * `X-Razorpay-Signature` (HMAC-SHA256 of the body), PayU's reverse SHA-512 `hash` field.
+ * Used by `ferry webhooks trigger` (cli/) and the local runtime's `/local/webhooks` (the console's
+ * test buttons); kept beside the runtime because both run only against it or a test stack.
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { payuReverseHash } from "#shared/webhooks/payu-hash.ts";
-import type { CliTarget } from "./config.ts";
-import { UsageError } from "./config.ts";
 
 export const PROVIDERS = ["stripe", "razorpay", "payu"] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
-const SAMPLES = join(dirname(fileURLToPath(import.meta.url)), "..", "samples", "webhooks");
+const SAMPLES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "samples", "webhooks");
+
+/** The secrets a delivery is signed with (the first value of each rotation list). */
+export interface SigningSecrets {
+  readonly stripe: string;
+  readonly razorpay: string;
+  readonly payuKey: string;
+  readonly payuSalt: string;
+}
+
+export class UnknownSampleError extends Error {
+  override readonly name = "UnknownSampleError";
+}
 
 export const sampleEvents = (provider: Provider): string[] =>
   readdirSync(join(SAMPLES, provider))
@@ -25,7 +37,7 @@ export const sampleEvents = (provider: Provider): string[] =>
 
 export function readSample(provider: Provider, event: string): Record<string, unknown> {
   if (!sampleEvents(provider).includes(event)) {
-    throw new UsageError(
+    throw new UnknownSampleError(
       `No ${provider} sample "${event}"; there are: ${sampleEvents(provider).join(", ")}.`,
     );
   }
@@ -48,6 +60,8 @@ export interface DeliveryOptions {
   readonly email?: string | undefined;
   /** Unix seconds the provider signs (Stripe) and dates the event with. */
   readonly now: number;
+  /** The payment's amount in minor units (cents, paise); default the sample's. */
+  readonly amount?: number | undefined;
 }
 
 const rid = (prefix: string) => `${prefix}_${randomBytes(12).toString("hex")}`;
@@ -61,10 +75,11 @@ export const stripeSignature = (body: string, secret: string, timestamp: number)
 export function buildDelivery(
   provider: Provider,
   event: string,
-  target: CliTarget,
+  secrets: SigningSecrets,
   options: DeliveryOptions,
 ): Delivery {
   const sample = readSample(provider, event);
+  if (options.amount !== undefined) withAmount(provider, sample, options.amount);
   if (provider === "stripe") {
     const object = obj(obj(sample.data).object);
     if (object.object === "charge") object.payment_intent = options.paymentId;
@@ -82,7 +97,7 @@ export function buildDelivery(
       path: "/v1/webhooks/stripe",
       headers: {
         "content-type": "application/json; charset=utf-8",
-        "stripe-signature": stripeSignature(body, target.secrets.stripe, options.now),
+        "stripe-signature": stripeSignature(body, secrets.stripe, options.now),
       },
       body,
     };
@@ -104,9 +119,7 @@ export function buildDelivery(
       path: "/v1/webhooks/razorpay",
       headers: {
         "content-type": "application/json",
-        "x-razorpay-signature": createHmac("sha256", target.secrets.razorpay)
-          .update(body, "utf8")
-          .digest("hex"),
+        "x-razorpay-signature": createHmac("sha256", secrets.razorpay).update(body, "utf8").digest("hex"),
         "x-razorpay-event-id": rid("evt").slice(0, 18),
       },
       body,
@@ -114,10 +127,10 @@ export function buildDelivery(
   }
   const fields = Object.fromEntries(Object.entries(sample).map(([k, v]) => [k, String(v)]));
   fields.txnid = options.paymentId;
-  fields.key = target.secrets.payuKey;
+  fields.key = secrets.payuKey;
   if (options.email) fields.email = options.email;
   const form = new URLSearchParams(fields);
-  form.set("hash", payuReverseHash(form, target.secrets.payuSalt));
+  form.set("hash", payuReverseHash(form, secrets.payuSalt));
   return {
     provider,
     event,
@@ -125,6 +138,47 @@ export function buildDelivery(
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: form.toString(),
   };
+}
+
+/** The amount fields a sample fills with its payment's amount (refunded ones too: a full refund). */
+const AMOUNT_FIELDS = new Set([
+  "amount",
+  "amount_received",
+  "amount_captured",
+  "amount_refunded",
+  "amount_capturable",
+  "base_amount",
+]);
+
+/**
+ * Re-amounts a sample: every amount field that held the sample's payment amount now holds
+ * `amount` (Stripe and Razorpay in minor units; PayU's form in rupees with two decimals).
+ */
+function withAmount(provider: Provider, sample: Obj, amount: number): void {
+  if (provider === "payu") {
+    const original = sample.amount;
+    for (const key of ["amount", "net_amount_debit"]) {
+      if (sample[key] === original) sample[key] = (amount / 100).toFixed(2);
+    }
+    return;
+  }
+  const payment =
+    provider === "stripe" ? obj(obj(sample.data).object) : obj(obj(obj(sample.payload).payment).entity);
+  const refund = obj(obj(obj(sample.payload).refund).entity);
+  const original = payment.amount ?? refund.amount;
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    if (typeof value !== "object" || value === null) return;
+    const record = value as Obj;
+    for (const [key, field] of Object.entries(record)) {
+      if (AMOUNT_FIELDS.has(key) && field === original) record[key] = amount;
+      else visit(field);
+    }
+  };
+  visit(sample);
 }
 
 /** A new payment id in the provider's own style. */
