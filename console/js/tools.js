@@ -36,7 +36,13 @@ export function setUpWebhookButtons({ api, onFired }) {
           result.textContent = `${label}: sending…`;
           try {
             const answer = await api.post(`/local/webhooks/${provider}`, { scenario });
-            const statuses = (answer.deliveries ?? []).map((d) => `${d.event} → ${d.status}`).join(", ");
+            // Five identical deliveries read better as one line with "× 5".
+            const counted = new Map();
+            for (const d of answer.deliveries ?? []) {
+              const line = `${d.event} → ${d.status}`;
+              counted.set(line, (counted.get(line) ?? 0) + 1);
+            }
+            const statuses = [...counted].map(([line, n]) => (n > 1 ? `${line} × ${n}` : line)).join(", ");
             result.textContent = `${label} ${answer.paymentId}: ${answer.deliveries?.length ?? 0} deliveries (${statuses}).`;
             onFired?.(answer);
           } catch (error) {

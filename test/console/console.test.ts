@@ -4,12 +4,14 @@
  * page only (its buttons and forms) and checks what the page shows, and where it matters what the
  * runtime did. The last test writes the README's screenshot, docs/console.png.
  */
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
+import { buildEmailMessage } from "#shared/email/message.ts";
 import { launchBrowser, type TestBrowser } from "#test/support/browser.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
 import { type DeployedStack, startDeployedStack } from "./support/deployed-stack.ts";
@@ -159,7 +161,7 @@ describe("the web console", () => {
     expect(await payment.count()).toBe(1);
     expect(await payment.locator(".receipt").count()).toBe(1);
     expect(await payment.locator(".badge").first().textContent()).toBe("succeeded");
-    await page.getByRole("button", { name: "Refresh" }).nth(2).click(); // the outbox's
+    await page.locator("#outbox-refresh").click();
 
     const inOutbox = page.locator("#outbox-list li.email", { hasText: "Receipt" });
     await expect.poll(() => inOutbox.count(), { timeout: 10_000 }).toBe(1);
@@ -168,36 +170,50 @@ describe("the web console", () => {
     expect(receipts).toHaveLength(1);
   }, 60_000);
 
-  it("shows a dead-letter queue's depth, peeks at its message and redrives it", async () => {
+  it("shows a dead-letter queue's depth, peeks at its message and redrives it to be sent", async () => {
     const sqs = new SQSClient({
       endpoint: rt.sqs.endpoint,
       region: rt.sqs.region,
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
-    const dlqUrl = rt.sqs.queueUrls.payments?.dlqUrl as string;
-    const body = JSON.stringify({ deadLetter: "from the console test" });
+    // An email message as the API queues it, dead-lettered: a redrive sends it after all.
+    const taskId = `tsk_${randomUUID().replaceAll("-", "")}`;
+    const message = buildEmailMessage(taskId, "key_console_test", new Date(), {
+      to: ["grace@example.com"],
+      subject: "Redriven from the DLQ",
+      text: "It failed once; the redrive sent it.",
+    });
     await sqs.send(
       new SendMessageCommand({
-        QueueUrl: dlqUrl,
-        MessageBody: body,
-        MessageGroupId: "console",
-        MessageDeduplicationId: "console-1",
+        QueueUrl: rt.sqs.queueUrls.emails?.dlqUrl,
+        MessageBody: JSON.stringify(message),
       }),
     );
-    const queue = page.locator('#dlqs li.queue[data-queue="payments"]');
+    sqs.destroy();
+    const queue = page.locator('#dlqs li.queue[data-queue="emails"]');
 
     await page.locator("#dlqs-refresh").click();
     await expect.poll(() => queue.locator(".depth").textContent(), { timeout: 10_000 }).toBe("depth 1");
-    await queue.getByRole("button", { name: "Peek at payments DLQ" }).click();
+    await queue.getByRole("button", { name: "Peek at emails DLQ" }).click();
     await expect
       .poll(() => queue.locator(".peek").textContent(), { timeout: 10_000 })
-      .toContain("from the console test");
-    await queue.getByRole("button", { name: "Redrive payments DLQ" }).click();
+      .toContain("Redriven from the DLQ");
+    await queue.getByRole("button", { name: "Redrive emails DLQ" }).click();
     await expect
       .poll(() => queue.locator(".peek").textContent(), { timeout: 10_000 })
       .toContain("Moved 1 message back");
     await expect.poll(() => queue.locator(".depth").textContent(), { timeout: 10_000 }).toBe("depth 0");
-    sqs.destroy();
+
+    await page.locator("#outbox-refresh").click();
+    await expect
+      .poll(
+        async () => {
+          await page.locator("#outbox-refresh").click();
+          return page.locator("#outbox-list li.email", { hasText: "Redriven from the DLQ" }).count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
   });
 
   it("can be driven from the keyboard, with the focus visible", async () => {
