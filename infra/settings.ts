@@ -20,6 +20,7 @@ export const SETTING_KEYS = [
   "rateLimits",
   "alarmEmail",
   "webSocketAccessLogs",
+  "consoleOrigins",
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -32,6 +33,8 @@ export interface DeploySettings {
   readonly rateLimits?: string | undefined;
   readonly alarmEmail?: string | undefined;
   readonly webSocketAccessLogs?: string | undefined;
+  /** Comma-separated origins the web console is served from (CORS on the HTTP API); default none. */
+  readonly consoleOrigins?: string | undefined;
 }
 
 /** Reads the settings through `get` (the app's tryGetContext); empty strings count as unset. */
@@ -105,7 +108,44 @@ export function settingProblems(settings: DeploySettings, isToken: (v: string) =
     problems.push(`webSocketAccessLogs: "${settings.webSocketAccessLogs}" must be true or false`);
   }
   problems.push(...stageProblems(settings.stage));
+  problems.push(...parseConsoleOrigins(settings.consoleOrigins).problems);
   return problems;
+}
+
+/**
+ * `consoleOrigins`: where a Ferry console (or any browser app calling the API with a key) is
+ * served from, e.g. `https://console.example.org,http://localhost:3000`. Each entry is an origin
+ * exactly as a browser sends it: scheme, host and optional port, no path, no trailing slash;
+ * `https`, or `http` for localhost and 127.0.0.1 only. `*` is refused: a stack says which pages
+ * may call it (a key pasted into a page on any other origin is then refused by the browser).
+ */
+export function parseConsoleOrigins(value: string | undefined): { origins: string[]; problems: string[] } {
+  const entries = (value ?? "")
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
+  const problems: string[] = [];
+  for (const entry of entries) {
+    const why = originProblem(entry);
+    if (why) problems.push(`consoleOrigins: "${entry}" ${why}`);
+  }
+  return { origins: problems.length === 0 ? [...new Set(entries)] : [], problems };
+}
+
+function originProblem(entry: string): string | undefined {
+  if (entry === "*") return "is not accepted: list the origins the console is served from";
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    return "is not an origin (scheme://host[:port])";
+  }
+  if (url.origin !== entry) return `is not an origin as a browser sends it (did you mean "${url.origin}"?)`;
+  const loopback = url.hostname === "localhost" || url.hostname === "127.0.0.1";
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+    return "must be https (http only for localhost or 127.0.0.1)";
+  }
+  return undefined;
 }
 
 /** `arn:aws:ses:…:identity/example.com` → `example.com`; a name stays as it is. */

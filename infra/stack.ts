@@ -71,6 +71,12 @@ export interface FerryStackProps extends StackProps {
    */
   readonly webSocketAccessLogs?: boolean;
   /**
+   * Origins a web console is served from, allowed to call the HTTP API from a browser (CORS,
+   * answered by API Gateway itself). The WebSocket API needs none: browsers apply no CORS to it.
+   * @default none: no CORS, browsers on other origins cannot read the API's answers
+   */
+  readonly consoleOrigins?: readonly string[];
+  /**
    * Keys `npm run secrets` manages (named in the SecretsArn output's description only).
    * @default SECRET_KEYS
    */
@@ -173,6 +179,7 @@ export class FerryStack extends Stack {
       functionFor,
       fallback: functionFor(manifest.http.fallback),
       throttle: props.httpThrottle ?? DEFAULT_HTTP_THROTTLE,
+      corsOrigins: props.consoleOrigins ?? [],
     });
 
     this.alarms = new FerryAlarms(this, "Alarms", props.alarmEmail ? { alarmEmail: props.alarmEmail } : {});
@@ -281,6 +288,7 @@ function validateSettings(props: FerryStackProps): void {
       upstashRestUrl: props.upstashRestUrl,
       rateLimits: props.rateLimits,
       alarmEmail: props.alarmEmail,
+      consoleOrigins: props.consoleOrigins?.join(","),
     },
     (v) => Token.isUnresolved(v),
   );

@@ -31,6 +31,11 @@ new FerryStack(app, stackNameFor(settings.stage), {
   rateLimits: settings.rateLimits,
   alarmEmail: settings.alarmEmail,
   webSocketAccessLogs: settings.webSocketAccessLogs === "true",
+  // Malformed origins are named by the stack's own check (settingProblems), not dropped here.
+  consoleOrigins: (settings.consoleOrigins ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o !== ""),
 });
 
 // cdk-nag 3 is a validation plugin, not an Aspect: synth fails on any unacknowledged finding

@@ -4,9 +4,10 @@
  * stage built here rather than by HttpApi so it can carry access logs and default throttling.
  */
 
-import { Stack } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   HttpRoute,
@@ -53,7 +54,20 @@ export interface FerryHttpApiProps {
   readonly throttle: ThrottleLimits;
   /** @default RetentionDays.ONE_MONTH */
   readonly accessLogRetention?: RetentionDays;
+  /** Browser origins allowed to call the API (CORS); empty or absent: no CORS configuration. */
+  readonly corsOrigins?: readonly string[];
 }
+
+/** What a browser client sends beyond the CORS-safelisted headers. */
+export const CORS_ALLOW_HEADERS = ["authorization", "content-type", "idempotency-key"] as const;
+/** Response headers a browser client may read: the request id and the rate-limit answers. */
+export const CORS_EXPOSE_HEADERS = [
+  "x-request-id",
+  "retry-after",
+  "ratelimit",
+  "ratelimit-policy",
+  "idempotent-replayed",
+] as const;
 
 export class FerryHttpApi extends Construct {
   readonly api: HttpApi;
@@ -71,6 +85,18 @@ export class FerryHttpApi extends Construct {
       description: "Ferry public HTTP API",
       createDefaultStage: false,
       defaultIntegration: new HttpLambdaIntegration("FallbackIntegration", props.fallback),
+      // API Gateway answers the preflight itself and adds the headers to every answer.
+      ...(props.corsOrigins && props.corsOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: [...props.corsOrigins],
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+              allowHeaders: [...CORS_ALLOW_HEADERS],
+              exposeHeaders: [...CORS_EXPOSE_HEADERS],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
     // HttpApi creates the `$default` route for `defaultIntegration` under this ID.
     this.fallbackRoute = this.api.node.findChild("DefaultRoute") as HttpRoute;

@@ -21,7 +21,7 @@ import {
 
 const USAGE = `Usage: npm run deploy -- [--stage <name>] [-c key=value ...] [-- <extra cdk deploy flags>]
 Settings (cdk.json context or -c): emailFrom, sesIdentity, upstashRestUrl, alarmEmail (required);
-sesConfigurationSet, rateLimits, webSocketAccessLogs (optional).`;
+sesConfigurationSet, rateLimits, webSocketAccessLogs, consoleOrigins (optional).`;
 
 export interface DeployIo {
   readonly run: CommandRunner;
