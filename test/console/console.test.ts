@@ -170,6 +170,20 @@ describe("the web console", () => {
     expect(receipts).toHaveLength(1);
   }, 60_000);
 
+  it("fires an out-of-order sequence and shows the payment succeeded with both events", async () => {
+    await page.locator('button[data-provider="razorpay"][data-scenario="out-of-order"]').click();
+    await expect
+      .poll(() => page.textContent("#webhook-result"), { timeout: 10_000 })
+      .toMatch(/^Razorpay \S+: 2 deliveries/);
+    const paymentId = /^Razorpay (\S+):/.exec((await page.textContent("#webhook-result")) ?? "")?.[1];
+
+    const payment = page.locator(`li.payment[data-payment-id="${paymentId}"]`);
+    await payment.locator(".receipt .badge", { hasText: "succeeded" }).waitFor({ timeout: 30_000 });
+    // The later event arrived first; the earlier one did not take the payment back.
+    expect(await payment.locator("h3 .badge").textContent()).toBe("succeeded");
+    expect(await payment.locator("ol.events li").count()).toBe(2);
+  }, 60_000);
+
   it("shows a dead-letter queue's depth, peeks at its message and redrives it to be sent", async () => {
     const sqs = new SQSClient({
       endpoint: rt.sqs.endpoint,
