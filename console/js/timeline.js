@@ -43,6 +43,15 @@ function describe(task) {
   }
 }
 
+/** SES's detail of a delivery state ({bounceType, subType, diagnostic…}) as one line. */
+function detailText(detail) {
+  if (!detail) return "";
+  if (typeof detail === "string") return detail;
+  return Object.values(detail)
+    .filter((v) => typeof v === "string" && v !== "")
+    .join(" · ");
+}
+
 function deliveryList(delivery) {
   const entries = Object.entries(delivery ?? {});
   if (entries.length === 0) return undefined;
@@ -62,7 +71,7 @@ function deliveryList(delivery) {
           badge(d?.state ?? "unknown"),
           " ",
           timeEl(d?.at),
-          d?.detail ? h("span", { class: "muted" }, ` — ${d.detail}`) : "",
+          detailText(d?.detail) ? h("span", { class: "muted" }, ` — ${detailText(d.detail)}`) : "",
         ),
       ),
     ),
