@@ -319,3 +319,46 @@ describe("the web console against a deployed stack", () => {
     expect(await remote.inputValue("#settings-api")).toBe(rt.url);
   });
 });
+
+describe("the console's timeline", () => {
+  it("shows each recipient's delivery state, with SES's detail, when a task carries one", async () => {
+    const fresh = await browser.context.newPage();
+    try {
+      await fresh.goto(`${rt.url}/`);
+      await fresh.locator("body[data-ready]").waitFor();
+      // The timeline module itself, fed the pushes a task with `delivery` gets (its WebSocket
+      // stood in for: which SES events reach a task is the events worker's job, tested there).
+      const lines = await fresh.evaluate(`(async () => {
+        const { Timeline } = await import("/console/js/timeline.js");
+        const timeline = new Timeline({ subscribe() {}, forget() {} });
+        const task = { id: "tsk_delivery", type: "email", attempts: 1, createdAt: "2026-01-01T00:00:00Z",
+          updatedAt: "2026-01-01T00:00:01Z", status: "succeeded", result: { messageId: "ses-1" }, version: 3 };
+        timeline.onMessage({ type: "task.updated", task });
+        timeline.onMessage({ type: "task.updated", task: { ...task, version: 4, delivery: {
+          "ada@example.com": { state: "delivered", at: "2026-01-01T00:00:02Z" },
+          "bounce@example.com": { state: "bounced", at: "2026-01-01T00:00:03Z",
+            detail: { bounceType: "permanent", subType: "General", diagnostic: "smtp; 550 5.1.1 user unknown" } },
+        } } });
+        timeline.onMessage({ type: "task.updated", task: { ...task, version: 2, status: "processing" } });
+        const card = document.querySelector('article[data-task-id="tsk_delivery"]');
+        return {
+          states: [...card.querySelectorAll("ol li")].map((li) => li.dataset.status),
+          recipients: [...card.querySelectorAll(".delivery li")].map((li) => li.textContent.replace(/\\s+/g, " ").trim()),
+        };
+      })()`);
+
+      expect(lines).toEqual({
+        // The stale version-2 push is ignored; the delivery news is a line of its own.
+        states: ["succeeded", "delivery"],
+        recipients: [
+          expect.stringMatching(/^ada@example\.com delivered /),
+          expect.stringMatching(
+            /^bounce@example\.com bounced .* — permanent · General · smtp; 550 5\.1\.1 user unknown$/,
+          ),
+        ],
+      });
+    } finally {
+      await fresh.close();
+    }
+  });
+});
