@@ -53,6 +53,10 @@ export function setUpSendForm({ api, timeline, realtime }) {
       if (field) showFieldError(field, wordsFor(e.path, e.message));
       else rest.push(e.path ? `${e.path}: ${e.message}` : e.message);
     }
+    // A reused or in-flight Idempotency-Key (422, 409) is about that field.
+    if (typeof problem?.type === "string" && problem.type.includes("/idempotency-key")) {
+      showFieldError("idempotency", problem.detail ?? problem.title);
+    }
     if (error instanceof ApiError && error.status === 400 && problem?.errors && rest.length === 0) {
       formError.textContent = `${problem.title}: fix the fields marked below.`;
     } else {
