@@ -57,12 +57,25 @@ function setUpSettingsForm(settings, defaults) {
   const key = byId("settings-key");
   api.value = settings.apiBaseUrl;
   key.value = settings.apiKey;
+  const apiError = byId("settings-api-error");
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    saveSettings({
-      apiBaseUrl: normaliseBaseUrl(api.value) || defaults.apiBaseUrl,
-      apiKey: key.value.trim(),
-    });
+    const apiBaseUrl = normaliseBaseUrl(api.value) || defaults.apiBaseUrl;
+    let protocol;
+    try {
+      protocol = new URL(apiBaseUrl).protocol;
+    } catch {
+      protocol = undefined;
+    }
+    if (protocol !== "http:" && protocol !== "https:") {
+      apiError.textContent =
+        "Enter the API's http(s) URL, such as https://abc123.execute-api.eu-west-1.amazonaws.com.";
+      apiError.hidden = false;
+      api.setAttribute("aria-invalid", "true");
+      api.focus();
+      return;
+    }
+    saveSettings({ apiBaseUrl, apiKey: key.value.trim() });
     window.location.reload();
   });
   byId("settings-reset").addEventListener("click", () => {

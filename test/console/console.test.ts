@@ -340,6 +340,12 @@ describe("the web console against a deployed stack", () => {
     await remote.getByRole("button", { name: "Back to this runtime" }).click();
     await remote.locator("body[data-ready]").waitFor();
     expect(await remote.inputValue("#settings-api")).toBe(rt.url);
+
+    // A URL the console cannot call is refused at the field, and nothing is saved.
+    await remote.fill("#settings-api", "ftp://files.example.org");
+    await remote.getByRole("button", { name: "Save and reconnect" }).click();
+    expect(await remote.textContent("#settings-api-error")).toMatch(/http\(s\) URL/);
+    expect(await remote.evaluate("sessionStorage.length")).toBe(0);
   });
 });
 
