@@ -59,6 +59,7 @@ console.log(
     `  HTTP        ${runtime.url}`,
     `  WebSocket   ${runtime.wsUrl}`,
     `  Outbox      ${runtime.outboxUrl}`,
+    `  Local API   ${runtime.url}/local/faults · /local/dlqs · /local/webhooks/{provider}   (docs/local-api.md)`,
     `  API key     ${runtime.devApiKey}   (every scope; Authorization: Bearer ${runtime.devApiKey})`,
     "  Webhook secrets (dev values unless set in the environment):",
     `    STRIPE_WEBHOOK_SECRET    ${runtime.webhookSecrets.stripe}`,

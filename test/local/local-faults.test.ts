@@ -19,7 +19,8 @@ beforeAll(async () => {
       EMAIL_RETRY_MAX_SECONDS: "1",
       // The breaker has its own tests; here each throttle is retried on its own.
       SES_BREAKER_THRESHOLD: "1000",
-      SES_REQUEST_TIMEOUT_MS: "1500",
+      // Long enough for the hang test to see the task held; short enough for a quick test.
+      SES_REQUEST_TIMEOUT_MS: "3000",
     },
     { db: 13 },
   );
@@ -128,8 +129,8 @@ describe("SES fault switches, met by the email worker's real SendEmail calls", (
     const final = await settled(sent.body.taskId);
 
     expect(final).toMatchObject({ status: "failed", error: { code: "delivery_unknown" } });
-    // The worker's own SES_REQUEST_TIMEOUT_MS (1.5 s) ended the call, not the edge.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    // The worker's own SES_REQUEST_TIMEOUT_MS (3 s) ended the call, not the edge.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
     expect(await inOutbox(s)).toBe(0);
   });
 
