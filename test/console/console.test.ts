@@ -95,7 +95,7 @@ describe("the web console", () => {
           if (!/SES circuit/.test(text ?? "")) await page.locator("#health-refresh").click();
           return text;
         },
-        { timeout: 15_000, intervals: [500, 1000, 2000] },
+        { timeout: 15_000, interval: 1000 },
       )
       .toMatch(/SES circuit\s*closed/);
   });
