@@ -83,6 +83,7 @@ const lost = runtime.lostTasks;
 console.log(
   [
     `Ferry local runtime ready in ${Date.now() - startedAt} ms`,
+    `  Console     ${runtime.url}/   (open it in a browser)`,
     `  HTTP        ${runtime.url}`,
     `  WebSocket   ${runtime.wsUrl}`,
     `  Outbox      ${runtime.outboxUrl}`,

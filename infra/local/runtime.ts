@@ -7,7 +7,7 @@
  *   fauxqs (every manifest queue + DLQ) ─ AWS_ENDPOINT_URL_SQS, <QUEUE>_QUEUE_URL, pollers
  *   aws-ses-v2-local ─ AWS_ENDPOINT_URL_SESV2, GET /local/outbox
  *   (or any of SQS, SES, Secrets Manager at an external endpoint: aws/external-endpoints.ts)
- *   node:http on 127.0.0.1:PORT ─ HTTP API (any path), WebSocket API (/ws),
+ *   node:http on 127.0.0.1:PORT ─ console (/), HTTP API (any path), WebSocket API (/ws),
  *     @connections (/_ws/@connections/{id}, so WS_CALLBACK_URL = http://127.0.0.1:PORT/_ws)
  *
  * Each function runs in a sandbox of its own (a worker thread, see function-host.ts) with
@@ -44,6 +44,7 @@ import {
 } from "./functions/function-env.ts";
 import { consoleLog, LOCAL_ACCOUNT_ID, type LocalLog, silentLog } from "./functions/lambda-context.ts";
 import { createFunctionInvoker } from "./functions/load-handler.ts";
+import { createConsoleSite } from "./gateways/console-site.ts";
 import { createDocsSite } from "./gateways/docs-site.ts";
 import { createHttpGateway } from "./gateways/http-gateway.ts";
 import { createLocalApi } from "./gateways/local-api.ts";
@@ -281,6 +282,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       urls: () => publicUrls ?? {},
       devApiKey: () => outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key",
     });
+    const consoleSite = createConsoleSite({ devApiKey: () => outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key" });
     // What the functions verify with: the secret's values when they read one.
     const webhookSecrets: WebhookSecrets = {
       stripe: secretValues.STRIPE_WEBHOOK_SECRET ?? settings.STRIPE_WEBHOOK_SECRET ?? "",
@@ -306,6 +308,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       outbox: () => ses.outbox(),
       log,
       docs,
+      console: consoleSite,
       localApi,
     });
     const port = await listen(server, options.port ?? Number(outerEnv.PORT ?? 3000));

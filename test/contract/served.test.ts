@@ -22,12 +22,11 @@ describe("the local runtime's contract and docs", () => {
     expect(asyncapi).toEqual(expected.asyncapi);
   });
 
-  it("serves /docs with its assets from the installed package, the dev key filled in, and / leads there", async () => {
+  it("serves /docs with its assets from the installed package, with the dev key filled in", async () => {
     const page = await fetch(`${rt.url}/docs`);
     const html = await page.text();
     const bundle = await fetch(`${rt.url}/docs/swagger-ui-bundle.js`);
     const css = await fetch(`${rt.url}/docs/swagger-ui.css`);
-    const root = await fetch(`${rt.url}/`, { redirect: "manual" });
 
     expect(page.status).toBe(200);
     expect(html).toContain('src="/docs/swagger-ui-bundle.js"');
@@ -38,8 +37,6 @@ describe("the local runtime's contract and docs", () => {
     expect(bundle.status).toBe(200);
     expect((await bundle.text()).length).toBeGreaterThan(100_000);
     expect(css.headers.get("content-type")).toContain("text/css");
-    expect(root.status).toBe(302);
-    expect(root.headers.get("location")).toBe("/docs");
   });
 
   it("still answers unknown paths with the API's 404", async () => {

@@ -2,7 +2,7 @@
  * The contract as the local runtime serves it: /openapi.json and /asyncapi.json generated for its
  * own URLs (shared/contract/), and /docs, Swagger UI from the swagger-ui-dist package (served from
  * node_modules, so it works offline), with "Try it out" pointed at this runtime and the dev key
- * already filled in. `/` redirects to /docs.
+ * already filled in. (`/` is the console: console-site.ts.)
  *
  * Swagger UI over Scalar or Redoc: its dist is plain static files with no network fetches (Scalar's
  * standalone bundle loads fonts from a CDN unless configured not to; Redoc has no "try it"), it
@@ -75,11 +75,6 @@ export function createDocsSite(options: { urls: () => ContractUrls; devApiKey: (
     handle(req, res) {
       if (req.method !== "GET" && req.method !== "HEAD") return false;
       const path = (req.url ?? "/").split("?")[0] ?? "/";
-      if (path === "/") {
-        req.resume();
-        send(res, 302, "text/plain; charset=utf-8", "See /docs\n", { location: "/docs" });
-        return true;
-      }
       if (path === "/openapi.json" || path === "/asyncapi.json") {
         req.resume();
         const doc = path === "/openapi.json" ? docs().openapi : docs().asyncapi;

@@ -1,8 +1,9 @@
 /**
  * The runtime's one node:http server on 127.0.0.1: sends each request to the HTTP API, the
  * WebSocket API (/ws upgrades and /_ws/@connections), the SES outbox (GET /local/outbox), the
- * local control API (/local/faults, /local/dlqs, /local/webhooks: local-api.ts) or the
- * contract and its docs page (`/`, /docs, /openapi.json, /asyncapi.json: docs-site.ts).
+ * local control API (/local/faults, /local/dlqs, /local/webhooks: local-api.ts), the contract
+ * and its docs page (/docs, /openapi.json, /asyncapi.json: docs-site.ts) or the web console
+ * (`/` and /console/*: console-site.ts).
  * No request may stop it: a listener that throws answers 500 problem+json (a runtime bug, not
  * the client's), and bytes node cannot parse or a CONNECT get a problem+json 4xx.
  */
@@ -10,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { OutboxEmail } from "../aws/ses-emulator.ts";
 import type { LocalLog } from "../functions/lambda-context.ts";
+import type { ConsoleSite } from "./console-site.ts";
 import type { DocsSite } from "./docs-site.ts";
 import { gatewayError, sendGatewayResponse } from "./http-result.ts";
 import type { LocalApi } from "./local-api.ts";
@@ -22,6 +24,7 @@ export interface RuntimeServerTargets {
   readonly outbox: () => Promise<OutboxEmail[]>;
   readonly log: LocalLog;
   readonly docs?: DocsSite;
+  readonly console?: ConsoleSite;
   /** The runtime's own control API (`/local/...`), never part of a deployed stack. */
   readonly localApi?: LocalApi;
 }
@@ -62,11 +65,12 @@ export function createRuntimeServer(targets: RuntimeServerTargets): Server {
 }
 
 function route(
-  { httpGateway, wsGateway, outbox, log, docs, localApi }: RuntimeServerTargets,
+  { httpGateway, wsGateway, outbox, log, docs, localApi, console: consoleSite }: RuntimeServerTargets,
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
   const path = (req.url ?? "/").split("?")[0] ?? "/";
+  if (consoleSite?.handle(req, res)) return;
   if (docs?.handle(req, res)) return;
   if (localApi?.handle(req, res)) return;
   if (path.startsWith("/_ws/@connections/")) {
