@@ -11,6 +11,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { PAYU_KEY, PAYU_SALT } from "#test/webhooks/support/payu-fixtures.ts";
 
 export interface ProviderApiCredentials {
   readonly stripeApiKey: string;
@@ -19,6 +20,15 @@ export interface ProviderApiCredentials {
   readonly payuKey: string;
   readonly payuSalt: string;
 }
+
+/** The credentials tests start the emulator with and give Ferry (PayU's are its webhook ones). */
+export const EMULATED_CREDENTIALS: ProviderApiCredentials = {
+  stripeApiKey: "sk_test_ferry_emulated",
+  razorpayKeyId: "rzp_test_ferry",
+  razorpayKeySecret: "rzp_key_secret_ferry",
+  payuKey: PAYU_KEY,
+  payuSalt: PAYU_SALT,
+};
 
 export interface PayuTransaction {
   readonly status: string;
