@@ -9,6 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { forFile } from "./for-file.ts";
 
 interface StoredSecret {
   readonly arn: string;
@@ -138,4 +139,17 @@ export async function startSecretsManagerEmulator(): Promise<SecretsManagerEmula
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The file's emulator, set before its first test by useSecretsManagerEmulator(): a live binding,
+ * read as `sm` in tests (vitest gives each test file its own module instances).
+ */
+export let sm: SecretsManagerEmulator;
+
+/** Call once at the top of a test file: one emulator for all its tests, closed after the last. */
+export function useSecretsManagerEmulator(): void {
+  forFile(startSecretsManagerEmulator, (started) => {
+    sm = started;
+  });
 }
