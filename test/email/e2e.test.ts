@@ -10,12 +10,12 @@ import { emailRequestSchema } from "#shared/email/request.ts";
 import { fingerprint } from "#shared/idempotency/fingerprint.ts";
 import { claimIdempotencyKey } from "#shared/idempotency/store.ts";
 import { resendAll } from "#shared/queues/dead-letters.ts";
-import { createRedisClient } from "#shared/redis/client.ts";
 import type { Task } from "#shared/tasks/task.ts";
 import { forFile } from "#test/support/for-file.ts";
 import { call, eventually } from "#test/support/http.ts";
 import { startTestRuntimeBehindSesProxy } from "#test/support/runtime-behind-ses-proxy.ts";
 import { accessDenied, hang, reject, type SesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
+import { redisOf } from "#test/support/upstash.ts";
 
 let rt: LocalRuntime;
 /** Subjects whose enqueue fails (matched inside the message body). */
@@ -69,7 +69,7 @@ forFile(
       }
       return undefined;
     });
-    const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
+    const redis = redisOf(rt);
     key = (await createApiKey(redis, { name: "e2e", scopes: ["emails:send", "tasks:read"] })).secret;
     readOnlyKey = (await createApiKey(redis, { name: "ro", scopes: ["tasks:read"] })).secret;
   },
@@ -256,7 +256,7 @@ describe("Idempotency-Key", () => {
   it("answers 409 while the first request with the key is still running", async () => {
     const json = { to: "a@example.com", subject: uniqueSubject("in-flight"), text: "t" };
     const idempotencyKey = `k-${json.subject}`;
-    const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
+    const redis = redisOf(rt);
     const principal = await authenticateApiKey(redis, key);
     // The first request's claim, as a concurrent request holding it right now would have left it.
     const claim = await claimIdempotencyKey(
@@ -293,7 +293,7 @@ describe("Idempotency-Key", () => {
 describe("GET /v1/tasks/{taskId}", () => {
   it("is 404 for an unknown task and for another key's task", async () => {
     const accepted = await send({ to: "a@example.com", subject: uniqueSubject("mine"), text: "t" });
-    const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
+    const redis = redisOf(rt);
     const other = (await createApiKey(redis, { name: "other", scopes: ["tasks:read"] })).secret;
 
     const theirs = await call(rt.url, "GET", `/v1/tasks/${accepted.body.taskId}`, { key: other });

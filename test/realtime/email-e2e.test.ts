@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
-import { createRedisClient } from "#shared/redis/client.ts";
 import { forFile } from "#test/support/for-file.ts";
 import { call } from "#test/support/http.ts";
 import { startTestRuntimeBehindSesProxy } from "#test/support/runtime-behind-ses-proxy.ts";
 import { type SesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
+import { redisOf } from "#test/support/upstash.ts";
 import { newKey, ticketUrl } from "./support/runtime.ts";
 import { openWs, type ServerMessageJson } from "./support/ws-client.ts";
 
@@ -31,7 +31,7 @@ const PHASE: Record<string, number> = { queued: 0, processing: 1, retrying: 2, s
 
 describe("live results for an email", () => {
   it("pushes every transition in order, through a retry, ending in succeeded", async () => {
-    const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
+    const redis = redisOf(rt);
     const key = await newKey(redis, ["emails:send", "realtime:connect"]);
     const subject = `live ${Math.random()}`;
     let throttled = false;

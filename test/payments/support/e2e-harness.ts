@@ -19,10 +19,11 @@ import { createApiKey } from "#shared/auth/api-keys.ts";
 import { paymentKey } from "#shared/payments/keys.ts";
 import type { Payment } from "#shared/payments/payment.ts";
 import type { PaymentProvider } from "#shared/payments/payment-event.ts";
-import { createRedisClient, type RedisClient } from "#shared/redis/client.ts";
+import type { RedisClient } from "#shared/redis/client.ts";
 import { forFile } from "#test/support/for-file.ts";
 import { type ApiResponse, call, eventually } from "#test/support/http.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
+import { redisOf } from "#test/support/upstash.ts";
 import { PAYU_KEY, PAYU_OLD_SALT, PAYU_SALT } from "#test/webhooks/support/payu-fixtures.ts";
 import { RAZORPAY_OLD_SECRET, RAZORPAY_SECRET } from "#test/webhooks/support/razorpay-fixtures.ts";
 import {
@@ -126,11 +127,7 @@ export async function startPaymentsHarness(env: Record<string, string> = {}) {
       return refuse;
     });
 
-    const redis: RedisClient = createRedisClient({
-      url: rt.upstash.url,
-      token: rt.upstash.token,
-      timeoutMs: 2000,
-    });
+    const redis: RedisClient = redisOf(rt);
     const paymentsKey = (await createApiKey(redis, { name: "payments", scopes: ["payments:read"] })).secret;
     const tasksOnlyKey = (await createApiKey(redis, { name: "tasks", scopes: ["tasks:read"] })).secret;
 
