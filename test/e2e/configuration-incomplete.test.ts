@@ -12,17 +12,14 @@ import { main as secrets } from "#infra/scripts/secrets.ts";
 import { INITIAL_SECRET_VALUE } from "#infra/stack.ts";
 import { call } from "#test/support/http.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
-import {
-  type SecretsManagerEmulator,
-  startSecretsManagerEmulator,
-} from "#test/support/secrets-manager-emulator.ts";
+import { sm, useSecretsManagerEmulator } from "#test/support/secrets-manager-emulator.ts";
 
-let sm: SecretsManagerEmulator;
 let runtime: LocalRuntime;
 let arn: string;
 
+// Hooks run in order and after-hooks in reverse: the emulator starts first and closes last.
+useSecretsManagerEmulator();
 beforeAll(async () => {
-  sm = await startSecretsManagerEmulator();
   arn = sm.create("Ferry-Secrets", INITIAL_SECRET_VALUE);
   runtime = await startTestRuntime({
     FERRY_SECRETS_ARN: arn,
@@ -32,7 +29,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await runtime?.stop();
-  await sm?.close();
 });
 
 describe("a deployment whose secret is not filled in yet", () => {
