@@ -11,6 +11,7 @@ import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { main as secrets } from "#infra/scripts/secrets.ts";
 import { INITIAL_SECRET_VALUE } from "#infra/stack.ts";
 import { call } from "#test/support/http.ts";
+import { localClientConfig } from "#test/support/local-aws.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
 import { sm, useSecretsManagerEmulator } from "#test/support/secrets-manager-emulator.ts";
 
@@ -52,12 +53,7 @@ describe("a deployment whose secret is not filled in yet", () => {
   it("works as soon as npm run secrets -- set fills it, without restarting a function", async () => {
     const out: string[] = [];
     const code = await secrets(["set", "--secret-id", arn], {
-      client: () =>
-        new SecretsManagerClient({
-          endpoint: sm.url,
-          region: "us-east-1",
-          credentials: { accessKeyId: "local", secretAccessKey: "local" },
-        }),
+      client: () => new SecretsManagerClient(localClientConfig(sm.url)),
       secretIdOfStack: async () => undefined,
       readStdin: async () => `UPSTASH_REDIS_REST_TOKEN=${runtime.upstash.token}\n`,
       readFile: () => "",

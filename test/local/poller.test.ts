@@ -321,9 +321,7 @@ describe("SQS poller (on its own)", () => {
       });
     });
     const unreachable = new SQSClient({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      ...localClientConfig(`http://127.0.0.1:${port}`),
       maxAttempts: 1,
     });
     const { log, errors } = recordingLog();

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
 import { manifest, SCOPES } from "#shared/app/manifest.ts";
 import { authenticateApiKey } from "#shared/auth/api-keys.ts";
+import { localClientConfig } from "#test/support/local-aws.ts";
 import { redisOf } from "#test/support/upstash.ts";
 
 let runtime: LocalRuntime;
@@ -101,11 +102,7 @@ describe("local runtime with the app manifest", () => {
   it("lists emails sent through the SES emulator at GET /local/outbox", async () => {
     // Prepare
     const subject = `outbox ${crypto.randomUUID()}`;
-    const ses = new SESv2Client({
-      endpoint: runtime.ses.endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
+    const ses = new SESv2Client(localClientConfig(runtime.ses.endpoint));
     await ses.send(
       new SendEmailCommand({
         FromEmailAddress: "ferry@ferry.local",

@@ -10,6 +10,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
 import { main, type SecretsIo } from "#infra/scripts/secrets.ts";
 import { INITIAL_SECRET_VALUE } from "#infra/stack.ts";
+import { localClientConfig } from "#test/support/local-aws.ts";
 import { sm, useSecretsManagerEmulator } from "#test/support/secrets-manager-emulator.ts";
 
 useSecretsManagerEmulator();
@@ -21,12 +22,7 @@ function io(stdin: string | undefined, stackSecret?: string) {
   const out: string[] = [];
   const err: string[] = [];
   const value: SecretsIo = {
-    client: () =>
-      new SecretsManagerClient({
-        endpoint: sm.url,
-        region: "us-east-1",
-        credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      }),
+    client: () => new SecretsManagerClient(localClientConfig(sm.url)),
     secretIdOfStack: async () => stackSecret,
     readStdin: async () => stdin,
     readFile: (path) => {
