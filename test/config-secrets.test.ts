@@ -3,19 +3,12 @@
  * FERRY_SECRETS_TTL_SECONDS, through the real SDK client against a local Secrets Manager: a
  * rotated Upstash token reaches warm containers, an unchanged one keeps the clients built from it.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { forgetSecretRead, loadEnvironment } from "#shared/config.ts";
 import { getDeps } from "#shared/deps.ts";
-import {
-  type SecretsManagerEmulator,
-  startSecretsManagerEmulator,
-} from "#test/support/secrets-manager-emulator.ts";
+import { sm, useSecretsManagerEmulator } from "#test/support/secrets-manager-emulator.ts";
 
-let sm: SecretsManagerEmulator;
-beforeAll(async () => {
-  sm = await startSecretsManagerEmulator();
-});
-afterAll(() => sm.close());
+useSecretsManagerEmulator();
 beforeEach(() => {
   forgetSecretRead();
   vi.stubEnv("AWS_ENDPOINT_URL_SECRETS_MANAGER", sm.url);

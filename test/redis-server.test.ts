@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { REDIS_SERVER_MISSING, redisAnswers, startPrivateRedis } from "#infra/local/process/redis-server.ts";
+import { processExists } from "#test/support/processes.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "ferry-redis-data-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -14,15 +15,6 @@ async function withClient<T>(url: string, use: (r: Redis) => Promise<T>): Promis
     return await use(client);
   } finally {
     client.disconnect();
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

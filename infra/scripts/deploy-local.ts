@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { stackNameFor, stageProblems } from "#infra/settings.ts";
 import { type CommandRunner, contextArgs, REPO_ROOT, runAttached } from "./cdk-command.ts";
+import { runAsEntry } from "./run-as-entry.ts";
 
 export const LOCALSTACK_NOTICE = [
   "deploy:local deploys with cdklocal to a LocalStack you run yourself (Docker). What the stack needs from it:",
@@ -61,12 +62,4 @@ export async function main(argv: readonly string[], io: DeployLocalIo = defaultI
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`deploy:local: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
-}
+runAsEntry(import.meta.url, "deploy:local", main);

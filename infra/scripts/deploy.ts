@@ -18,6 +18,7 @@ import {
   runAttached,
   splitContextArgs,
 } from "./cdk-command.ts";
+import { runAsEntry } from "./run-as-entry.ts";
 
 const USAGE = `Usage: npm run deploy -- [--stage <name>] [-c key=value ...] [-- <extra cdk deploy flags>]
 Settings (cdk.json context or -c): emailFrom, sesIdentity, upstashRestUrl, alarmEmail (required);
@@ -135,12 +136,4 @@ export async function main(argv: readonly string[], io: DeployIo = defaultIo): P
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`deploy: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
-}
+runAsEntry(import.meta.url, "deploy", main);

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { CloudFormationClient, paginateListStackResources } from "@aws-sdk/client-cloudformation";
 import { stackNameFor, stageProblems } from "#infra/settings.ts";
 import { CDK_BIN, type CommandRunner, contextArgs, runAttached } from "./cdk-command.ts";
+import { runAsEntry } from "./run-as-entry.ts";
 
 const USAGE = "Usage: npm run destroy -- [--stage <name>] [-- <extra cdk destroy flags>]";
 
@@ -120,12 +121,4 @@ export async function main(argv: readonly string[], io: DestroyIo = defaultIo): 
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`destroy: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
-}
+runAsEntry(import.meta.url, "destroy", main);

@@ -11,6 +11,7 @@ import { readLocalState } from "#infra/local/process/local-state.ts";
 import { manifest, QUEUE_NAMES, type QueueName } from "#shared/app/manifest.ts";
 import { type DeadLetterQueue, depth, peek, resendAll, startRedrive } from "#shared/queues/dead-letters.ts";
 import { parseCliArgs } from "./cli-args.ts";
+import { runAsEntry } from "./run-as-entry.ts";
 
 const USAGE = `Usage:
   npm run dlq -- list [${QUEUE_NAMES.join("|")}] [--aws [--stack Ferry] [--region <region>]]
@@ -114,12 +115,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`dlq: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
-}
+runAsEntry(import.meta.url, "dlq", main);

@@ -24,6 +24,7 @@ import { revokeKeyEverywhere } from "#shared/realtime/revoke-connections.ts";
 import { parseCliArgs } from "./cli-args.ts";
 import { resolveManagementApiForCli } from "./management-for-cli.ts";
 import { resolveRedisForCli } from "./redis-for-cli.ts";
+import { runAsEntry } from "./run-as-entry.ts";
 
 const USAGE = `Usage:
   npm run keys -- create --name <name> --scopes <scope,scope,...>
@@ -147,12 +148,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`keys: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
-}
+runAsEntry(import.meta.url, "keys", main);

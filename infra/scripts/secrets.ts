@@ -25,6 +25,7 @@ import {
   SECRET_PURPOSES,
   type SecretKey,
 } from "#shared/config.ts";
+import { runAsEntry } from "./run-as-entry.ts";
 
 const USAGE = `Usage:
   npm run secrets -- set   [--stage <name> | --secret-id <arn>] [--file <path>]   (else from standard input)
@@ -249,12 +250,4 @@ export async function main(argv: readonly string[], io: SecretsIo = defaultIo): 
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`secrets: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
-}
+runAsEntry(import.meta.url, "secrets", main);

@@ -11,6 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
+import { runAsEntry } from "./run-as-entry.ts";
 import { type SmokeWebhook, smokeSecretsFrom, smokeWebhooks } from "./smoke/webhooks.ts";
 
 const USAGE =
@@ -247,12 +248,4 @@ export async function main(argv: readonly string[], options: SmokeOptions = {}):
   return failed.length === 0 ? 0 : 1;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`smoke: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
-}
+runAsEntry(import.meta.url, "smoke", main);

@@ -7,6 +7,7 @@
 import * as z from "zod";
 import { clientMessage } from "#shared/realtime/messages.ts";
 import { taskSchema } from "#shared/tasks/schema.ts";
+import { componentSchemas, type Json } from "./component-schemas.ts";
 import { API_VERSION } from "./openapi.ts";
 import {
   errorMessage,
@@ -16,8 +17,6 @@ import {
   taskUpdatedMessage,
   unsubscribedMessage,
 } from "./realtime-messages.ts";
-
-type Json = Record<string, unknown>;
 
 const subscribeFrame = clientMessage.options[0].meta({ id: "SubscribeFrame" });
 const unsubscribeFrame = clientMessage.options[1].meta({ id: "UnsubscribeFrame" });
@@ -64,24 +63,14 @@ const MESSAGES: readonly {
   { name: "error", schema: errorMessage, direction: "receive", summary: "A frame could not be served" },
 ];
 
-function schemas(): Record<string, Json> {
-  const registry = z.registry<{ id: string }>();
-  // taskSchema too: a named schema nested in a message must be a component of its own to be $ref'd.
-  for (const schema of [subscribeFrame, unsubscribeFrame, pingFrame, ...serverMessageSchemas, taskSchema]) {
-    const id = z.globalRegistry.get(schema)?.id;
-    if (id && !registry.has(schema)) registry.add(schema, { id });
-  }
-  const out = z.toJSONSchema(registry, {
-    target: "draft-7",
-    uri: (id) => `#/components/schemas/${id}`,
-    unrepresentable: "any",
-  }) as { schemas: Record<string, Json> };
-  for (const schema of Object.values(out.schemas)) {
-    delete schema.$schema;
-    delete schema.$id;
-  }
-  return out.schemas;
-}
+// taskSchema too: a named schema nested in a message must be a component of its own to be $ref'd.
+const componentSchemaList = [
+  subscribeFrame,
+  unsubscribeFrame,
+  pingFrame,
+  ...serverMessageSchemas,
+  taskSchema,
+];
 
 const idOf = (schema: z.ZodType) => z.globalRegistry.get(schema)?.id ?? "";
 
@@ -151,6 +140,6 @@ export function buildAsyncApi(options: AsyncApiOptions = {}): Json {
       },
     },
     operations,
-    components: { schemas: schemas() },
+    components: { schemas: componentSchemas(componentSchemaList, { io: "output", target: "draft-7" }) },
   };
 }

@@ -15,12 +15,11 @@
 import * as z from "zod";
 import type { AppManifest, HttpRoute } from "#shared/app/manifest.ts";
 import { SCOPES } from "#shared/app/types.ts";
+import { componentSchemas, type Json } from "./component-schemas.ts";
 import { type HeaderParamDoc, OPERATIONS, type OperationDoc } from "./operations.ts";
 import { PROBLEM_TYPES, problemSchema, problemTypesFor, problemTypeUri } from "./problems.ts";
 
 export const API_VERSION = "1.0.0";
-
-type Json = Record<string, unknown>;
 
 const PROBLEM_STATUS_TEXT: Readonly<Record<number, string>> = {
   400: "Malformed request or invalid fields",
@@ -62,28 +61,6 @@ const HEADERS: Json = {
 };
 
 const ref = (kind: string, name: string) => ({ $ref: `#/components/${kind}/${name}` });
-
-/** Converts named schemas into components.schemas; `io` decides defaults and closedness. */
-function componentSchemas(schemas: readonly z.ZodType[], io: "input" | "output"): Record<string, Json> {
-  const registry = z.registry<{ id: string }>();
-  for (const schema of schemas) {
-    const id = z.globalRegistry.get(schema)?.id;
-    if (!id) throw new Error("a component schema needs .meta({ id })");
-    if (!registry.has(schema)) registry.add(schema, { id });
-  }
-  const out = z.toJSONSchema(registry, {
-    io,
-    uri: (id) => `#/components/schemas/${id}`,
-    // Refinements (a lone surrogate, the reserved tag) cannot be said in JSON Schema; the
-    // description and the 400's `errors` carry them.
-    unrepresentable: "any",
-  }) as { schemas: Record<string, Json> };
-  for (const schema of Object.values(out.schemas)) {
-    delete schema.$schema;
-    delete schema.$id;
-  }
-  return out.schemas;
-}
 
 /** Inline JSON Schema of an un-named schema (parameters). */
 function inline(schema: z.ZodType, io: "input" | "output"): Json {
@@ -313,8 +290,8 @@ export function buildOpenApi(manifest: AppManifest, options: OpenApiOptions = {}
       },
       headers: HEADERS,
       schemas: {
-        ...componentSchemas(requestBodies, "input"),
-        ...componentSchemas(responseBodies, "output"),
+        ...componentSchemas(requestBodies, { io: "input" }),
+        ...componentSchemas(responseBodies, { io: "output" }),
         ...problemComponents(errorStatusesUsed),
       },
     },

@@ -18,13 +18,9 @@ import { MalformedWebhookBodyError } from "./errors.ts";
 import { signedContentId } from "./event-identity.ts";
 import { isPlausibleProviderTime } from "./parse-body.ts";
 import { payuSignedContent } from "./payu-hash.ts";
+import { kindFor } from "./provider-fields.ts";
 
 const STATUS_KINDS = { success: "succeeded", failure: "failed", pending: "pending" } as const;
-type PayuStatus = keyof typeof STATUS_KINDS;
-
-function isKnownStatus(status: string): status is PayuStatus {
-  return Object.hasOwn(STATUS_KINDS, status);
-}
 
 /** PayU India reports `addedon` as "YYYY-MM-DD HH:MM:SS" in IST (UTC+05:30), with no zone. */
 const ADDEDON = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;
@@ -71,7 +67,8 @@ function transactionId(form: URLSearchParams): string {
 export function normalizePayuCallback(form: URLSearchParams, now: Date): NormalizedWebhook {
   const status = required(form, "status").toLowerCase();
   const eventId = signedContentId(payuSignedContent(form));
-  if (!isKnownStatus(status)) return { kind: "ignored", provider: "payu", eventId, type: status };
+  const kind = kindFor(STATUS_KINDS, status);
+  if (!kind) return { kind: "ignored", provider: "payu", eventId, type: status };
 
   const paymentId = transactionId(form);
   let amount: number;
@@ -89,7 +86,7 @@ export function normalizePayuCallback(form: URLSearchParams, now: Date): Normali
     provider: "payu",
     eventId,
     paymentId,
-    kind: STATUS_KINDS[status],
+    kind,
     amount,
     currency: "INR",
     ...(email ? { email } : {}),

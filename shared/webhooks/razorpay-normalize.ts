@@ -5,19 +5,10 @@
  * multiply it under fresh ids): the identity is the SHA-256 of the signed body itself.
  */
 import * as z from "zod";
-import {
-  MAX_MINOR_UNITS,
-  type NormalizedWebhook,
-  type PaymentEvent,
-} from "#shared/payments/payment-event.ts";
+import type { NormalizedWebhook, PaymentEvent } from "#shared/payments/payment-event.ts";
 import { signedContentId } from "./event-identity.ts";
 import { expectShape, isoFromUnixSeconds, parseJsonBody } from "./parse-body.ts";
-
-const minorUnits = z.number().int().nonnegative().max(MAX_MINOR_UNITS);
-const currency = z
-  .string()
-  .regex(/^[a-zA-Z]{3}$/)
-  .transform((c) => c.toUpperCase());
+import { currency, kindFor, minorUnits } from "./provider-fields.ts";
 
 /** Razorpay fills `email` with this placeholder when checkout did not collect one. */
 const PLACEHOLDER_EMAIL = "void@razorpay.com";
@@ -58,12 +49,6 @@ const PAYMENT_KINDS = {
   "order.paid": "succeeded",
 } as const;
 
-type PaymentType = keyof typeof PAYMENT_KINDS;
-
-function isPaymentType(type: string): type is PaymentType {
-  return Object.hasOwn(PAYMENT_KINDS, type);
-}
-
 /**
  * refund.created counts as well as refund.processed: Razorpay creates refunds only on captured
  * payments and almost all complete; both events of one refund carry the same `rfnd_` id, so
@@ -85,12 +70,13 @@ export function normalizeRazorpayEvent(rawBody: Buffer, now: Date): NormalizedWe
     rawType: envelope.event,
   };
 
-  if (isPaymentType(envelope.event)) {
+  const paymentKind = kindFor(PAYMENT_KINDS, envelope.event);
+  if (paymentKind) {
     const payment = expectShape(paymentPayloadSchema, envelope.payload, "The Razorpay payload").payment
       .entity;
     const event: PaymentEvent = {
       ...base,
-      kind: PAYMENT_KINDS[envelope.event],
+      kind: paymentKind,
       paymentId: payment.id,
       amount: payment.amount,
       currency: payment.currency,

@@ -4,18 +4,10 @@
  * currency's smallest unit.
  */
 import * as z from "zod";
-import {
-  MAX_MINOR_UNITS,
-  type NormalizedWebhook,
-  type PaymentEvent,
-} from "#shared/payments/payment-event.ts";
+import type { NormalizedWebhook, PaymentEvent } from "#shared/payments/payment-event.ts";
 import { expectShape, isoFromUnixSeconds, parseJsonBody } from "./parse-body.ts";
+import { currency, kindFor, minorUnits } from "./provider-fields.ts";
 
-const minorUnits = z.number().int().nonnegative().max(MAX_MINOR_UNITS);
-const currency = z
-  .string()
-  .regex(/^[a-zA-Z]{3}$/)
-  .transform((c) => c.toUpperCase());
 const email = z
   .string()
   .nullish()
@@ -62,12 +54,6 @@ const PAYMENT_INTENT_KINDS = {
   "payment_intent.payment_failed": "failed",
 } as const;
 
-type IntentType = keyof typeof PAYMENT_INTENT_KINDS;
-
-function isIntentType(type: string): type is IntentType {
-  return Object.hasOwn(PAYMENT_INTENT_KINDS, type);
-}
-
 /** Refunds that did not (or will not) move money are left out of the per-refund amounts. */
 const UNSUCCESSFUL_REFUND = new Set(["failed", "canceled"]);
 
@@ -84,9 +70,9 @@ export function normalizeStripeEvent(rawBody: Buffer, now: Date): NormalizedWebh
     rawType: envelope.type,
   };
 
-  if (isIntentType(envelope.type)) {
+  const kind = kindFor(PAYMENT_INTENT_KINDS, envelope.type);
+  if (kind) {
     const intent = expectShape(paymentIntentSchema, envelope.data.object, "The PaymentIntent");
-    const kind = PAYMENT_INTENT_KINDS[envelope.type];
     const event: PaymentEvent = {
       ...base,
       kind,

@@ -2,16 +2,11 @@
  * GET /v1/tasks and GET /v1/payments end to end, and a payment's email tasks read through the
  * payment: the local runtime with the providers' secrets (the payments harness), real Redis.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApiKey } from "#shared/auth/api-keys.ts";
 import type { Payment } from "#shared/payments/payment.ts";
 import type { Task } from "#shared/tasks/task.ts";
-import {
-  expectProblem,
-  type PaymentsHarness,
-  startPaymentsHarness,
-  uniqueEmail,
-} from "#test/payments/support/e2e-harness.ts";
+import { expectProblem, h, uniqueEmail, usePaymentsHarness } from "#test/payments/support/e2e-harness.ts";
 import { call, eventually } from "#test/support/http.ts";
 import { paymentIntent } from "#test/webhooks/support/stripe-fixtures.ts";
 
@@ -20,14 +15,7 @@ interface Page<T> {
   nextCursor: string | null;
 }
 
-let h: PaymentsHarness;
-
-beforeAll(async () => {
-  h = await startPaymentsHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+usePaymentsHarness();
 
 const newKey = async (scopes: ("emails:send" | "tasks:read" | "payments:read")[]) =>
   (await createApiKey(h.redis, { name: "listing", scopes })).secret;

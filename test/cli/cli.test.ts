@@ -7,35 +7,33 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { main } from "#cli/main.ts";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import type { Payment } from "#shared/payments/payment.ts";
+import { forFile } from "#test/support/for-file.ts";
 import { call, eventually } from "#test/support/http.ts";
-import { startTestRuntime } from "#test/support/runtime.ts";
-import { reject, type SesFaultProxy, startSesFaultProxy } from "#test/support/ses-fault-proxy.ts";
+import { startTestRuntimeBehindSesProxy } from "#test/support/runtime-behind-ses-proxy.ts";
+import { reject, type SesFaultProxy } from "#test/support/ses-fault-proxy.ts";
 
 let rt: LocalRuntime;
 let ses: SesFaultProxy;
 let env: NodeJS.ProcessEnv;
 
-beforeAll(async () => {
-  ses = await startSesFaultProxy();
-  rt = await startTestRuntime({ AWS_ENDPOINT_URL_SESV2: ses.endpoint, EMAIL_FROM: "cli@ferry.test" });
-  ses.setTarget(rt.ses.endpoint);
-  env = {
-    FERRY_API_URL: rt.url,
-    FERRY_API_KEY: rt.devApiKey,
-    STRIPE_WEBHOOK_SECRET: rt.webhookSecrets.stripe,
-    RAZORPAY_WEBHOOK_SECRET: rt.webhookSecrets.razorpay,
-    PAYU_MERCHANT_KEY: rt.webhookSecrets.payuMerchantKey,
-    PAYU_MERCHANT_SALT: rt.webhookSecrets.payuMerchantSalt,
-  };
-});
-afterAll(async () => {
-  await rt?.stop();
-  await ses?.close();
-});
+forFile(
+  () => startTestRuntimeBehindSesProxy({ EMAIL_FROM: "cli@ferry.test" }),
+  (started) => {
+    ({ rt, ses } = started);
+    env = {
+      FERRY_API_URL: rt.url,
+      FERRY_API_KEY: rt.devApiKey,
+      STRIPE_WEBHOOK_SECRET: rt.webhookSecrets.stripe,
+      RAZORPAY_WEBHOOK_SECRET: rt.webhookSecrets.razorpay,
+      PAYU_MERCHANT_KEY: rt.webhookSecrets.payuMerchantKey,
+      PAYU_MERCHANT_SALT: rt.webhookSecrets.payuMerchantSalt,
+    };
+  },
+);
 beforeEach(() => ses.setPlan(() => ({ kind: "forward" })));
 
 async function ferry(...argv: string[]) {

@@ -4,7 +4,7 @@
  * proxy so a send can be made to fail for real.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
   BadRequestError,
@@ -15,29 +15,27 @@ import {
   type WebSocketLike,
 } from "#client/index.ts";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
-import { startTestRuntime } from "#test/support/runtime.ts";
-import { reject, type SesFaultProxy, startSesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
+import { forFile } from "#test/support/for-file.ts";
+import { startTestRuntimeBehindSesProxy } from "#test/support/runtime-behind-ses-proxy.ts";
+import { reject, type SesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
 
 let rt: LocalRuntime;
 let ses: SesFaultProxy;
 let client: FerryClient;
 
-beforeAll(async () => {
-  ses = await startSesFaultProxy();
-  rt = await startTestRuntime({
-    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
-    EMAIL_FROM: "client@ferry.test",
-    EMAIL_RETRY_BASE_SECONDS: "1",
-    EMAIL_RETRY_MAX_SECONDS: "1",
-    SES_BREAKER_THRESHOLD: "1000",
-  });
-  ses.setTarget(rt.ses.endpoint);
-  client = new FerryClient({ baseUrl: rt.url, apiKey: rt.devApiKey });
-});
-afterAll(async () => {
-  await rt?.stop();
-  await ses?.close();
-});
+forFile(
+  () =>
+    startTestRuntimeBehindSesProxy({
+      EMAIL_FROM: "client@ferry.test",
+      EMAIL_RETRY_BASE_SECONDS: "1",
+      EMAIL_RETRY_MAX_SECONDS: "1",
+      SES_BREAKER_THRESHOLD: "1000",
+    }),
+  (started) => {
+    ({ rt, ses } = started);
+    client = new FerryClient({ baseUrl: rt.url, apiKey: rt.devApiKey });
+  },
+);
 beforeEach(() => ses.setPlan(() => ({ kind: "forward" })));
 
 const collect = async (iterator: AsyncIterable<Task>) => {

@@ -11,18 +11,16 @@ import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { main as secrets } from "#infra/scripts/secrets.ts";
 import { INITIAL_SECRET_VALUE } from "#infra/stack.ts";
 import { call } from "#test/support/http.ts";
+import { localClientConfig } from "#test/support/local-aws.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
-import {
-  type SecretsManagerEmulator,
-  startSecretsManagerEmulator,
-} from "#test/support/secrets-manager-emulator.ts";
+import { sm, useSecretsManagerEmulator } from "#test/support/secrets-manager-emulator.ts";
 
-let sm: SecretsManagerEmulator;
 let runtime: LocalRuntime;
 let arn: string;
 
+// Hooks run in order and after-hooks in reverse: the emulator starts first and closes last.
+useSecretsManagerEmulator();
 beforeAll(async () => {
-  sm = await startSecretsManagerEmulator();
   arn = sm.create("Ferry-Secrets", INITIAL_SECRET_VALUE);
   runtime = await startTestRuntime({
     FERRY_SECRETS_ARN: arn,
@@ -32,7 +30,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await runtime?.stop();
-  await sm?.close();
 });
 
 describe("a deployment whose secret is not filled in yet", () => {
@@ -56,12 +53,7 @@ describe("a deployment whose secret is not filled in yet", () => {
   it("works as soon as npm run secrets -- set fills it, without restarting a function", async () => {
     const out: string[] = [];
     const code = await secrets(["set", "--secret-id", arn], {
-      client: () =>
-        new SecretsManagerClient({
-          endpoint: sm.url,
-          region: "us-east-1",
-          credentials: { accessKeyId: "local", secretAccessKey: "local" },
-        }),
+      client: () => new SecretsManagerClient(localClientConfig(sm.url)),
       secretIdOfStack: async () => undefined,
       readStdin: async () => `UPSTASH_REDIS_REST_TOKEN=${runtime.upstash.token}\n`,
       readFile: () => "",

@@ -3,37 +3,34 @@
  * GET /health), queued emails wait without calling SES, one probe closes it, everything is sent
  * exactly once.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import type { Task } from "#shared/tasks/task.ts";
+import { forFile } from "#test/support/for-file.ts";
 import { call, eventually } from "#test/support/http.ts";
-import { startTestRuntime } from "#test/support/runtime.ts";
-import { type SesFaultProxy, startSesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
+import { startTestRuntimeBehindSesProxy } from "#test/support/runtime-behind-ses-proxy.ts";
+import { type SesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
 
 let rt: LocalRuntime;
 let ses: SesFaultProxy;
 
-beforeAll(async () => {
-  ses = await startSesFaultProxy();
-  // Its own Redis database: an open breaker pauses sends for the whole deployment, which here
-  // would be every other test file's runtime.
-  rt = await startTestRuntime(
-    {
-      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
-      EMAIL_RETRY_BASE_SECONDS: "1",
-      EMAIL_RETRY_MAX_SECONDS: "1",
-      SES_BREAKER_THRESHOLD: "3",
-      SES_BREAKER_COOLDOWN_MS: "3000",
-    },
-    { db: 7 },
-  );
-  ses.setTarget(rt.ses.endpoint);
-});
-
-afterAll(async () => {
-  await rt?.stop();
-  await ses?.close();
-});
+// Its own Redis database: an open breaker pauses sends for the whole deployment, which here
+// would be every other test file's runtime.
+forFile(
+  () =>
+    startTestRuntimeBehindSesProxy(
+      {
+        EMAIL_RETRY_BASE_SECONDS: "1",
+        EMAIL_RETRY_MAX_SECONDS: "1",
+        SES_BREAKER_THRESHOLD: "3",
+        SES_BREAKER_COOLDOWN_MS: "3000",
+      },
+      { db: 7 },
+    ),
+  (started) => {
+    ({ rt, ses } = started);
+  },
+);
 
 type Health = { status: string; checks: { sesCircuit: { state: string; status: string } } };
 

@@ -3,25 +3,19 @@
  * handler → fauxqs → poller → email worker → SES (aws-ses-v2-local behind a fault proxy).
  */
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { authenticateApiKey, createApiKey } from "#shared/auth/api-keys.ts";
 import { emailRequestSchema } from "#shared/email/request.ts";
 import { fingerprint } from "#shared/idempotency/fingerprint.ts";
 import { claimIdempotencyKey } from "#shared/idempotency/store.ts";
 import { resendAll } from "#shared/queues/dead-letters.ts";
-import { createRedisClient } from "#shared/redis/client.ts";
 import type { Task } from "#shared/tasks/task.ts";
+import { forFile } from "#test/support/for-file.ts";
 import { call, eventually } from "#test/support/http.ts";
-import { startTestRuntime } from "#test/support/runtime.ts";
-import {
-  accessDenied,
-  hang,
-  reject,
-  type SesFaultProxy,
-  startSesFaultProxy,
-  throttle,
-} from "#test/support/ses-fault-proxy.ts";
+import { startTestRuntimeBehindSesProxy } from "#test/support/runtime-behind-ses-proxy.ts";
+import { accessDenied, hang, reject, type SesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
+import { redisOf } from "#test/support/upstash.ts";
 
 let rt: LocalRuntime;
 /** Subjects whose enqueue fails (matched inside the message body). */
@@ -40,50 +34,46 @@ let ses: SesFaultProxy;
 let key: string;
 let readOnlyKey: string;
 
-beforeAll(async () => {
-  ses = await startSesFaultProxy();
-  rt = await startTestRuntime({
-    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
-    EMAIL_RETRY_BASE_SECONDS: "1",
-    EMAIL_RETRY_MAX_SECONDS: "2",
-    // The breaker has its own file; keep it out of the way of these storms.
-    SES_BREAKER_THRESHOLD: "1000",
-    EMAIL_FROM: "sender@ferry.test",
-    // Short enough for a hung call to settle quickly; long enough for the emulator under load.
-    SES_REQUEST_TIMEOUT_MS: "2500",
-  });
-  ses.setTarget(rt.ses.endpoint);
-  // A queue outage, as the functions' SDK sees it, injected at the local AWS edge for chosen
-  // subjects: SendMessage refused, or accepted with its answer lost on the way back.
-  rt.aws.sqs.use((call) => {
-    if (call.action !== "SendMessage") return undefined;
-    const body = String(call.input.MessageBody ?? "");
-    const attributes = call.input.MessageAttributes as Record<string, { StringValue?: string }> | undefined;
-    const taskId = attributes?.taskId?.StringValue ?? "";
-    if (failSendsFor.has(body)) {
-      refusedTaskIds.push(taskId);
-      return {
-        kind: "error",
-        status: 503,
-        code: "ServiceUnavailable",
-        message: "injected: the queue is unreachable",
-      };
-    }
-    if (loseAnswersFor.has(body)) {
-      lostAnswerTaskIds.push(taskId);
-      return { kind: "loseAnswer" };
-    }
-    return undefined;
-  });
-  const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
-  key = (await createApiKey(redis, { name: "e2e", scopes: ["emails:send", "tasks:read"] })).secret;
-  readOnlyKey = (await createApiKey(redis, { name: "ro", scopes: ["tasks:read"] })).secret;
-});
-
-afterAll(async () => {
-  await rt?.stop();
-  await ses?.close();
-});
+forFile(
+  () =>
+    startTestRuntimeBehindSesProxy({
+      EMAIL_RETRY_BASE_SECONDS: "1",
+      EMAIL_RETRY_MAX_SECONDS: "2",
+      // The breaker has its own file; keep it out of the way of these storms.
+      SES_BREAKER_THRESHOLD: "1000",
+      EMAIL_FROM: "sender@ferry.test",
+      // Short enough for a hung call to settle quickly; long enough for the emulator under load.
+      SES_REQUEST_TIMEOUT_MS: "2500",
+    }),
+  async (started) => {
+    ({ rt, ses } = started);
+    // A queue outage, as the functions' SDK sees it, injected at the local AWS edge for chosen
+    // subjects: SendMessage refused, or accepted with its answer lost on the way back.
+    rt.aws.sqs.use((call) => {
+      if (call.action !== "SendMessage") return undefined;
+      const body = String(call.input.MessageBody ?? "");
+      const attributes = call.input.MessageAttributes as Record<string, { StringValue?: string }> | undefined;
+      const taskId = attributes?.taskId?.StringValue ?? "";
+      if (failSendsFor.has(body)) {
+        refusedTaskIds.push(taskId);
+        return {
+          kind: "error",
+          status: 503,
+          code: "ServiceUnavailable",
+          message: "injected: the queue is unreachable",
+        };
+      }
+      if (loseAnswersFor.has(body)) {
+        lostAnswerTaskIds.push(taskId);
+        return { kind: "loseAnswer" };
+      }
+      return undefined;
+    });
+    const redis = redisOf(rt);
+    key = (await createApiKey(redis, { name: "e2e", scopes: ["emails:send", "tasks:read"] })).secret;
+    readOnlyKey = (await createApiKey(redis, { name: "ro", scopes: ["tasks:read"] })).secret;
+  },
+);
 
 beforeEach(() => ses.setPlan(() => ({ kind: "forward" })));
 
@@ -266,7 +256,7 @@ describe("Idempotency-Key", () => {
   it("answers 409 while the first request with the key is still running", async () => {
     const json = { to: "a@example.com", subject: uniqueSubject("in-flight"), text: "t" };
     const idempotencyKey = `k-${json.subject}`;
-    const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
+    const redis = redisOf(rt);
     const principal = await authenticateApiKey(redis, key);
     // The first request's claim, as a concurrent request holding it right now would have left it.
     const claim = await claimIdempotencyKey(
@@ -303,7 +293,7 @@ describe("Idempotency-Key", () => {
 describe("GET /v1/tasks/{taskId}", () => {
   it("is 404 for an unknown task and for another key's task", async () => {
     const accepted = await send({ to: "a@example.com", subject: uniqueSubject("mine"), text: "t" });
-    const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
+    const redis = redisOf(rt);
     const other = (await createApiKey(redis, { name: "other", scopes: ["tasks:read"] })).secret;
 
     const theirs = await call(rt.url, "GET", `/v1/tasks/${accepted.body.taskId}`, { key: other });

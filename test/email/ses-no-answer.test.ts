@@ -11,19 +11,18 @@
  */
 import { randomUUID } from "node:crypto";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
-import type { SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type SesEmulator, startSesEmulator } from "#infra/local/aws/ses-emulator.ts";
 import { timedHttpHandler } from "#shared/aws/http-handler.ts";
-import { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
-import { buildEmailMessage } from "#shared/email/message.ts";
 import { acquireSendLease } from "#shared/email/send-lease.ts";
 import { type EmailWorkerDeps, processEmailRecord } from "#shared/email/worker.ts";
 import { logger } from "#shared/logger.ts";
 import { getTask } from "#shared/tasks/store.ts";
+import { localClientConfig } from "#test/support/local-aws.ts";
 import { accessDenied, hang, type SesFaultProxy, startSesFaultProxy } from "#test/support/ses-fault-proxy.ts";
 import { closedPort, type SilentServer, startSilentServer } from "#test/support/silent-server.ts";
 import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
+import { emailRecord, emailWorkerDeps, testBreaker } from "./support/worker-deps.ts";
 
 const BUDGET = { connectionTimeoutMs: 500, requestTimeoutMs: 800, maxAttempts: 1 } as const;
 const NOW = new Date("2026-11-21T12:00:00Z");
@@ -50,50 +49,18 @@ beforeEach(() => faults.setPlan(() => ({ kind: "forward" })));
 
 const sesAt = (endpoint: string) =>
   new SESv2Client({
-    region: "us-east-1",
-    endpoint,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    ...localClientConfig(endpoint),
     requestHandler: timedHttpHandler(BUDGET),
     maxAttempts: BUDGET.maxAttempts,
   });
 
-function deps(endpoint: string, now = NOW): EmailWorkerDeps {
-  return {
-    redis: redis.redis,
-    ses: sesAt(endpoint),
-    breaker: new SesCircuitBreaker(redis.redis, {
-      key: `test:breaker:${randomUUID()}`,
-      threshold: 5,
-      windowMs: 10_000,
-      cooldownMs: 5_000,
-      maxCooldownMs: 60_000,
-    }),
-    from: "sender@ferry.test",
-    retryBaseSeconds: 1,
-    retryMaxSeconds: 4,
-    maxReceiveCount: 8,
-    leaseMs: LEASE_MS,
-    maxAgeSeconds: 3600,
-    onTaskUpdated: async () => undefined,
-    now: () => now,
-    random: () => 0.5,
-  };
-}
-
-function recordFor(subject: string): { record: SQSRecord; taskId: string } {
-  const taskId = `tsk_${randomUUID()}`;
-  const body = JSON.stringify(
-    buildEmailMessage(taskId, "key_w", NOW, { to: ["a@example.com"], subject, text: "t" }),
+const deps = (endpoint: string, now = NOW): EmailWorkerDeps =>
+  emailWorkerDeps(
+    { redis: redis.redis, ses: sesAt(endpoint), breaker: testBreaker(redis.redis, 5) },
+    { leaseMs: LEASE_MS, now: () => now, random: () => 0.5 },
   );
-  const record = {
-    messageId: randomUUID(),
-    receiptHandle: "rh",
-    body,
-    attributes: { ApproximateReceiveCount: "1" },
-    messageAttributes: {},
-  } as unknown as SQSRecord;
-  return { record, taskId };
-}
+
+const recordFor = (subject: string) => emailRecord(subject, { createdAt: NOW });
 
 const callsFor = (subject: string) => faults.calls.filter((c) => c.subject === subject).length;
 const leaseIsFree = async (taskId: string) =>

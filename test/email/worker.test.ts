@@ -5,17 +5,17 @@
  */
 import { randomUUID } from "node:crypto";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
-import type { SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type SesEmulator, startSesEmulator } from "#infra/local/aws/ses-emulator.ts";
-import { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
-import { buildEmailMessage } from "#shared/email/message.ts";
+import type { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
 import { acquireSendLease } from "#shared/email/send-lease.ts";
 import { type EmailWorkerDeps, processEmailRecord } from "#shared/email/worker.ts";
 import { getTask } from "#shared/tasks/store.ts";
 import type { Task } from "#shared/tasks/task.ts";
+import { localClientConfig } from "#test/support/local-aws.ts";
 import { type SesFaultProxy, startSesFaultProxy } from "#test/support/ses-fault-proxy.ts";
 import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
+import { emailRecord, emailWorkerDeps, testBreaker } from "./support/worker-deps.ts";
 
 let redis: TestRedis;
 let ses: SesEmulator;
@@ -36,58 +36,29 @@ afterAll(async () => {
 beforeEach(() => {
   faults.setPlan(() => ({ kind: "forward" }));
   pushed = [];
-  breaker = new SesCircuitBreaker(redis.redis, {
-    key: `test:breaker:${randomUUID()}`,
-    threshold: 1,
-    windowMs: 10_000,
-    cooldownMs: 5_000,
-    maxCooldownMs: 60_000,
-  });
+  breaker = testBreaker(redis.redis, 1);
 });
 
 const NOW = new Date("2026-11-21T12:00:00Z");
 
 function deps(overrides: Partial<EmailWorkerDeps> = {}): EmailWorkerDeps {
-  return {
-    redis: redis.redis,
-    ses: new SESv2Client({
-      region: "us-east-1",
-      endpoint: faults.endpoint,
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      maxAttempts: 1,
-    }),
-    breaker,
-    from: "sender@ferry.test",
-    retryBaseSeconds: 1,
-    retryMaxSeconds: 4,
-    maxReceiveCount: 8,
-    leaseMs: 30_000,
-    maxAgeSeconds: 3600,
-    onTaskUpdated: async (task) => void pushed.push(task),
-    now: () => NOW,
-    random: () => 0.5,
-    ...overrides,
-  };
+  return emailWorkerDeps(
+    {
+      redis: redis.redis,
+      ses: new SESv2Client({ ...localClientConfig(faults.endpoint), maxAttempts: 1 }),
+      breaker,
+    },
+    {
+      onTaskUpdated: async (task) => void pushed.push(task),
+      now: () => NOW,
+      random: () => 0.5,
+      ...overrides,
+    },
+  );
 }
 
-function recordFor(
-  subject: string,
-  createdAt = NOW,
-  receiveCount = 1,
-): { record: SQSRecord; taskId: string } {
-  const taskId = `tsk_${randomUUID()}`;
-  const body = JSON.stringify(
-    buildEmailMessage(taskId, "key_w", createdAt, { to: ["a@example.com"], subject, text: "t" }),
-  );
-  const record = {
-    messageId: randomUUID(),
-    receiptHandle: "rh",
-    body,
-    attributes: { ApproximateReceiveCount: String(receiveCount) },
-    messageAttributes: {},
-  } as unknown as SQSRecord;
-  return { record, taskId };
-}
+const recordFor = (subject: string, createdAt = NOW, receiveCount = 1) =>
+  emailRecord(subject, { createdAt, receiveCount });
 
 const callsFor = (subject: string) => faults.calls.filter((c) => c.subject === subject).length;
 

@@ -19,6 +19,7 @@ import type { FunctionSpec } from "#shared/app/manifest.ts";
 import { cdkJsonContext, logicalIdOf, testApp } from "#test/infra/support/build-stack.ts";
 import {
   environmentOf,
+  expectedFunctionProperties,
   resourceById,
   roleOfFunction,
   statementsOfRole,
@@ -80,15 +81,7 @@ describe("FerryFunction", () => {
     // Assess
     const props = resourceById(Template.fromStack(stack), logicalIdOf(stack, fn)).Properties;
     expect(fn.entry).toBe(join(REPO_ROOT, spec.entry));
-    expect(props).toMatchObject({
-      Runtime: "nodejs22.x",
-      Architectures: ["arm64"],
-      TracingConfig: { Mode: "Active" },
-      Handler: "index.handler",
-      Description: spec.description,
-      Timeout: spec.timeoutSeconds,
-      MemorySize: spec.memoryMb,
-    });
+    expect(props).toMatchObject(expectedFunctionProperties(spec));
   });
 
   it("uses its own role: log writes to its log group only, X-Ray in a separate policy, no managed policy", () => {

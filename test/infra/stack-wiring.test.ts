@@ -28,6 +28,7 @@ import { buildStack, logicalIdOf, TEST_SETTINGS } from "#test/infra/support/buil
 import {
   allows,
   environmentOf,
+  expectedFunctionProperties,
   functionInvokedBy,
   resourceById,
   roleOfFunction,
@@ -75,15 +76,7 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
     for (const [name, spec] of Object.entries(manifest.functions)) {
       expect(stack.functions[name]?.entry).toBe(join(REPO_ROOT, spec.entry));
       const matching = template.findResources("AWS::Lambda::Function", {
-        Properties: Match.objectLike({
-          Runtime: "nodejs22.x",
-          Architectures: ["arm64"],
-          TracingConfig: { Mode: "Active" },
-          Handler: "index.handler",
-          Description: spec.description,
-          Timeout: spec.timeoutSeconds,
-          MemorySize: spec.memoryMb,
-        }),
+        Properties: Match.objectLike(expectedFunctionProperties(spec)),
       });
       expect(Object.keys(matching), name).toContain(fnId(name));
     }

@@ -14,9 +14,11 @@ import { accessKeyOf } from "#infra/local/functions/function-env.ts";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { manifest } from "#shared/app/manifest.ts";
 import type { Task } from "#shared/tasks/task.ts";
+import { forFile } from "#test/support/for-file.ts";
 import { call, eventually } from "#test/support/http.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
-import { type SesFaultProxy, startSesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
+import { startTestRuntimeBehindSesProxy } from "#test/support/runtime-behind-ses-proxy.ts";
+import { type SesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
 
 const credentialsOf = (functionName: string) => ({
   accessKeyId: accessKeyOf(functionName),
@@ -142,38 +144,35 @@ describe("each function's role, at the local AWS edge", () => {
 describe("a function that lost a need its code relies on", () => {
   let rt: LocalRuntime;
   let ses: SesFaultProxy;
-  beforeAll(async () => {
-    // The email worker without emailQueue:send: it still has the queue URL (from its consume
-    // need) but no grant to requeue held messages, the defect a deployment once had.
-    const worker = manifest.functions.emailWorker;
-    if (!worker) throw new Error("no emailWorker");
-    ses = await startSesFaultProxy();
-    rt = await startTestRuntime(
-      {
-        AWS_ENDPOINT_URL_SESV2: ses.endpoint,
-        SES_BREAKER_THRESHOLD: "1",
-        SES_BREAKER_COOLDOWN_MS: "60000",
-        SES_BREAKER_MAX_COOLDOWN_MS: "60000",
-      },
-      {
-        db: 8,
-        expectDenials: true,
-        manifest: {
-          ...manifest,
-          functions: {
-            ...manifest.functions,
-            emailWorker: { ...worker, needs: worker.needs.filter((n) => n !== "emailQueue:send") },
+  // The email worker without emailQueue:send: it still has the queue URL (from its consume
+  // need) but no grant to requeue held messages, the defect a deployment once had.
+  const worker = manifest.functions.emailWorker;
+  if (!worker) throw new Error("no emailWorker");
+  forFile(
+    () =>
+      startTestRuntimeBehindSesProxy(
+        {
+          SES_BREAKER_THRESHOLD: "1",
+          SES_BREAKER_COOLDOWN_MS: "60000",
+          SES_BREAKER_MAX_COOLDOWN_MS: "60000",
+        },
+        {
+          db: 8,
+          expectDenials: true,
+          manifest: {
+            ...manifest,
+            functions: {
+              ...manifest.functions,
+              emailWorker: { ...worker, needs: worker.needs.filter((n) => n !== "emailQueue:send") },
+            },
           },
         },
-      },
-    );
-    ses.setTarget(rt.ses.endpoint);
-    ses.setPlan(() => throttle());
-  });
-  afterAll(async () => {
-    await rt?.stop();
-    await ses?.close();
-  });
+      ),
+    (started) => {
+      ({ rt, ses } = started);
+      ses.setPlan(() => throttle());
+    },
+  );
 
   it("is refused the requeue while the SES circuit is open, as AWS would refuse it", async () => {
     // Act: the first email's throttle opens the breaker; the worker then requeues what it holds.

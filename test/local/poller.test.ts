@@ -13,12 +13,14 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
 import type { LocalLog } from "#infra/local/functions/lambda-context.ts";
 import { failedMessageIds, startQueuePoller } from "#infra/local/queues/sqs-poller.ts";
-import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
-import { fixtureManifest } from "./fixtures/manifest.ts";
+import type { LocalRuntime } from "#infra/local/runtime.ts";
+import { forFile } from "#test/support/for-file.ts";
+import { localClientConfig } from "#test/support/local-aws.ts";
+import { startLocalRuntimeWithFixtures } from "./fixtures/runtime.ts";
 
 interface Delivery {
   batchId: string;
@@ -78,27 +80,11 @@ async function queueDepth(url: string): Promise<number> {
   );
 }
 
-beforeAll(async () => {
-  runtime = await startLocalRuntime({
-    port: 0,
-    manifest: fixtureManifest,
-    redisUrl: inject("redisUrl"),
-    quiet: true,
-    stateFile: false,
-  });
-  redis = new Redis(inject("redisUrl"));
-  sqs = new SQSClient({
-    endpoint: runtime.sqs.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+forFile(startLocalRuntimeWithFixtures, (started) => {
+  ({ runtime, redis } = started);
+  sqs = new SQSClient(localClientConfig(runtime.sqs.endpoint));
 });
-
-afterAll(async () => {
-  sqs?.destroy();
-  redis?.disconnect();
-  await runtime?.stop();
-});
+afterAll(() => sqs?.destroy());
 
 describe("SQS poller (standard queue)", () => {
   it("invokes the worker with batches of at most batchSize and deletes what succeeded", async () => {
@@ -335,9 +321,7 @@ describe("SQS poller (on its own)", () => {
       });
     });
     const unreachable = new SQSClient({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      ...localClientConfig(`http://127.0.0.1:${port}`),
       maxAttempts: 1,
     });
     const { log, errors } = recordingLog();

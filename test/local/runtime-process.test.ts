@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { runScriptToExit } from "#test/support/run-script.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const stateDir = mkdtempSync(join(tmpdir(), "ferry-dev-process-"));
@@ -34,32 +35,13 @@ function readyUrl(process: ChildProcess): Promise<string> {
 }
 
 /** Runs `npm run dev` to its exit (for starts that must fail) and collects what it printed. */
-function runToExit(
-  env: Record<string, string>,
-  args: string[] = [],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const run = spawn(process.execPath, ["--import", "tsx", "infra/local/main.ts", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: "0", FERRY_LOCAL_STATE: stateFile, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    run.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    run.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    // A start that wrongly succeeds would run forever: end it well before the test's timeout.
-    const deadline = setTimeout(() => run.kill("SIGKILL"), 15_000);
-    run.once("exit", (code) => {
-      clearTimeout(deadline);
-      resolve({ code, stdout, stderr });
-    });
+const runToExit = (env: Record<string, string>, args: string[] = []) =>
+  runScriptToExit("infra/local/main.ts", args, {
+    ...process.env,
+    PORT: "0",
+    FERRY_LOCAL_STATE: stateFile,
+    ...env,
   });
-}
 
 describe("npm run dev (infra/local/main.ts)", () => {
   it("exits non-zero naming every invalid setting, and never says it is ready", async () => {

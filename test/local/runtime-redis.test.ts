@@ -12,10 +12,11 @@ import { defaultLocalStatePath } from "#infra/local/process/local-state.ts";
 import type { PrivateRedis } from "#infra/local/process/redis-server.ts";
 import { chooseRedis, type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
 import { createApiKey } from "#shared/auth/api-keys.ts";
-import { createRedisClient } from "#shared/redis/client.ts";
 import type { Task } from "#shared/tasks/task.ts";
 import { call, eventually } from "#test/support/http.ts";
+import { processExists } from "#test/support/processes.ts";
 import { GENEROUS_RATE_LIMITS } from "#test/support/runtime.ts";
+import { redisOf } from "#test/support/upstash.ts";
 
 const fakePrivate = (stopped: string[]): PrivateRedis => ({
   url: "redis://127.0.0.1:7777",
@@ -25,15 +26,6 @@ const fakePrivate = (stopped: string[]): PrivateRedis => ({
     stopped.push("private");
   },
 });
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const dirs: string[] = [];
 function temporaryDir(): string {
@@ -170,10 +162,10 @@ describe("local runtime without REDIS_URL", () => {
           }
         : undefined,
     );
-    const { secret } = await createApiKey(
-      createRedisClient({ url: first.upstash.url, token: first.upstash.token, timeoutMs: 5000 }),
-      { name: "kept", scopes: ["emails:send", "tasks:read"] },
-    );
+    const { secret } = await createApiKey(redisOf(first, 5000), {
+      name: "kept",
+      scopes: ["emails:send", "tasks:read"],
+    });
     const taskIds: string[] = [];
     for (let i = 0; i < 10; i++) {
       const accepted = await call<{ taskId: string }>(first.url, "POST", "/v1/emails", {

@@ -9,11 +9,13 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
-import { fixtureManifest } from "./fixtures/manifest.ts";
+import type { LocalRuntime } from "#infra/local/runtime.ts";
+import { forFile } from "#test/support/for-file.ts";
+import { localClientConfig } from "#test/support/local-aws.ts";
+import { startLocalRuntimeWithFixtures } from "./fixtures/runtime.ts";
 
 let runtime: LocalRuntime;
 let redis: Redis;
@@ -84,27 +86,11 @@ async function openWithId(): Promise<{ client: Client; connectionId: string }> {
   return { client, connectionId: String(reply.connectionId) };
 }
 
-beforeAll(async () => {
-  runtime = await startLocalRuntime({
-    port: 0,
-    manifest: fixtureManifest,
-    redisUrl: inject("redisUrl"),
-    quiet: true,
-    stateFile: false,
-  });
-  redis = new Redis(inject("redisUrl"));
-  management = new ApiGatewayManagementApiClient({
-    endpoint: runtime.callbackUrl,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+forFile(startLocalRuntimeWithFixtures, (started) => {
+  ({ runtime, redis } = started);
+  management = new ApiGatewayManagementApiClient(localClientConfig(runtime.callbackUrl));
 });
-
-afterAll(async () => {
-  management?.destroy();
-  redis?.disconnect();
-  await runtime?.stop();
-});
+afterAll(() => management?.destroy());
 
 describe("$connect", () => {
   it.each([

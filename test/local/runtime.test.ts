@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
 import { manifest, SCOPES } from "#shared/app/manifest.ts";
 import { authenticateApiKey } from "#shared/auth/api-keys.ts";
-import { createRedisClient } from "#shared/redis/client.ts";
+import { localClientConfig } from "#test/support/local-aws.ts";
+import { redisOf } from "#test/support/upstash.ts";
 
 let runtime: LocalRuntime;
 const stateDir = mkdtempSync(join(tmpdir(), "ferry-runtime-test-"));
@@ -88,11 +89,7 @@ describe("local runtime with the app manifest", () => {
 
   it("seeds the dev API key with every scope", async () => {
     // Prepare
-    const redis = createRedisClient({
-      url: runtime.upstash.url,
-      token: runtime.upstash.token,
-      timeoutMs: 2000,
-    });
+    const redis = redisOf(runtime);
 
     // Act
     const principal = await authenticateApiKey(redis, runtime.devApiKey);
@@ -105,11 +102,7 @@ describe("local runtime with the app manifest", () => {
   it("lists emails sent through the SES emulator at GET /local/outbox", async () => {
     // Prepare
     const subject = `outbox ${crypto.randomUUID()}`;
-    const ses = new SESv2Client({
-      endpoint: runtime.ses.endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
+    const ses = new SESv2Client(localClientConfig(runtime.ses.endpoint));
     await ses.send(
       new SendEmailCommand({
         FromEmailAddress: "ferry@ferry.local",

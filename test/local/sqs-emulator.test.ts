@@ -9,11 +9,13 @@ import {
   type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type EmulatedQueue, type SqsEmulator, startSqsEmulator } from "#infra/local/aws/sqs-emulator.ts";
 import type { QueueName, QueueSpec } from "#shared/app/manifest.ts";
+import { forFile } from "#test/support/for-file.ts";
+import { startSqsEmulatorWithClient } from "#test/support/local-aws.ts";
 
 const emailsSpec: QueueSpec = {
   fifo: false,
@@ -74,19 +76,12 @@ async function drain(queueUrl: string): Promise<string[]> {
 
 const bodies = (messages: Message[]) => messages.map((m) => m.Body);
 
-beforeAll(async () => {
-  emulator = await startSqsEmulator({ queues: { emails: emailsSpec, payments: paymentsSpec } });
-  sqs = new SQSClient({
-    endpoint: emulator.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
-});
-
-afterAll(async () => {
-  sqs?.destroy();
-  await emulator?.stop();
-});
+forFile(
+  () => startSqsEmulatorWithClient({ queues: { emails: emailsSpec, payments: paymentsSpec } }),
+  (started) => {
+    ({ emulator, sqs } = started);
+  },
+);
 
 describe("SQS emulator: queues from the manifest", () => {
   it("names each queue and its DLQ after the manifest, FIFO ones with .fifo", () => {

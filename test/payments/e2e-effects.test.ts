@@ -16,7 +16,6 @@ import { PAYMENT_EMAIL_OWNER, paymentEffectEmail } from "#shared/payments/receip
 import { applyPaymentEvent } from "#shared/payments/repository.ts";
 import { peek } from "#shared/queues/dead-letters.ts";
 import { normalizeStripeEvent } from "#shared/webhooks/stripe-normalize.ts";
-import { forFile } from "#test/support/for-file.ts";
 import { eventually } from "#test/support/http.ts";
 import {
   charge,
@@ -25,19 +24,10 @@ import {
   stripeEventBody,
   stripeSignatureHeader,
 } from "#test/webhooks/support/stripe-fixtures.ts";
-import {
-  expectProblem,
-  nowSeconds,
-  type PaymentsHarness,
-  startPaymentsHarness,
-  uniqueEmail,
-} from "./support/e2e-harness.ts";
+import { expectProblem, h, nowSeconds, uniqueEmail, usePaymentsHarness } from "./support/e2e-harness.ts";
 import { permutations } from "./support/events.ts";
 
-let h: PaymentsHarness;
-forFile(startPaymentsHarness, async (started) => {
-  h = started;
-});
+usePaymentsHarness();
 
 beforeEach(() => {
   h.resetFaults();

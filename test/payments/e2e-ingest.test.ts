@@ -5,7 +5,7 @@
  * support/e2e-harness.ts; exactly-one-effect and queue faults are in e2e-effects.test.ts.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { receiptTaskId, webhookEventKey } from "#shared/payments/keys.ts";
 import type { PaymentProvider } from "#shared/payments/payment-event.ts";
 import type { ApiResponse } from "#test/support/http.ts";
@@ -34,25 +34,17 @@ import {
 } from "#test/webhooks/support/stripe-fixtures.ts";
 import {
   expectProblem,
+  h,
   nowSeconds,
-  type PaymentsHarness,
   received,
-  startPaymentsHarness,
   uniqueEmail,
+  usePaymentsHarness,
 } from "./support/e2e-harness.ts";
 
-let h: PaymentsHarness;
+usePaymentsHarness();
 
 /** How Ferry identifies a Razorpay event: by its signed body (computed here independently). */
 const signedBodyId = (body: Buffer) => `sha256:${createHash("sha256").update(body).digest("hex")}`;
-
-beforeAll(async () => {
-  h = await startPaymentsHarness();
-});
-
-afterAll(async () => {
-  await h?.stop();
-});
 
 describe("POST /v1/webhooks/{provider} with a genuine delivery", () => {
   it("Stripe: acknowledges, and the payment appears succeeded with one receipt email", async () => {

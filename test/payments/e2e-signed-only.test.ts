@@ -11,7 +11,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { PaymentProvider } from "#shared/payments/payment-event.ts";
-import { forFile } from "#test/support/for-file.ts";
 import type { ApiResponse } from "#test/support/http.ts";
 import {
   mihpayid,
@@ -29,18 +28,9 @@ import {
   razorpaySignature,
 } from "#test/webhooks/support/razorpay-fixtures.ts";
 import { paymentIntent } from "#test/webhooks/support/stripe-fixtures.ts";
-import {
-  expectProblem,
-  type PaymentsHarness,
-  received,
-  startPaymentsHarness,
-  uniqueEmail,
-} from "./support/e2e-harness.ts";
+import { expectProblem, h, received, uniqueEmail, usePaymentsHarness } from "./support/e2e-harness.ts";
 
-let h: PaymentsHarness;
-forFile(startPaymentsHarness, async (started) => {
-  h = started;
-});
+usePaymentsHarness();
 
 const postSignedRazorpay = (body: Buffer, eventId = razorpayEventId()) =>
   h.postRazorpay(body, {

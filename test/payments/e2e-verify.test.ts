@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "#test/support/http.ts";
-import { PAYU_KEY, PAYU_SALT, signedPayuCallback } from "#test/webhooks/support/payu-fixtures.ts";
+import { signedPayuCallback } from "#test/webhooks/support/payu-fixtures.ts";
 import {
   RAZORPAY_SECRET,
   razorpayEventBody,
@@ -29,28 +29,24 @@ import {
   startPaymentsHarness,
   uniqueEmail,
 } from "./support/e2e-harness.ts";
-import { type ProviderApiEmulator, startProviderApiEmulator } from "./support/provider-api-emulator.ts";
-
-const CREDS = {
-  stripeApiKey: "sk_test_ferry_emulated",
-  razorpayKeyId: "rzp_test_ferry",
-  razorpayKeySecret: "rzp_key_secret_ferry",
-  payuKey: PAYU_KEY,
-  payuSalt: PAYU_SALT,
-};
+import {
+  EMULATED_CREDENTIALS,
+  type ProviderApiEmulator,
+  startProviderApiEmulator,
+} from "./support/provider-api-emulator.ts";
 
 let api: ProviderApiEmulator;
 let h: PaymentsHarness;
 
 beforeAll(async () => {
-  api = await startProviderApiEmulator(CREDS);
+  api = await startProviderApiEmulator(EMULATED_CREDENTIALS);
   h = await startPaymentsHarness({
     STRIPE_VERIFY_WITH_PROVIDER: "true",
-    STRIPE_API_KEY: CREDS.stripeApiKey,
+    STRIPE_API_KEY: EMULATED_CREDENTIALS.stripeApiKey,
     STRIPE_API_URL: api.url,
     RAZORPAY_VERIFY_WITH_PROVIDER: "true",
-    RAZORPAY_KEY_ID: CREDS.razorpayKeyId,
-    RAZORPAY_KEY_SECRET: CREDS.razorpayKeySecret,
+    RAZORPAY_KEY_ID: EMULATED_CREDENTIALS.razorpayKeyId,
+    RAZORPAY_KEY_SECRET: EMULATED_CREDENTIALS.razorpayKeySecret,
     RAZORPAY_API_URL: api.url,
     PAYU_VERIFY_WITH_PROVIDER: "true",
     PAYU_API_URL: api.url,

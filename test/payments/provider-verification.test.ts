@@ -26,19 +26,15 @@ import {
   stripeEventBody,
   stripeSignatureHeader,
 } from "#test/webhooks/support/stripe-fixtures.ts";
-import { type ProviderApiEmulator, startProviderApiEmulator } from "./support/provider-api-emulator.ts";
-
-const CREDS = {
-  stripeApiKey: "sk_test_ferry_emulated",
-  razorpayKeyId: "rzp_test_ferry",
-  razorpayKeySecret: "rzp_key_secret_ferry",
-  payuKey: PAYU_KEY,
-  payuSalt: PAYU_SALT,
-};
+import {
+  EMULATED_CREDENTIALS,
+  type ProviderApiEmulator,
+  startProviderApiEmulator,
+} from "./support/provider-api-emulator.ts";
 
 let api: ProviderApiEmulator;
 beforeAll(async () => {
-  api = await startProviderApiEmulator(CREDS);
+  api = await startProviderApiEmulator(EMULATED_CREDENTIALS);
 });
 afterAll(async () => {
   await api?.stop();
@@ -48,15 +44,21 @@ const NOW = new Date();
 const nowS = Math.floor(NOW.getTime() / 1000);
 const timeoutMs = 2000;
 
-const stripe = () => stripeVerifier({ url: api.url, apiKey: CREDS.stripeApiKey, timeoutMs });
+const stripe = () => stripeVerifier({ url: api.url, apiKey: EMULATED_CREDENTIALS.stripeApiKey, timeoutMs });
 const razorpay = () =>
   razorpayVerifier({
     url: api.url,
-    keyId: CREDS.razorpayKeyId,
-    keySecret: CREDS.razorpayKeySecret,
+    keyId: EMULATED_CREDENTIALS.razorpayKeyId,
+    keySecret: EMULATED_CREDENTIALS.razorpayKeySecret,
     timeoutMs,
   });
-const payu = () => payuVerifier({ url: api.url, key: CREDS.payuKey, salt: CREDS.payuSalt, timeoutMs });
+const payu = () =>
+  payuVerifier({
+    url: api.url,
+    key: EMULATED_CREDENTIALS.payuKey,
+    salt: EMULATED_CREDENTIALS.payuSalt,
+    timeoutMs,
+  });
 
 function paymentEventOf(result: ReturnType<typeof ingestWebhook>): PaymentEvent {
   if (result.kind !== "payment") throw new Error("expected a payment event");
@@ -139,7 +141,11 @@ describe("Stripe: GET /v1/events/{id}", () => {
   it("is unavailable when nothing answers in time", async () => {
     const { event } = stripeSuccess();
     // A port nothing listens on: the connection is refused at once.
-    const closed = stripeVerifier({ url: "http://127.0.0.1:9", apiKey: CREDS.stripeApiKey, timeoutMs });
+    const closed = stripeVerifier({
+      url: "http://127.0.0.1:9",
+      apiKey: EMULATED_CREDENTIALS.stripeApiKey,
+      timeoutMs,
+    });
     expect((await verifyWithProvider({ stripe: closed }, event)).kind).toBe("unavailable");
   });
 });
@@ -206,7 +212,12 @@ describe("PayU: verify_payment", () => {
   it("is unavailable when PayU refuses our hash (a wrong salt)", async () => {
     const { event, txnid } = payuSuccess();
     api.payuTransactions.set(txnid, { status: "success", amt: "10.00" });
-    const wrongSalt = payuVerifier({ url: api.url, key: CREDS.payuKey, salt: "not-the-salt", timeoutMs });
+    const wrongSalt = payuVerifier({
+      url: api.url,
+      key: EMULATED_CREDENTIALS.payuKey,
+      salt: "not-the-salt",
+      timeoutMs,
+    });
     expect((await verifyWithProvider({ payu: wrongSalt }, event)).kind).toBe("unavailable");
   });
 });

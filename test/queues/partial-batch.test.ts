@@ -1,20 +1,9 @@
-/**
- * The shared partial-batch runner: standard queues run records in parallel, FIFO queues one
- * message group at a time in batch order; a record that throws or fails to settle is reported
- * alone, in batch order.
- */
-import type { SQSRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { runPartialBatch } from "#shared/queues/partial-batch.ts";
+import { sqsRecord } from "#test/support/sqs-records.ts";
 
-const record = (id: string, group?: string): SQSRecord =>
-  ({
-    messageId: id,
-    receiptHandle: `rh-${id}`,
-    body: id,
-    attributes: { ApproximateReceiveCount: "1", ...(group ? { MessageGroupId: group } : {}) },
-    messageAttributes: {},
-  }) as unknown as SQSRecord;
+const record = (id: string, group?: string) =>
+  sqsRecord(id, { messageId: id, ...(group ? { groupId: group } : {}) });
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 

@@ -8,26 +8,23 @@
 import { randomUUID } from "node:crypto";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { SQSRecord } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type SesEmulator, startSesEmulator } from "#infra/local/aws/ses-emulator.ts";
 import { processEmailBatch } from "#shared/email/batch.ts";
-import { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
 import { buildEmailMessage } from "#shared/email/message.ts";
 import { logger } from "#shared/logger.ts";
 import { processPaymentBatch } from "#shared/payments/batch.ts";
 import { paymentQueueMessage } from "#shared/payments/queue-message.ts";
+import { emailWorkerDeps, testBreaker } from "#test/email/support/worker-deps.ts";
 import { randomId, statusEvent } from "#test/payments/support/events.ts";
+import { localClientConfig } from "#test/support/local-aws.ts";
+import { sqsRecord } from "#test/support/sqs-records.ts";
 import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 
 let redis: TestRedis;
 let ses: SesEmulator;
 /** Never called by these batches (nothing is requeued, no receipt has an address to go to). */
-const sqs = new SQSClient({
-  region: "us-east-1",
-  endpoint: "http://127.0.0.1:9",
-  credentials: { accessKeyId: "local", secretAccessKey: "local" },
-});
+const sqs = new SQSClient(localClientConfig("http://127.0.0.1:9"));
 let lines: Record<string, unknown>[];
 
 beforeAll(async () => {
@@ -58,15 +55,6 @@ afterEach(() => {
   logger.setLogLevel("SILENT");
 });
 
-const record = (body: string, groupId?: string): SQSRecord =>
-  ({
-    messageId: randomUUID(),
-    receiptHandle: "rh",
-    body,
-    attributes: { ApproximateReceiveCount: "1", ...(groupId ? { MessageGroupId: groupId } : {}) },
-    messageAttributes: {},
-  }) as unknown as SQSRecord;
-
 describe("per-record loggers over a batch of 10", () => {
   it("the email worker names each line's own task", async () => {
     // Prepare
@@ -78,35 +66,23 @@ describe("per-record loggers over a batch of 10", () => {
         subject: `logs ${taskId}`,
         text: "t",
       });
-      return { taskId, record: record(JSON.stringify(message)) };
+      return { taskId, record: sqsRecord(JSON.stringify(message)) };
     });
     const taskOf = new Map(batch.map((b) => [b.record.messageId, b.taskId]));
 
     // Act
     const response = await processEmailBatch(
       {
-        redis: redis.redis,
-        ses: new SESv2Client({
-          region: "us-east-1",
-          endpoint: ses.endpoint,
-          credentials: { accessKeyId: "local", secretAccessKey: "local" },
-        }),
+        ...emailWorkerDeps(
+          {
+            redis: redis.redis,
+            ses: new SESv2Client(localClientConfig(ses.endpoint)),
+            breaker: testBreaker(redis.redis, 5),
+          },
+          { retryMaxSeconds: 2 },
+        ),
         sqs,
         queueUrl: "http://127.0.0.1:9/emails",
-        breaker: new SesCircuitBreaker(redis.redis, {
-          key: `test:breaker:${randomUUID()}`,
-          threshold: 5,
-          windowMs: 10_000,
-          cooldownMs: 5_000,
-          maxCooldownMs: 60_000,
-        }),
-        from: "sender@ferry.test",
-        retryBaseSeconds: 1,
-        retryMaxSeconds: 2,
-        maxReceiveCount: 8,
-        leaseMs: 30_000,
-        maxAgeSeconds: 3600,
-        onTaskUpdated: async () => undefined,
       },
       batch.map((b) => b.record),
     );
@@ -127,7 +103,7 @@ describe("per-record loggers over a batch of 10", () => {
     });
     const batch = events.map((event) => {
       const message = paymentQueueMessage(event);
-      return { event, record: record(message.MessageBody, message.MessageGroupId) };
+      return { event, record: sqsRecord(message.MessageBody, { groupId: message.MessageGroupId }) };
     });
     const eventOf = new Map(batch.map((b) => [b.record.messageId, b.event]));
 

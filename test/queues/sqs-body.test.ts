@@ -3,14 +3,16 @@
  * character outside printable ASCII, so neither real SQS (which refuses U+FFFF and lone
  * surrogates) nor fauxqs (which also refuses everything above U+FFFF) can turn an event away.
  */
-import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SqsEmulator, startSqsEmulator } from "#infra/local/aws/sqs-emulator.ts";
+import { describe, expect, it } from "vitest";
+import type { SqsEmulator } from "#infra/local/aws/sqs-emulator.ts";
 import { payments } from "#shared/app/payments.ts";
 import { enqueuePaymentEvent } from "#shared/payments/enqueue-event.ts";
 import { type PaymentEvent, parsePaymentEventMessage } from "#shared/payments/payment-event.ts";
 import { sqsJsonBody } from "#shared/queues/sqs-body.ts";
+import { forFile } from "#test/support/for-file.ts";
+import { startSqsEmulatorWithClient } from "#test/support/local-aws.ts";
 
 /** What real SQS accepts in a body (aws-fidelity.md); ASCII-only text is inside it. */
 const SQS_BODY = /^[\t\n\r\x20-\x7e]*$/;
@@ -18,19 +20,12 @@ const SQS_BODY = /^[\t\n\r\x20-\x7e]*$/;
 let emulator: SqsEmulator;
 let sqs: SQSClient;
 
-beforeAll(async () => {
-  emulator = await startSqsEmulator({ queues: { payments: payments.queues.payments } });
-  sqs = new SQSClient({
-    endpoint: emulator.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
-});
-
-afterAll(async () => {
-  sqs?.destroy();
-  await emulator?.stop();
-});
+forFile(
+  () => startSqsEmulatorWithClient({ queues: { payments: payments.queues.payments } }),
+  (started) => {
+    ({ emulator, sqs } = started);
+  },
+);
 
 describe("sqsJsonBody", () => {
   it("writes printable ASCII only and parses back to what plain JSON gives back, for any JSON value", () => {

@@ -6,16 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { createApiKey } from "#shared/auth/api-keys.ts";
-import { createRedisClient } from "#shared/redis/client.ts";
-import { call } from "#test/support/http.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
+import { redisOf } from "#test/support/upstash.ts";
+import { recipients, sendEmail } from "./support/emails.ts";
 
 let rt: LocalRuntime;
 const newKey = async () => {
-  const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 5000 });
+  const redis = redisOf(rt, 5000);
   return (await createApiKey(redis, { name: "free tier", scopes: ["emails:send", "tasks:read"] })).secret;
 };
-const to = (n: number, domain = "example.com") => Array.from({ length: n }, (_, i) => `u${i}@${domain}`);
 const leftOn = (headers: Headers, policy: string) =>
   Number(new RegExp(`"${policy}";r=(\\d+)`).exec(headers.get("ratelimit") ?? "")?.[1]);
 
@@ -33,10 +32,7 @@ afterAll(() => rt?.stop());
 describe("rate limits with Redis 60 ms away and a small emails capacity", () => {
   it("starts, and accepts an email instead of answering 503", async () => {
     // Act
-    const res = await call(rt.url, "POST", "/v1/emails", {
-      key: await newKey(),
-      json: { to: to(2), subject: "s", text: "t" },
-    });
+    const res = await sendEmail(rt.url, await newKey(), recipients(2));
 
     // Assess
     expect(res.status).toBe(202);
@@ -48,22 +44,10 @@ describe("rate limits with Redis 60 ms away and a small emails capacity", () => 
     const key = await newKey();
 
     // Act
-    const tooMany = await call(rt.url, "POST", "/v1/emails", {
-      key,
-      json: { to: to(6), subject: "s", text: "t" },
-    });
-    const invalid = await call(rt.url, "POST", "/v1/emails", {
-      key,
-      json: { to: to(5, "not a domain"), subject: "s", text: "t" },
-    });
-    const fits = await call(rt.url, "POST", "/v1/emails", {
-      key,
-      json: { to: to(5), subject: "s", text: "t" },
-    });
-    const over = await call(rt.url, "POST", "/v1/emails", {
-      key,
-      json: { to: to(1), subject: "s", text: "t" },
-    });
+    const tooMany = await sendEmail(rt.url, key, recipients(6));
+    const invalid = await sendEmail(rt.url, key, recipients(5, "not a domain"));
+    const fits = await sendEmail(rt.url, key, recipients(5));
+    const over = await sendEmail(rt.url, key, recipients(1));
 
     // Assess
     expect(tooMany.status).toBe(422);
@@ -81,9 +65,7 @@ describe("rate limits with Redis 60 ms away and a small emails capacity", () => 
 
     // Act: 8 single-recipient emails at once on a bucket of 5.
     const responses = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        call(rt.url, "POST", "/v1/emails", { key, json: { to: "a@example.com", subject: "s", text: "t" } }),
-      ),
+      Array.from({ length: 8 }, () => sendEmail(rt.url, key, "a@example.com")),
     );
 
     // Assess

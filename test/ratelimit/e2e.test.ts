@@ -2,13 +2,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { createApiKey } from "#shared/auth/api-keys.ts";
-import { createRedisClient } from "#shared/redis/client.ts";
 import { call } from "#test/support/http.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
+import { redisOf } from "#test/support/upstash.ts";
+import { recipients, sendEmail } from "./support/emails.ts";
 
 let rt: LocalRuntime;
 const newKey = async () => {
-  const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
+  const redis = redisOf(rt);
   return (await createApiKey(redis, { name: "rl", scopes: ["emails:send", "tasks:read"] })).secret;
 };
 
@@ -54,20 +55,10 @@ describe("rate limits on routes", () => {
 
   it("charges POST /v1/emails one unit per recipient, and a denial consumes nothing", async () => {
     const key = await newKey();
-    const to = (n: number) => Array.from({ length: n }, (_, i) => `u${i}@example.com`);
 
-    const first = await call(rt.url, "POST", "/v1/emails", {
-      key,
-      json: { to: to(48), subject: "s", text: "t" },
-    });
-    const second = await call(rt.url, "POST", "/v1/emails", {
-      key,
-      json: { to: to(4), subject: "s", text: "t" },
-    });
-    const single = await call(rt.url, "POST", "/v1/emails", {
-      key,
-      json: { to: "a@example.com", subject: "s", text: "t" },
-    });
+    const first = await sendEmail(rt.url, key, recipients(48));
+    const second = await sendEmail(rt.url, key, recipients(4));
+    const single = await sendEmail(rt.url, key, "a@example.com");
 
     expect(first.status).toBe(202);
     expect(first.headers.get("ratelimit")).toContain('"emails";r=2');

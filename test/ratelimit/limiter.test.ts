@@ -56,6 +56,19 @@ describe.each(BACKENDS)("GCRA limiter over %s", (backendName) => {
     });
   }
 
+  /** Limiters on one key prefix with 1 s of clock slack: containers whose clocks disagree. */
+  function limitersSharingBuckets() {
+    const keyPrefix = testPrefix();
+    return (clock: { now(): number }) => limiter(clock, { keyPrefix, clockSlackMs: 1000 });
+  }
+
+  /** An honest caller, and one whose container's clock is 30 s fast, on the same buckets. */
+  function honestAndFastCallers() {
+    const honest = simulatedClock();
+    const on = limitersSharingBuckets();
+    return { rlHonest: on(honest), rlFast: on(simulatedClock(honest.now() + 30_000)) };
+  }
+
   const admittedCount = (decisions: readonly { allowed: boolean }[]) =>
     decisions.filter((d) => d.allowed).length;
 
@@ -246,11 +259,7 @@ describe.each(BACKENDS)("GCRA limiter over %s", (backendName) => {
 
   it("does not let a caller whose clock runs far ahead refill or push the bucket", async () => {
     // Prepare: honest callers used 2 of 5; one container's clock is 30 s fast.
-    const honest = simulatedClock();
-    const fast = simulatedClock(honest.now() + 30_000);
-    const prefix = testPrefix();
-    const rlHonest = limiter(honest, { keyPrefix: prefix, clockSlackMs: 1000 });
-    const rlFast = limiter(fast, { keyPrefix: prefix, clockSlackMs: 1000 });
+    const { rlHonest, rlFast } = honestAndFastCallers();
     const p = policy("api", 5, 1);
     await rlHonest.limit([{ policy: p, subject: "k", cost: 2 }]);
     const key = rlHonest.keyFor("api", "k");
@@ -274,11 +283,7 @@ describe.each(BACKENDS)("GCRA limiter over %s", (backendName) => {
 
   it("bounds how long a fast caller's write can hold up honest callers", async () => {
     // Prepare: the fast caller finds an empty bucket and writes in its own clock.
-    const honest = simulatedClock();
-    const fast = simulatedClock(honest.now() + 30_000);
-    const prefix = testPrefix();
-    const rlHonest = limiter(honest, { keyPrefix: prefix, clockSlackMs: 1000 });
-    const rlFast = limiter(fast, { keyPrefix: prefix, clockSlackMs: 1000 });
+    const { rlHonest, rlFast } = honestAndFastCallers();
     const p = policy("api", 5, 1);
 
     // Act
@@ -300,8 +305,7 @@ describe.each(BACKENDS)("GCRA limiter over %s", (backendName) => {
     const honest = simulatedClock();
     const slow = simulatedClock(honest.now() - 500);
     const ahead = simulatedClock(honest.now() + 500);
-    const prefix = testPrefix();
-    const make = (c: { now(): number }) => limiter(c, { keyPrefix: prefix, clockSlackMs: 1000 });
+    const make = limitersSharingBuckets();
     const p = policy("api", 5, 1);
     const key = make(honest).keyFor("api", "k");
     await make(honest).limit([{ policy: p, subject: "k", cost: 2 }]);

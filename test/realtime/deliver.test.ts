@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { deliver } from "#shared/realtime/deliver.ts";
+import { localClientConfig } from "#test/support/local-aws.ts";
 
 type Plan = (attempt: number, res: ServerResponse) => void;
 
@@ -34,9 +35,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   client = new ApiGatewayManagementApiClient({
-    region: "us-east-1",
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/_ws`,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    ...localClientConfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}/_ws`),
     maxAttempts: 1,
   });
 });

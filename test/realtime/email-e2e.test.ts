@@ -2,39 +2,36 @@
  * The whole live-results path: POST /v1/emails, subscribe over a real WebSocket, and watch the
  * email worker's transitions arrive — through a throttled first attempt — until `succeeded`.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
-import { createRedisClient } from "#shared/redis/client.ts";
+import { forFile } from "#test/support/for-file.ts";
 import { call } from "#test/support/http.ts";
-import { startTestRuntime } from "#test/support/runtime.ts";
-import { type SesFaultProxy, startSesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
+import { startTestRuntimeBehindSesProxy } from "#test/support/runtime-behind-ses-proxy.ts";
+import { type SesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
+import { redisOf } from "#test/support/upstash.ts";
 import { newKey, ticketUrl } from "./support/runtime.ts";
 import { openWs, type ServerMessageJson } from "./support/ws-client.ts";
 
 let rt: LocalRuntime;
 let ses: SesFaultProxy;
 
-beforeAll(async () => {
-  ses = await startSesFaultProxy();
-  rt = await startTestRuntime({
-    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
-    EMAIL_RETRY_BASE_SECONDS: "1",
-    EMAIL_RETRY_MAX_SECONDS: "1",
-    SES_BREAKER_THRESHOLD: "1000",
-  });
-  ses.setTarget(rt.ses.endpoint);
-});
-
-afterAll(async () => {
-  await rt?.stop();
-  await ses?.close();
-});
+forFile(
+  () =>
+    startTestRuntimeBehindSesProxy({
+      EMAIL_RETRY_BASE_SECONDS: "1",
+      EMAIL_RETRY_MAX_SECONDS: "1",
+      SES_BREAKER_THRESHOLD: "1000",
+    }),
+  (started) => {
+    ({ rt, ses } = started);
+  },
+);
 
 const PHASE: Record<string, number> = { queued: 0, processing: 1, retrying: 2, succeeded: 3, failed: 3 };
 
 describe("live results for an email", () => {
   it("pushes every transition in order, through a retry, ending in succeeded", async () => {
-    const redis = createRedisClient({ url: rt.upstash.url, token: rt.upstash.token, timeoutMs: 2000 });
+    const redis = redisOf(rt);
     const key = await newKey(redis, ["emails:send", "realtime:connect"]);
     const subject = `live ${Math.random()}`;
     let throttled = false;

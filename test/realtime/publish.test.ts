@@ -13,6 +13,7 @@ import { issueTicket } from "#shared/realtime/tickets.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 import { publicTask, type StoredTask, transitionTask } from "#shared/tasks/store.ts";
 import { TASK_STATUSES, type TaskTransition } from "#shared/tasks/task.ts";
+import { localClientConfig } from "#test/support/local-aws.ts";
 import { h, key, useRealtimeHarness } from "./support/realtime-file.ts";
 import { newTask, ticketUrl } from "./support/runtime.ts";
 import { openWs, type ServerMessageJson, type TestWsClient } from "./support/ws-client.ts";
@@ -227,9 +228,7 @@ describe("publishTaskUpdate never throws into the worker", () => {
     const client = await subscribedClient(task.id);
     const { ApiGatewayManagementApiClient } = await import("@aws-sdk/client-apigatewaymanagementapi");
     const unreachable = new ApiGatewayManagementApiClient({
-      region: "us-east-1",
-      endpoint: `http://127.0.0.1:${await closedPort()}/_ws`,
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      ...localClientConfig(`http://127.0.0.1:${await closedPort()}/_ws`),
       maxAttempts: 1,
     });
 

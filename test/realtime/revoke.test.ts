@@ -12,6 +12,7 @@ import { publishTaskUpdate } from "#shared/realtime/publish.ts";
 import { revokeKeyEverywhere } from "#shared/realtime/revoke-connections.ts";
 import { subscribersOf } from "#shared/realtime/subscriptions.ts";
 import { publicTask } from "#shared/tasks/store.ts";
+import { localClientConfig } from "#test/support/local-aws.ts";
 import {
   newKey,
   newTask,
@@ -27,11 +28,7 @@ let managementApi: ApiGatewayManagementApiClient;
 
 beforeAll(async () => {
   h = await startHarness();
-  managementApi = new ApiGatewayManagementApiClient({
-    region: "us-east-1",
-    endpoint: h.runtime.callbackUrl,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  managementApi = new ApiGatewayManagementApiClient(localClientConfig(h.runtime.callbackUrl));
 });
 
 afterAll(async () => {

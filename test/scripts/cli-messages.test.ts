@@ -1,15 +1,9 @@
-/**
- * What a newcomer sees from each command, run as a process the way npm runs it: `--help` works
- * everywhere, a missing setting is named, and the AWS SDK's Node 20 warning is not printed.
- */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { runScriptToExit } from "#test/support/run-script.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const emptyDir = mkdtempSync(join(tmpdir(), "ferry-cli-messages-"));
 afterAll(() => rmSync(emptyDir, { recursive: true, force: true }));
 
@@ -28,31 +22,7 @@ function bareEnvironment(): NodeJS.ProcessEnv {
   };
 }
 
-function run(
-  script: string,
-  ...args: string[]
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-      cwd: ROOT,
-      env: bareEnvironment(),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const deadline = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    child.once("exit", (code) => {
-      clearTimeout(deadline);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (script: string, ...args: string[]) => runScriptToExit(script, args, bareEnvironment());
 
 describe("command messages", () => {
   it.each([

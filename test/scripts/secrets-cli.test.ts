@@ -7,19 +7,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main, type SecretsIo } from "#infra/scripts/secrets.ts";
 import { INITIAL_SECRET_VALUE } from "#infra/stack.ts";
-import {
-  type SecretsManagerEmulator,
-  startSecretsManagerEmulator,
-} from "#test/support/secrets-manager-emulator.ts";
+import { localClientConfig } from "#test/support/local-aws.ts";
+import { sm, useSecretsManagerEmulator } from "#test/support/secrets-manager-emulator.ts";
 
-let sm: SecretsManagerEmulator;
-beforeAll(async () => {
-  sm = await startSecretsManagerEmulator();
-});
-afterAll(() => sm.close());
+useSecretsManagerEmulator();
 
 const TOKEN = "AXsecret-upstash-token-0123456789";
 const WHSEC = "whsec_never_printed_9876";
@@ -28,12 +22,7 @@ function io(stdin: string | undefined, stackSecret?: string) {
   const out: string[] = [];
   const err: string[] = [];
   const value: SecretsIo = {
-    client: () =>
-      new SecretsManagerClient({
-        endpoint: sm.url,
-        region: "us-east-1",
-        credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      }),
+    client: () => new SecretsManagerClient(localClientConfig(sm.url)),
     secretIdOfStack: async () => stackSecret,
     readStdin: async () => stdin,
     readFile: (path) => {

@@ -8,7 +8,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { forFile } from "./for-file.ts";
+import { closeNow, listenOnLoopback } from "./loopback-server.ts";
 
 interface StoredSecret {
   readonly arn: string;
@@ -125,17 +126,25 @@ export async function startSecretsManagerEmulator(): Promise<SecretsManagerEmula
       reply(res, 500, { __type: "InternalServiceError", message: String(error) }, "InternalServiceError"),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     create,
     valueOf: (id) => find(id)?.secretString,
     calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeNow(server),
   };
+}
+
+/**
+ * The file's emulator, set before its first test by useSecretsManagerEmulator(): a live binding,
+ * read as `sm` in tests (vitest gives each test file its own module instances).
+ */
+export let sm: SecretsManagerEmulator;
+
+/** Call once at the top of a test file: one emulator for all its tests, closed after the last. */
+export function useSecretsManagerEmulator(): void {
+  forFile(startSecretsManagerEmulator, (started) => {
+    sm = started;
+  });
 }

@@ -5,8 +5,8 @@
  * forwarded untouched.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { upstreamRequest } from "#infra/local/aws/upstream-request.ts";
+import { closeNow, listenOnLoopback } from "./loopback-server.ts";
 
 export type FaultDecision =
   | { readonly kind: "forward" }
@@ -118,8 +118,7 @@ export async function startSesFaultProxy(target?: string): Promise<SesFaultProxy
     });
     proxied.end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
@@ -131,10 +130,6 @@ export async function startSesFaultProxy(target?: string): Promise<SesFaultProxy
       upstream = new URL(t);
     },
     held: () => new Promise((resolve) => heldWaiters.push(resolve)),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeNow(server),
   };
 }

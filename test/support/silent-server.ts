@@ -4,8 +4,8 @@
  * sent, so a plain-HTTP request is fully sent; an HTTPS client waits forever for the TLS handshake.
  */
 
-import type { AddressInfo } from "node:net";
 import { createServer, type Socket } from "node:net";
+import { listenOnLoopback } from "./loopback-server.ts";
 
 export interface SilentServer {
   readonly port: number;
@@ -26,8 +26,7 @@ export async function startSilentServer(): Promise<SilentServer> {
     socket.on("error", () => undefined);
     socket.on("close", () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     port,
     url: `http://127.0.0.1:${port}`,
@@ -43,8 +42,7 @@ export async function startSilentServer(): Promise<SilentServer> {
 /** A port on 127.0.0.1 with nothing listening: connections to it are refused. */
 export async function closedPort(): Promise<number> {
   const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
+  const port = await listenOnLoopback(probe);
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
 }

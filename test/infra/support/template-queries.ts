@@ -17,6 +17,26 @@ interface Resource {
   readonly Properties: Record<string, unknown>;
 }
 
+/**
+ * The Lambda properties every function gets from FerryFunction's defaults (Node 22 on arm64, active
+ * tracing, the bundle's handler) and from its spec (description, timeout, memory).
+ */
+export function expectedFunctionProperties(spec: {
+  readonly description: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+}): Record<string, unknown> {
+  return {
+    Runtime: "nodejs22.x",
+    Architectures: ["arm64"],
+    TracingConfig: { Mode: "Active" },
+    Handler: "index.handler",
+    Description: spec.description,
+    Timeout: spec.timeoutSeconds,
+    MemorySize: spec.memoryMb,
+  };
+}
+
 /** Resources of one type, by logical ID. */
 export function resourcesOfType(template: Template, type: string): Record<string, Resource> {
   return template.findResources(type) as Record<string, Resource>;

@@ -8,8 +8,8 @@
  * The handlers run in the test's process, so the SQS client they share (shared/aws/sqs-client.ts) is
  * the one the harness spies on: every SendMessage is recorded, and a one-shot fault can be armed
  * for a chosen message (the fault a crashed or partitioned worker meets, caused at the SDK
- * boundary). Only one local runtime may run per process: call startPaymentsHarness() once per
- * test file, in its beforeAll, and stop() it in its afterAll.
+ * boundary). Only one local runtime may run per process: a test file calls usePaymentsHarness()
+ * once and reads the harness as `h`, or starts its own with startPaymentsHarness(env) and stops it.
  */
 import { randomBytes } from "node:crypto";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -19,9 +19,11 @@ import { createApiKey } from "#shared/auth/api-keys.ts";
 import { paymentKey } from "#shared/payments/keys.ts";
 import type { Payment } from "#shared/payments/payment.ts";
 import type { PaymentProvider } from "#shared/payments/payment-event.ts";
-import { createRedisClient, type RedisClient } from "#shared/redis/client.ts";
+import type { RedisClient } from "#shared/redis/client.ts";
+import { forFile } from "#test/support/for-file.ts";
 import { type ApiResponse, call, eventually } from "#test/support/http.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
+import { redisOf } from "#test/support/upstash.ts";
 import { PAYU_KEY, PAYU_OLD_SALT, PAYU_SALT } from "#test/webhooks/support/payu-fixtures.ts";
 import { RAZORPAY_OLD_SECRET, RAZORPAY_SECRET } from "#test/webhooks/support/razorpay-fixtures.ts";
 import {
@@ -125,11 +127,7 @@ export async function startPaymentsHarness(env: Record<string, string> = {}) {
       return refuse;
     });
 
-    const redis: RedisClient = createRedisClient({
-      url: rt.upstash.url,
-      token: rt.upstash.token,
-      timeoutMs: 2000,
-    });
+    const redis: RedisClient = redisOf(rt);
     const paymentsKey = (await createApiKey(redis, { name: "payments", scopes: ["payments:read"] })).secret;
     const tasksOnlyKey = (await createApiKey(redis, { name: "tasks", scopes: ["tasks:read"] })).secret;
 
@@ -293,4 +291,22 @@ export async function startPaymentsHarness(env: Record<string, string> = {}) {
     await rt.stop();
     throw error;
   }
+}
+
+// ---------------------------------------------------------------- one harness per file
+
+/**
+ * The file's harness, set before its first test by usePaymentsHarness(): a live binding, read as
+ * `h` in tests (vitest gives each test file its own module instances).
+ */
+export let h: PaymentsHarness;
+
+/** Call once at the top of a test file: one harness for all its tests, stopped after the last. */
+export function usePaymentsHarness(): void {
+  forFile(
+    () => startPaymentsHarness(),
+    (started) => {
+      h = started;
+    },
+  );
 }

@@ -10,7 +10,8 @@
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeNow, listenOnLoopback } from "#test/support/loopback-server.ts";
+import { PAYU_KEY, PAYU_SALT } from "#test/webhooks/support/payu-fixtures.ts";
 
 export interface ProviderApiCredentials {
   readonly stripeApiKey: string;
@@ -19,6 +20,15 @@ export interface ProviderApiCredentials {
   readonly payuKey: string;
   readonly payuSalt: string;
 }
+
+/** The credentials tests start the emulator with and give Ferry (PayU's are its webhook ones). */
+export const EMULATED_CREDENTIALS: ProviderApiCredentials = {
+  stripeApiKey: "sk_test_ferry_emulated",
+  razorpayKeyId: "rzp_test_ferry",
+  razorpayKeySecret: "rzp_key_secret_ferry",
+  payuKey: PAYU_KEY,
+  payuSalt: PAYU_SALT,
+};
 
 export interface PayuTransaction {
   readonly status: string;
@@ -158,8 +168,7 @@ export async function startProviderApiEmulator(creds: ProviderApiCredentials): P
   const server = createServer((req, res) => {
     handle(req, res).catch(() => json(res, 500, { error: "emulator failure" }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -171,10 +180,6 @@ export async function startProviderApiEmulator(creds: ProviderApiCredentials): P
     failNext(n: number) {
       failing = n;
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    stop: () => closeNow(server),
   };
 }

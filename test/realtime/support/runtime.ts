@@ -6,9 +6,10 @@ import { type FunctionConfig, functionConfig } from "#shared/app/function-config
 import type { Scope } from "#shared/app/manifest.ts";
 import { realtime } from "#shared/app/realtime.ts";
 import { createApiKey } from "#shared/auth/api-keys.ts";
-import { createRedisClient, type RedisClient } from "#shared/redis/client.ts";
+import type { RedisClient } from "#shared/redis/client.ts";
 import { newQueuedTask, type StoredTask, saveQueuedTask } from "#shared/tasks/store.ts";
 import { assertNoDenials, GENEROUS_RATE_LIMITS } from "#test/support/runtime.ts";
+import { redisOf } from "#test/support/upstash.ts";
 
 export interface RealtimeHarness {
   readonly runtime: LocalRuntime;
@@ -28,11 +29,7 @@ export async function startHarness(): Promise<RealtimeHarness> {
     stateFile: false,
     env: { RATE_LIMITS: GENEROUS_RATE_LIMITS },
   });
-  const redis = createRedisClient({
-    url: runtime.upstash.url,
-    token: runtime.upstash.token,
-    timeoutMs: 5000,
-  });
+  const redis = redisOf(runtime, 5000);
   return {
     runtime,
     stop: () => runtime.stop().then(() => assertNoDenials(runtime)),
