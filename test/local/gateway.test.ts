@@ -310,6 +310,15 @@ describe("HTTP gateway failures", () => {
     expect(json(reply)).toEqual({ message: "Internal Server Error" });
   });
 
+  it("does not count a cold start against the function timeout, as Lambda's init has its own", async () => {
+    // Act: the function has a 1 s timeout and its module takes 1.5 s to load
+    const reply = await send("GET", "/slow-init");
+
+    // Assess
+    expect(reply.status).toBe(200);
+    expect(json(reply)).toEqual({ initialized: true });
+  });
+
   it("answers 503 when the call outlives the integration timeout", async () => {
     // Act: the integration timeout is 2.5 s here; the function may run 10 s and sleeps 5 s
     const reply = await send("GET", "/slow?ms=5000");

@@ -5,12 +5,20 @@
  * would on AWS. The host enforces the timeout as Lambda does: the invocation fails with "Task
  * timed out" and the sandbox is thrown away (the thread is terminated once no other invocation
  * is running in it), so the next invocation starts cold.
+ *
+ * As on Lambda, the init (loading the entry module: the cold start) has a budget of its own,
+ * INIT_TIMEOUT_MS, and the function's timeout counts from the moment its handler is called.
+ * Counting the init against the timeout would time out cold starts locally (a worker thread
+ * loading TypeScript under a busy CPU) that Lambda lets finish.
  */
 import { Worker } from "node:worker_threads";
 import type { FunctionWorkerData, InvokeMessage, InvokeReply, SerializedError } from "./function-worker.ts";
 import { type LambdaFunctionSettings, type LambdaIdentity, LambdaTimeoutError } from "./lambda-context.ts";
 
 const BOOT = new URL("./function-worker-boot.mjs", import.meta.url);
+
+/** Lambda's init phase limit for on-demand functions. */
+export const INIT_TIMEOUT_MS = 10_000;
 
 export interface FunctionHostOptions {
   readonly functionName: string;
@@ -23,6 +31,8 @@ export interface FunctionHostOptions {
 }
 
 interface Pending {
+  /** The handler was called (the init is over): the function's timeout starts. */
+  readonly started: () => void;
   readonly resolve: (payload: unknown) => void;
   readonly reject: (error: Error) => void;
 }
@@ -50,6 +60,10 @@ class Sandbox {
     this.worker.on("message", (reply: InvokeReply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
+      if ("started" in reply) {
+        waiting.started();
+        return;
+      }
       this.pending.delete(reply.id);
       if (reply.ok) waiting.resolve(reply.payload);
       else waiting.reject(revive(reply.error));
@@ -87,19 +101,31 @@ export class FunctionHost {
   invoke(event: unknown): Promise<unknown> {
     const sandbox = this.current();
     const id = this.nextId++;
-    const startedAt = Date.now();
     const timeoutMs = this.options.settings.timeoutSeconds * 1000;
     return new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      let startedAt = Date.now();
+      const expire = (message: () => string) => () => {
         sandbox.pending.delete(id);
         // Lambda ends the sandbox of a timed-out invocation; the next one starts cold.
         sandbox.retired = true;
         if (this.sandbox === sandbox) this.sandbox = undefined;
         sandbox.endIfRetiredAndIdle();
-        const seconds = ((Date.now() - startedAt) / 1000).toFixed(2);
-        reject(new LambdaTimeoutError(`Task timed out after ${seconds} seconds`));
-      }, timeoutMs);
+        reject(new LambdaTimeoutError(message()));
+      };
+      // Until the handler is called, only the init budget runs (a warm sandbox calls it at once).
+      let timer = setTimeout(
+        expire(() => `Init timed out after ${(INIT_TIMEOUT_MS / 1000).toFixed(2)} seconds`),
+        INIT_TIMEOUT_MS,
+      );
       sandbox.pending.set(id, {
+        started: () => {
+          clearTimeout(timer);
+          startedAt = Date.now();
+          timer = setTimeout(
+            expire(() => `Task timed out after ${((Date.now() - startedAt) / 1000).toFixed(2)} seconds`),
+            timeoutMs,
+          );
+        },
         resolve: (payload) => {
           clearTimeout(timer);
           resolve(payload);
@@ -109,7 +135,7 @@ export class FunctionHost {
           reject(error);
         },
       });
-      sandbox.worker.postMessage({ id, event, startedAt } satisfies InvokeMessage);
+      sandbox.worker.postMessage({ id, event } satisfies InvokeMessage);
     });
   }
 

@@ -25,10 +25,11 @@ export interface FunctionWorkerData {
 export interface InvokeMessage {
   readonly id: number;
   readonly event: unknown;
-  readonly startedAt: number;
 }
 
 export type InvokeReply =
+  /** The init (entry import) is over and the handler runs: the function's timeout starts now. */
+  | { readonly id: number; readonly started: true }
   | { readonly id: number; readonly ok: true; readonly payload: unknown }
   | { readonly id: number; readonly ok: false; readonly error: SerializedError };
 
@@ -69,7 +70,9 @@ const serialize = (error: unknown): SerializedError =>
 port.on("message", async (message: InvokeMessage) => {
   try {
     const fn = await loadHandler();
-    const context = createLambdaContext(data.functionName, data.settings, data.identity, message.startedAt);
+    const startedAt = Date.now();
+    port.postMessage({ id: message.id, started: true } satisfies InvokeReply);
+    const context = createLambdaContext(data.functionName, data.settings, data.identity, startedAt);
     const payload = asLambdaPayload(await fn(message.event, context));
     port.postMessage({ id: message.id, ok: true, payload } satisfies InvokeReply);
   } catch (error) {
