@@ -42,7 +42,7 @@ const recipientDeliverySchema = z
       })
       .optional(),
   })
-  .meta({ id: "RecipientDelivery" });
+  .meta({ description: "What SES reported for one recipient" });
 
 export const taskSchema = z
   .object({
