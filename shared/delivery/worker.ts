@@ -112,6 +112,6 @@ export function processDeliveryBatch(
       },
       settle: async (_record, outcome) => outcome === "retry",
     },
-    deps.logger ? { logger: deps.logger } : {},
+    { byMessageGroup: true, ...(deps.logger ? { logger: deps.logger } : {}) },
   );
 }

@@ -93,6 +93,27 @@ describe("the events worker", () => {
     expect(pushed.map((p) => [p.id, p.delivery?.["a@example.org"]?.state])).toEqual([[task.id, "delivered"]]);
   });
 
+  it("applies one task's events of a batch in order, so its pushes leave in version order", async () => {
+    const { deps, pushed } = harness({ pause: false });
+    const recipients = ["q1@example.org", "q2@example.org", "q3@example.org"];
+    const { mail } = await emailTo(recipients);
+    const batch = [
+      sesEvent({ type: "Send", mail }),
+      ...recipients.map((r, i) =>
+        sesEvent({
+          type: "Delivery",
+          mail,
+          recipients: [r],
+          at: new Date(Date.parse(mail.timestamp) + i).toISOString(),
+        }),
+      ),
+    ].map((e) => record(JSON.stringify(e)));
+    await processDeliveryBatch(deps, batch);
+    const versions = pushed.map((p) => p.version);
+    expect(versions).toHaveLength(4);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+  });
+
   it("pauses sending for reputation when the bounce rate reaches its limit", async () => {
     const { deps, paused, breaker, now } = harness();
     const recipients = ["x@example.org", "y@example.org", "z@example.org"];
