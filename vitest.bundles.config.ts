@@ -17,6 +17,7 @@ export default defineConfig({
       "test/local/latency-proxy.test.ts",
       "test/email/e2e.test.ts",
       "test/payments/e2e-effects.test.ts",
+      "test/delivery/lifecycle-e2e.test.ts",
     ],
     env: { ...sharedTestOptions.env, FERRY_TEST_BUNDLES: "cdk.out" },
   },

@@ -4,6 +4,7 @@
  * deployed system and the local runtime cannot drift apart.
  */
 import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps, Token } from "aws-cdk-lib";
+import { Metric } from "aws-cdk-lib/aws-cloudwatch";
 import { FilterPattern, MetricFilter } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
@@ -13,6 +14,7 @@ import { SECRET_KEYS } from "#shared/config.ts";
 import { METRIC } from "#shared/metrics/metrics.ts";
 import { FerryAlarms } from "./constructs/ferry-alarms.ts";
 import { FerryDashboard } from "./constructs/ferry-dashboard.ts";
+import { FerryEmailEvents } from "./constructs/ferry-email-events.ts";
 import { FerryFunction } from "./constructs/ferry-function.ts";
 import { FerryHttpApi, type ThrottleLimits } from "./constructs/ferry-http-api.ts";
 import { ferryMetric } from "./constructs/ferry-metrics.ts";
@@ -51,7 +53,10 @@ export interface FerryStackProps extends StackProps {
    * sender's address and domain, sandbox recipients) for that sender only.
    */
   readonly sesIdentity: string;
-  /** SES configuration set every email is sent with (granted, and passed as SES_CONFIGURATION_SET). */
+  /**
+   * Name of the SES configuration set the stack creates and sends every email with (granted, and
+   * passed as SES_CONFIGURATION_SET); CloudFormation names it when absent.
+   */
   readonly sesConfigurationSet?: string;
   /** Upstash Redis REST URL; the token goes in the Secrets Manager secret, never here. */
   readonly upstashRestUrl: string;
@@ -95,6 +100,8 @@ export class FerryStack extends Stack {
   readonly secrets: Secret;
   readonly alarms: FerryAlarms;
   readonly dashboard: FerryDashboard;
+  /** The SES configuration set and its events' way to the events queue (absent without that queue). */
+  readonly emailEvents: FerryEmailEvents | undefined;
 
   constructor(scope: Construct, id: string, props: FerryStackProps) {
     super(scope, id, props);
@@ -153,6 +160,19 @@ export class FerryStack extends Stack {
     }
     this.queues = queues;
 
+    const eventsQueue = queues.events;
+    this.emailEvents = eventsQueue
+      ? new FerryEmailEvents(this, "EmailEvents", {
+          eventsQueue: eventsQueue.queue,
+          ...(props.sesConfigurationSet ? { configurationSetName: props.sesConfigurationSet } : {}),
+        })
+      : undefined;
+    // Every send uses the stack's own set when there is one (its events are how deliveries,
+    // bounces and complaints reach the tasks); a fixture manifest without the events queue may
+    // still name an existing set.
+    const sesConfigurationSet =
+      this.emailEvents?.configurationSet.configurationSetName ?? props.sesConfigurationSet;
+
     this.webSocketApi =
       manifest.webSocket.routes.length > 0
         ? new FerryWebSocketApi(this, "WebSocket", {
@@ -170,7 +190,7 @@ export class FerryStack extends Stack {
         queues,
         webSocketApi: this.webSocketApi,
         emailFrom: props.emailFrom,
-        ...(props.sesConfigurationSet ? { sesConfigurationSet: props.sesConfigurationSet } : {}),
+        ...(sesConfigurationSet ? { sesConfigurationSet } : {}),
       });
     }
 
@@ -267,13 +287,60 @@ export class FerryStack extends Stack {
       ferryMetric(ns, METRIC.rateLimitBreakerOpened),
       "The rate limiter's Redis breaker opened in a container",
     );
+    this.alarmOnReputation();
     this.alarms.alarmOnMetric(
       "SesCircuitOpened",
       ferryMetric(ns, METRIC.sesCircuitOpened),
       "The SES circuit breaker is open: SES is throttling (sending rate or quota reached)",
     );
   }
+
+  /**
+   * Account health, below AWS's review thresholds (5 % bounces, 0.1 % complaints): Ferry's own
+   * rates over REPUTATION_WINDOW_SECONDS (emitted in percent by the events worker after each bounce
+   * or complaint) and SES's account-wide Reputation.* metrics (fractions, updated by SES itself),
+   * plus an alarm when sending was paused for reputation (REPUTATION_PAUSE).
+   */
+  private alarmOnReputation(): void {
+    if (!this.emailEvents) return;
+    const ns = this.stackName;
+    const max = { statistic: "Maximum", period: Duration.minutes(5) };
+    this.alarms.alarmOnMetric(
+      "BounceRate",
+      ferryMetric(ns, METRIC.bounceRate, max),
+      `Ferry's bounce rate reached ${REPUTATION_ALARM.bouncePercent} % (AWS reviews the account at 5 %)`,
+      REPUTATION_ALARM.bouncePercent,
+    );
+    this.alarms.alarmOnMetric(
+      "ComplaintRate",
+      ferryMetric(ns, METRIC.complaintRate, max),
+      `Ferry's complaint rate reached ${REPUTATION_ALARM.complaintPercent} % (AWS reviews the account at 0.1 %)`,
+      REPUTATION_ALARM.complaintPercent,
+    );
+    const ses = (metricName: string) =>
+      new Metric({ namespace: "AWS/SES", metricName, statistic: "Maximum", period: Duration.hours(1) });
+    this.alarms.alarmOnMetric(
+      "SesReputationBounceRate",
+      ses("Reputation.BounceRate"),
+      `SES's account bounce rate reached ${REPUTATION_ALARM.bouncePercent} % (review at 5 %)`,
+      REPUTATION_ALARM.bouncePercent / 100,
+    );
+    this.alarms.alarmOnMetric(
+      "SesReputationComplaintRate",
+      ses("Reputation.ComplaintRate"),
+      `SES's account complaint rate reached ${REPUTATION_ALARM.complaintPercent} % (review at 0.1 %)`,
+      REPUTATION_ALARM.complaintPercent / 100,
+    );
+    this.alarms.alarmOnMetric(
+      "ReputationPaused",
+      ferryMetric(ns, METRIC.reputationPaused),
+      "Sending is paused: a bounce or complaint rate reached its limit (REPUTATION_PAUSE)",
+    );
+  }
 }
+
+/** Alarm thresholds, in percent: a margin below AWS's review thresholds (5 % and 0.1 %). */
+export const REPUTATION_ALARM = { bouncePercent: 4, complaintPercent: 0.08 } as const;
 
 /**
  * Checks deploy settings with the same schema the functions parse at cold start (infra/settings.ts),

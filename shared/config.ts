@@ -119,6 +119,8 @@ export const configSchema = z.object({
   RATE_LIMIT_BREAKER_FAILURES: z.coerce.number().int().positive().default(3),
   RATE_LIMIT_BREAKER_COOLDOWN_MS: z.coerce.number().int().positive().default(1000),
   EMAIL_QUEUE_URL: optionalUrl,
+  /** The SES events queue (the configuration set's destination delivers there). */
+  EVENTS_QUEUE_URL: optionalUrl,
   PAYMENTS_QUEUE_URL: optionalUrl,
   /** API Gateway management endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
   WS_CALLBACK_URL: optionalUrl,
@@ -145,6 +147,19 @@ export const configSchema = z.object({
    */
   SES_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
+  /**
+   * Account health (shared/delivery/reputation.ts): bounce and complaint rates over a sliding
+   * window, judged once at least REPUTATION_MIN_SENT recipients were sent to in it, against limits
+   * below AWS's review thresholds (5 % and 0.1 %). With REPUTATION_PAUSE on, reaching a limit
+   * opens the SES circuit breaker with reason `reputation` for REPUTATION_PAUSE_SECONDS: sending
+   * stops (emails wait in the queue) before AWS puts the account under review.
+   */
+  REPUTATION_WINDOW_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  REPUTATION_MAX_BOUNCE_RATE: z.coerce.number().gt(0).max(1).default(0.04),
+  REPUTATION_MAX_COMPLAINT_RATE: z.coerce.number().gt(0).max(1).default(0.0008),
+  REPUTATION_MIN_SENT: z.coerce.number().int().min(1).default(200),
+  REPUTATION_PAUSE: z.stringbool().default(false),
+  REPUTATION_PAUSE_SECONDS: z.coerce.number().int().positive().default(3600),
   /** Seconds a container trusts the secret it read before reading it again (rotation). */
   FERRY_SECRETS_TTL_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_SECRETS_TTL_SECONDS),
   /** Request body limit for JSON routes, in bytes. */

@@ -6,6 +6,7 @@
  */
 import { email } from "#shared/app/email.ts";
 import { sqsClient } from "#shared/aws/sqs-client.ts";
+import { screenRecipients } from "#shared/delivery/screen.ts";
 import { enqueueEmail, idempotentTaskId } from "#shared/email/enqueue.ts";
 import { emailRequestSchema, normalizeEmail } from "#shared/email/request.ts";
 import { httpHandler } from "#shared/http/handler.ts";
@@ -23,6 +24,13 @@ export const handler = httpHandler(email.functions.createEmail, {
       ? idempotentTaskId(ownerKeyId, idempotencyKey, fingerprint(body))
       : undefined;
     return withIdempotency(ferry, idempotencyKey, body, async () => {
+      // Suppressed recipients: 422 naming them, or (suppressed: "skip") dropped and reported.
+      const { email: content, skipped } = await screenRecipients(
+        ferry.redis,
+        normalizeEmail(body),
+        body.suppressed ?? "reject",
+      );
+      if (skipped.length > 0) countMetric(METRIC.suppressedRecipientsRefused, { value: skipped.length });
       const task = await enqueueEmail(
         {
           redis: ferry.redis,
@@ -31,13 +39,19 @@ export const handler = httpHandler(email.functions.createEmail, {
           ...(taskId ? { newTaskId: () => taskId } : {}),
         },
         ownerKeyId,
-        normalizeEmail(body),
+        content,
       );
       countMetric(METRIC.emailsAccepted);
       logger.appendKeys({ taskId: task.id });
       return {
         status: 202,
-        body: { taskId: task.id, status: task.status },
+        body: {
+          taskId: task.id,
+          status: task.status,
+          ...(skipped.length > 0
+            ? { skipped: skipped.map((s) => ({ address: s.address, reason: s.reason, at: s.at })) }
+            : {}),
+        },
         headers: { location: `/v1/tasks/${task.id}` },
       };
     });

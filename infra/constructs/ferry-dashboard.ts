@@ -102,6 +102,23 @@ export class FerryDashboard extends Construct {
     );
     this.dashboard.addWidgets(
       graph(
+        "Delivery (SES events)",
+        [
+          m(METRIC.deliveryEvents, "recipient state changes"),
+          m(METRIC.emailsBounced, "hard bounces"),
+          m(METRIC.emailsComplained, "complaints"),
+          m(METRIC.recipientsSuppressed, "suppressed"),
+          m(METRIC.suppressedRecipientsRefused, "skipped at POST"),
+        ],
+        [m(METRIC.reputationPaused, "paused for reputation")],
+      ),
+      graph("Account health (%)", [
+        m(METRIC.bounceRate, "bounce rate", "Maximum"),
+        m(METRIC.complaintRate, "complaint rate", "Maximum"),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph(
         "Function errors",
         perFunction((fn, label) => fn.metricErrors({ statistic: "Sum", label })),
       ),

@@ -50,6 +50,11 @@ export interface LocalRuntimeOptions {
   readonly stateFile?: string | false;
   /** Enforce each function's IAM role on its AWS calls; default true (FERRY_LOCAL_IAM=off: false). */
   readonly iam?: boolean;
+  /**
+   * Emulate SES's event publishing (the mailbox simulator, ses-mailbox-simulator.ts) onto the
+   * events queue; default true (FERRY_LOCAL_SES_EVENTS=off: false).
+   */
+  readonly sesEvents?: boolean;
   /** Directory function entries are relative to; default the repository root. */
   readonly rootDir?: string;
 }

@@ -35,6 +35,7 @@ import { externalAwsFrom, localRegionFrom, probeExternalEndpoints } from "./aws/
 import { createFaultSwitches } from "./aws/fault-switches.ts";
 import { LATENCY_VARIABLE, parseLatencyMs, withLatency } from "./aws/latency-proxy.ts";
 import { createLocalIam } from "./aws/local-iam.ts";
+import { createMailboxSimulator } from "./aws/ses-mailbox-simulator.ts";
 import { LOCAL_AWS_CREDENTIALS } from "./aws/sqs-emulator.ts";
 import {
   accessKeyOf,
@@ -353,6 +354,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const pollers: QueuePoller[] = [];
     onStop("SQS pollers", () => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
+    // SES's events for what the emulator accepted (the mailbox simulator's addresses included),
+    // onto the events queue as the stack's EventBridge rule delivers them. FERRY_LOCAL_SES_EVENTS=off
+    // stops it (emails then end at `succeeded` with no delivery state, as without a destination).
+    const eventsQueue = sqsBackend.queueUrls.events;
+    if (eventsQueue && (options.sesEvents ?? outerEnv.FERRY_LOCAL_SES_EVENTS !== "off")) {
+      const simulator = createMailboxSimulator({ sqs: sqsClient, queueUrl: eventsQueue.url, region, log });
+      const unobserve = sesEdge.observe(simulator.observer);
+      onStop("SES mailbox simulator", async () => {
+        unobserve();
+        await simulator.settled();
+      });
+    }
     for (const name of QUEUE_NAMES) {
       const spec = manifest.queues[name];
       const queue = sqsBackend.queueUrls[name];

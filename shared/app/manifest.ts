@@ -6,6 +6,7 @@
  * Lambda code never imports this file: a handler imports its own slice.
  */
 import { core } from "./core.ts";
+import { delivery } from "./delivery.ts";
 import { email } from "./email.ts";
 import { payments } from "./payments.ts";
 import { realtime } from "./realtime.ts";
@@ -80,4 +81,4 @@ export function manifestFromFunctions(
   };
 }
 
-export const manifest: AppManifest = buildManifest([core, email, realtime, payments], "notFound");
+export const manifest: AppManifest = buildManifest([core, email, realtime, payments, delivery], "notFound");

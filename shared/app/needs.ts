@@ -84,6 +84,11 @@ export const NEEDS = {
     // SESv2 authorizes every SendEmail (raw content included) as ses:SendEmail.
     grants: [{ actions: ["ses:SendEmail"], resource: { kind: "sesSend" } }],
   },
+  "eventsQueue:consume": {
+    description: "is the SES events queue's worker",
+    env: { EVENTS_QUEUE_URL: { kind: "queueUrl", queue: "events" } },
+    grants: [{ actions: CONSUME_ACTIONS, resource: { kind: "queue", queue: "events" } }],
+  },
   "websocket:manage": {
     description: "posts to WebSocket connections",
     env: { WS_CALLBACK_URL: { kind: "webSocketCallbackUrl" } },
@@ -104,6 +109,7 @@ export const FUNCTION_NEEDS = Object.keys(NEEDS) as FunctionNeed[];
 export const CONSUME_NEED: Readonly<Record<QueueName, FunctionNeed>> = {
   emails: "emailQueue:consume",
   payments: "paymentQueue:consume",
+  events: "eventsQueue:consume",
 };
 
 /** True for a variable that is set only when the deployment has its value (never required). */

@@ -11,7 +11,7 @@ export type Scope = (typeof SCOPES)[number];
 export const RATE_LIMIT_POLICIES = ["api", "emails", "webhooks"] as const;
 export type RateLimitPolicyName = (typeof RATE_LIMIT_POLICIES)[number];
 
-export const QUEUE_NAMES = ["emails", "payments"] as const;
+export const QUEUE_NAMES = ["emails", "payments", "events"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** What a function needs from the stack: shared/app/needs.ts maps each to variables and grants. */

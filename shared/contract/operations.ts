@@ -76,7 +76,8 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   "GET /health": {
     operationId: "getHealth",
     summary: "Liveness and dependency checks",
-    description: "`degraded` when Redis is unreachable or the SES circuit is open; always 200.",
+    description:
+      "`degraded` when Redis is unreachable, the SES circuit is open, or the bounce or complaint rate reached its limit (`reputation`); always 200.",
     tag: "Platform",
     success: { status: 200, description: "The checks", schema: healthSchema },
   },

@@ -66,6 +66,12 @@ export const PROBLEM_TYPES = {
     title: "Request exceeds the rate limit's capacity",
     description: "The request costs more units than the policy's capacity; no wait would help. Split it.",
   },
+  "recipient-suppressed": {
+    statuses: [422],
+    title: "Recipient suppressed",
+    description:
+      'A recipient is on the suppression list (it bounced hard or complained); `errors` names each (`path` `to.<i>`). Nothing was queued. Send with `suppressed: "skip"` to send to the others; `npm run suppression -- remove` clears an address.',
+  },
   "rate-limited": {
     statuses: [429],
     title: "Too many requests",

@@ -4,6 +4,7 @@
  * against these, so a handler that changes its answer fails until this file says so.
  */
 import * as z from "zod";
+import { SUPPRESSION_REASONS } from "#shared/delivery/suppression.ts";
 import { TASK_STATUSES } from "#shared/tasks/task.ts";
 
 export const emailAcceptedSchema = z
@@ -12,6 +13,16 @@ export const emailAcceptedSchema = z
     status: z
       .enum(TASK_STATUSES)
       .meta({ description: "`queued` (a replay may show the status it had then)" }),
+    skipped: z
+      .array(
+        z.object({
+          address: z.string(),
+          reason: z.enum(SUPPRESSION_REASONS),
+          at: z.string().meta({ description: "When it was suppressed" }),
+        }),
+      )
+      .optional()
+      .meta({ description: 'With `suppressed: "skip"`: the suppressed recipients not sent to' }),
   })
   .meta({ id: "EmailAccepted" });
 
@@ -34,12 +45,17 @@ const check = z.object({
   detail: z.string().optional(),
   state: z.string().optional(),
   openUntil: z.string().optional(),
+  reason: z.string().optional().meta({ description: "sesCircuit when open: `throttling` or `reputation`" }),
+  windowSeconds: z.int().optional(),
+  sent: z.int().optional().meta({ description: "reputation: recipients sent to in the window" }),
+  bounceRate: z.number().optional().meta({ description: "reputation: hard bounces / sent (a fraction)" }),
+  complaintRate: z.number().optional().meta({ description: "reputation: complaints / sent (a fraction)" }),
 });
 
 export const healthSchema = z
   .object({
     status: z.enum(["ok", "degraded"]),
-    checks: z.record(z.string(), check).meta({ description: "`redis`, `sesCircuit`" }),
+    checks: z.record(z.string(), check).meta({ description: "`redis`, `sesCircuit`, `reputation`" }),
   })
   .meta({ id: "Health" });
 

@@ -5,6 +5,10 @@
  *   open       → no calls until `openUntil`; messages go back to the queue for later.
  *   half_open  → exactly one caller (the probe) may call SES; success closes the breaker,
  *                a throttle reopens it with a doubled cooldown (capped).
+ * It opens for one of two reasons, kept in the state as `reason`: `throttling` (SES throttled
+ * `threshold` calls within the window) or `reputation` (the account's bounce or complaint rate
+ * reached its limit with REPUTATION_PAUSE on: shared/delivery/reputation.ts). Either way sends
+ * wait in the queue until the cooldown ends and one probe goes through.
  * State changes are logged by the caller; GET /health reports the state.
  */
 import type { RedisClient } from "#shared/redis/client.ts";
@@ -25,6 +29,7 @@ export type BreakerDecision =
   | { readonly allow: false; readonly retryInMs: number };
 
 export type BreakerState = "closed" | "open" | "half_open";
+export type BreakerReason = "throttling" | "reputation";
 
 // ferry_breaker_check(key, nowMs, probeLeaseMs, cooldownMs) → {'allow', '1' when a probe | '0'} or
 // {'deny', retryInMs}. A Lua function so the email worker's fused script (attempt-scripts.ts)
@@ -71,6 +76,7 @@ if reopen or b.count >= tonumber(ARGV[2]) then
   local cooldown = tonumber(ARGV[4])
   if reopen and prev > 0 then cooldown = math.min(prev * 2, tonumber(ARGV[5])) end
   b.state = 'open'; b.cooldown = cooldown; b.openUntil = now + cooldown; b.count = 0; b.windowStart = now
+  b.reason = 'throttling'
 end
 redis.call('SET', KEYS[1], cjson.encode(b), 'PX', 86400000)
 return b.state
@@ -84,6 +90,20 @@ local b = cjson.decode(raw)
 if b.state ~= 'half_open' then return 0 end
 b.probeUntil = 0
 redis.call('SET', KEYS[1], cjson.encode(b), 'PX', 86400000)
+return 1
+`);
+
+// KEYS[1] · ARGV: nowMs, pauseMs, why. Opens (or keeps open) until now + pauseMs with reason
+// 'reputation'; an opening that already lasts longer is kept. The cooldown that doubles on a failed
+// probe is left as it was: a reputation pause is not a throttle.
+const REPUTATION = defineScript(`
+local raw = redis.call('GET', KEYS[1])
+local now = tonumber(ARGV[1])
+local b = raw and cjson.decode(raw) or {state = 'closed', count = 0, windowStart = now, cooldown = 0}
+local untilMs = now + tonumber(ARGV[2])
+if b.state == 'open' and tonumber(b.openUntil) and tonumber(b.openUntil) >= untilMs then return 0 end
+b.state = 'open'; b.openUntil = untilMs; b.reason = 'reputation'; b.why = ARGV[3]
+redis.call('SET', KEYS[1], cjson.encode(b), 'PX', math.max(86400000, tonumber(ARGV[2]) * 2))
 return 1
 `);
 
@@ -133,14 +153,33 @@ export class SesCircuitBreaker {
     if (wasProbe) await this.redis.del(this.key);
   }
 
-  async state(nowMs: number): Promise<{ state: BreakerState; openUntil?: string }> {
+  /**
+   * Pauses sending for `pauseMs` because the account's reputation is at risk (`why` says which
+   * rate); true when this call opened it or made the pause longer.
+   */
+  async openForReputation(nowMs: number, pauseMs: number, why: string): Promise<boolean> {
+    return (await REPUTATION(this.redis, [this.key], [String(nowMs), String(pauseMs), why])) === 1;
+  }
+
+  async state(
+    nowMs: number,
+  ): Promise<{ state: BreakerState; openUntil?: string; reason?: BreakerReason; why?: string }> {
     const raw = await this.redis.get<string>(this.key);
     if (!raw) return { state: "closed" };
-    const b = JSON.parse(raw) as { state: BreakerState; openUntil?: number };
+    const b = JSON.parse(raw) as {
+      state: BreakerState;
+      openUntil?: number;
+      reason?: BreakerReason;
+      why?: string;
+    };
     if (b.state === "open" && b.openUntil !== undefined && b.openUntil <= nowMs)
       return { state: "half_open" };
-    return b.openUntil !== undefined && b.state === "open"
-      ? { state: b.state, openUntil: new Date(b.openUntil).toISOString() }
-      : { state: b.state };
+    if (b.openUntil === undefined || b.state !== "open") return { state: b.state };
+    return {
+      state: b.state,
+      openUntil: new Date(b.openUntil).toISOString(),
+      reason: b.reason ?? "throttling",
+      ...(b.why ? { why: b.why } : {}),
+    };
   }
 }

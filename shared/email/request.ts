@@ -64,6 +64,14 @@ export const emailRequestSchema = z
       .record(tagName, tagValue)
       .refine((t) => Object.keys(t).length <= 10, "at most 10 tags")
       .optional(),
+    suppressed: z
+      .enum(["reject", "skip"])
+      .optional()
+      .meta({
+        description:
+          "What to do with recipients on the suppression list (a hard bounce or a complaint put them there): " +
+          "`reject` (default) answers 422 naming them and sends nothing; `skip` sends to the others and lists the skipped in the 202",
+      }),
   })
   .refine((b) => b.text !== undefined || b.html !== undefined, {
     message: "give `text`, `html`, or both",

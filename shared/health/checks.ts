@@ -3,6 +3,7 @@
  * rather than throws: health answers 200 with `degraded` so that load balancers and humans can
  * tell "up but impaired" from "down".
  */
+import { type ReputationLimits, readReputation, reputationProblem } from "#shared/delivery/reputation.ts";
 import { SesCircuitBreaker } from "#shared/email/circuit-breaker.ts";
 import type { RedisClient } from "#shared/redis/client.ts";
 
@@ -12,6 +13,13 @@ export interface CheckResult {
   readonly detail?: string;
   readonly state?: string;
   readonly openUntil?: string;
+  /** sesCircuit when open: `throttling` or `reputation`. */
+  readonly reason?: string;
+  /** reputation: the window's figures (rates are fractions: 0.01 = 1 %). */
+  readonly windowSeconds?: number;
+  readonly sent?: number;
+  readonly bounceRate?: number;
+  readonly complaintRate?: number;
 }
 
 export interface HealthReport {
@@ -42,10 +50,41 @@ export async function checkSesCircuit(redis: RedisClient, nowMs: number): Promis
       cooldownMs: 1,
       maxCooldownMs: 1,
     });
-    const { state, openUntil } = await breaker.state(nowMs);
+    const { state, openUntil, reason, why } = await breaker.state(nowMs);
     // Half-open means the cooldown is over and the next send probes SES: nothing is blocked, so
     // it is not a degradation (it may stay half-open for long when no email is sent).
-    return { status: state === "open" ? "error" : "ok", state, ...(openUntil ? { openUntil } : {}) };
+    return {
+      status: state === "open" ? "error" : "ok",
+      state,
+      ...(openUntil ? { openUntil } : {}),
+      ...(reason ? { reason } : {}),
+      ...(why ? { detail: why } : {}),
+    };
+  } catch {
+    return { status: "error", detail: "unreachable" };
+  }
+}
+
+/**
+ * The account's bounce and complaint rates over REPUTATION_WINDOW_SECONDS: `error` once a rate
+ * reached its limit (with enough volume to judge), well before AWS's own review thresholds.
+ */
+export async function checkReputation(
+  redis: RedisClient,
+  settings: ReputationLimits & { readonly windowSeconds: number },
+  nowMs: number,
+): Promise<CheckResult> {
+  try {
+    const rates = await readReputation(redis, settings, nowMs);
+    const problem = reputationProblem(rates, settings);
+    return {
+      status: problem ? "error" : "ok",
+      ...(problem ? { detail: problem } : {}),
+      windowSeconds: rates.windowSeconds,
+      sent: rates.sent,
+      bounceRate: rates.bounceRate,
+      complaintRate: rates.complaintRate,
+    };
   } catch {
     return { status: "error", detail: "unreachable" };
   }

@@ -6,6 +6,7 @@
  * generic 500 that never echoes internals (problem-response.ts).
  */
 import { ConfigError } from "#shared/config.ts";
+import { RecipientsSuppressedError } from "#shared/delivery/screen.ts";
 import { EnqueueFailedError, MessageTooLargeError } from "#shared/email/enqueue.ts";
 import { PaymentEnqueueFailedError } from "#shared/payments/enqueue-event.ts";
 import { configurationIncomplete, HttpError, serviceUnavailable } from "./errors.ts";
@@ -30,7 +31,28 @@ const DEPENDENCY_ERROR_NAMES = new Set([
 const isDependencyFailure = (error: Error): boolean =>
   DEPENDENCY_ERROR_NAMES.has(error.name) || (error instanceof TypeError && error.message === "fetch failed");
 
+function recipientsSuppressed(error: RecipientsSuppressedError): HttpError {
+  const names = error.suppressed.map((s) => `${s.entry.address} (${s.entry.reason})`).join(", ");
+  return new HttpError(422, {
+    type: "recipient-suppressed",
+    title: "Recipient suppressed",
+    detail: error.allSuppressed
+      ? `Nothing to send: every recipient is on the suppression list: ${names}.`
+      : `Not sent: on the suppression list: ${names}. Remove them, or send with "suppressed": "skip" to send to the others.`,
+    errors: error.suppressed.map((s) => ({
+      path: `to.${s.index}`,
+      message: `${s.entry.address} is suppressed since ${s.entry.at}: ${s.entry.reason}${s.entry.detail ? ` (${s.entry.detail})` : ""}`,
+    })),
+  });
+}
+
 const ERROR_TABLE: readonly ErrorMapping[] = [
+  {
+    // Sending to an address that bounced hard or complained hurts the account (AWS reviews it at
+    // a 5 % bounce or 0.1 % complaint rate): refused, naming each one; nothing was queued.
+    matches: (e) => e instanceof RecipientsSuppressedError,
+    toHttp: (e) => recipientsSuppressed(e as RecipientsSuppressedError),
+  },
   {
     // The deployment lacks configuration (an unfilled secret, say): the operator is alerted by the
     // ConfigurationIncomplete metric; the caller learns nothing about which.

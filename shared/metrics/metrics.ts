@@ -23,6 +23,22 @@ export const METRIC = {
   sesCircuitOpened: "SesCircuitOpened",
   /** A message held back by an open SES circuit. */
   sesCircuitHeld: "SesCircuitHeld",
+  /** An SES event changed a recipient's delivery state; reason = the new state (delivered, bounced…). */
+  deliveryEvents: "DeliveryEvents",
+  /** A recipient counted once as a permanent bounce (the account's bounce rate). */
+  emailsBounced: "EmailsBounced",
+  /** A recipient counted once as a complaint (the account's complaint rate). */
+  emailsComplained: "EmailsComplained",
+  /** An address put on the suppression list; reason = bounce | complaint. */
+  recipientsSuppressed: "RecipientsSuppressed",
+  /** POST /v1/emails skipped a suppressed recipient (`suppressed: "skip"`). */
+  suppressedRecipientsRefused: "SuppressedRecipientsRefused",
+  /** Hard bounces / recipients sent over REPUTATION_WINDOW_SECONDS, in percent (after each count). */
+  bounceRate: "BounceRate",
+  /** Complaints / recipients sent over REPUTATION_WINDOW_SECONDS, in percent (after each count). */
+  complaintRate: "ComplaintRate",
+  /** Sending was paused because a rate reached its limit (REPUTATION_PAUSE). */
+  reputationPaused: "ReputationPaused",
   webhooksAccepted: "WebhooksAccepted",
   /** reason = the problem type slug (bad-signature, stale-timestamp…). */
   webhooksRejected: "WebhooksRejected",
@@ -63,6 +79,10 @@ function publish(name: MetricName, unit: Unit, value: number, reason?: string): 
 /** Counts one occurrence (or `value`); `reason` adds the {service, reason} breakdown. */
 export function countMetric(name: MetricName, options: { reason?: string; value?: number } = {}): void {
   publish(name, MetricUnit.Count, options.value ?? 1, options.reason);
+}
+
+export function percentMetric(name: MetricName, percent: number): void {
+  publish(name, MetricUnit.Percent, Math.max(0, percent));
 }
 
 export function millisecondsMetric(name: MetricName, ms: number): void {

@@ -18,4 +18,10 @@ export const redisKeys = {
   /** Send lease and outcome marker per email task (at most one SES call per task). */
   emailSend: (taskId: string) => `${PREFIX}email-send:${taskId}`,
   sesBreaker: () => `${PREFIX}ses-breaker`,
+  /** Hash: normalized address → suppression entry JSON (shared/delivery/suppression.ts). */
+  suppression: () => `${PREFIX}suppression`,
+  /** Hash per SES message: `<address>:<sent|bounce|complaint>` fields already counted once. */
+  deliveryCounted: (sesMessageId: string) => `${PREFIX}delivery-counted:${sesMessageId}`,
+  /** Hash per time bucket: sent, bounced, complained counts (shared/delivery/reputation.ts). */
+  reputationBucket: (bucketStartMs: number) => `${PREFIX}reputation:${bucketStartMs}`,
 } as const;

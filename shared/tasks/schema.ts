@@ -4,11 +4,45 @@
  * so the contract and the code cannot disagree; contract tests check every response against it.
  */
 import * as z from "zod";
+import { BOUNCE_TYPES, DELIVERY_STATES } from "#shared/delivery/state.ts";
 import { TASK_STATUSES, type Task } from "./task.ts";
 
 export const taskIdParams = z.object({ taskId: z.string().min(1).max(100).meta({ example: "tsk_0d8f…" }) });
 
 const instant = z.iso.datetime().meta({ description: "RFC 3339 instant, UTC" });
+
+const recipientDeliverySchema = z
+  .object({
+    state: z.enum(DELIVERY_STATES).meta({
+      description:
+        "`sent`: SES accepted it for this recipient · `delayed`: the receiving server deferred it, SES keeps trying · " +
+        "`delivered`: the receiving server accepted it · `bounced`: it will not be delivered (see `detail.bounceType`) · " +
+        "`complained`: the recipient marked it as spam",
+    }),
+    at: instant.meta({ description: "When SES says it happened" }),
+    detail: z
+      .object({
+        bounceType: z.enum(BOUNCE_TYPES).optional().meta({
+          description:
+            "`permanent` (hard: the address is suppressed) or `transient` (soft: SES gave up for now)",
+        }),
+        subType: z.string().optional().meta({
+          description:
+            "SES's bounceSubType (`General`, `NoEmail`, `OnAccountSuppressionList`…), or `Rejected` / `RenderingFailure`",
+        }),
+        diagnostic: z
+          .string()
+          .optional()
+          .meta({ description: "The receiving server's SMTP answer, or SES's reason" }),
+        complaintType: z
+          .string()
+          .optional()
+          .meta({ description: "The complaint's feedback type (`abuse`…)" }),
+        delayType: z.string().optional().meta({ description: "SES's delayType (`MailboxFull`…)" }),
+      })
+      .optional(),
+  })
+  .meta({ description: "What SES reported for one recipient" });
 
 export const taskSchema = z
   .object({
@@ -34,6 +68,10 @@ export const taskSchema = z
         message: z.string(),
       })
       .optional(),
+    delivery: z.record(z.string(), recipientDeliverySchema).optional().meta({
+      description:
+        "Per recipient (lower-cased address), what SES reported after accepting the email; absent until SES reports. `status` stays the submission's state.",
+    }),
     version: z
       .int()
       .min(1)

@@ -1,3 +1,5 @@
+import type { RecipientDelivery } from "#shared/delivery/state.ts";
+
 /**
  * The task record clients see (DESIGN.md "Task") and the rules for moving it forward.
  * Transitions are ordered by (attempt, phase) so a late or duplicated update can never move a
@@ -26,6 +28,11 @@ export interface Task {
   readonly error?: TaskError;
   /** When status is `retrying`: when the next attempt is due. */
   readonly nextAttemptAt?: string;
+  /**
+   * Per recipient (normalized address), what SES reported after the send: sent, delivered,
+   * delayed, bounced or complained (shared/delivery/). Absent until the first SES event.
+   */
+  readonly delivery?: Readonly<Record<string, RecipientDelivery>>;
   /** Monotonic version, incremented by every accepted transition (ordering for pushes). */
   readonly version: number;
 }

@@ -80,7 +80,24 @@ describe("SES circuit breaker", () => {
 
   it("reports its state for /health", async () => {
     for (const at of [1_000, 1_001, 1_002]) await breaker.recordThrottle(at);
-    expect(await breaker.state(2_000)).toEqual({ state: "open", openUntil: new Date(6_002).toISOString() });
+    expect(await breaker.state(2_000)).toEqual({
+      state: "open",
+      openUntil: new Date(6_002).toISOString(),
+      reason: "throttling",
+    });
     expect((await breaker.state(6_500)).state).toBe("half_open");
+  });
+
+  it("pauses for reputation, keeping a longer pause and letting a probe through afterwards", async () => {
+    expect(await breaker.openForReputation(1_000, 60_000, "bounce rate 6 %")).toBe(true);
+    expect(await breaker.openForReputation(2_000, 10_000, "bounce rate 6 %")).toBe(false);
+    expect(await breaker.state(30_000)).toEqual({
+      state: "open",
+      openUntil: new Date(61_000).toISOString(),
+      reason: "reputation",
+      why: "bounce rate 6 %",
+    });
+    expect(await breaker.check(30_000, 1_000)).toEqual({ allow: false, retryInMs: 31_000 });
+    expect(await breaker.check(61_000, 1_000)).toEqual({ allow: true, probe: true });
   });
 });

@@ -25,6 +25,7 @@ function withQueues(overrides: QueueOverrides): AppManifest {
   return {
     ...realManifest,
     queues: {
+      ...realManifest.queues,
       emails: { ...requireQueue("emails"), ...overrides.emails },
       payments: { ...requireQueue("payments"), ...overrides.payments },
     },

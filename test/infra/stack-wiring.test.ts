@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { Match, type Template } from "aws-cdk-lib/assertions";
+import type { Construct } from "constructs";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_FUNCTION_ENVIRONMENT, REPO_ROOT } from "#infra/constructs/ferry-function.ts";
 import { HTTP_ACCESS_LOG_FORMAT } from "#infra/constructs/ferry-http-api.ts";
@@ -24,6 +25,7 @@ import {
   manifest as realManifest,
 } from "#shared/app/manifest.ts";
 import { MIN_VISIBILITY_TO_WORKER_TIMEOUT_RATIO } from "#shared/app/validate.ts";
+import { SES_DETAIL_TYPES } from "#shared/delivery/ses-event.ts";
 import { buildStack, logicalIdOf, TEST_SETTINGS } from "#test/infra/support/build-stack.ts";
 import {
   allows,
@@ -271,10 +273,11 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
         "FERRY_SECRETS_ARN",
         "RATE_LIMITS",
         "POWERTOOLS_METRICS_NAMESPACE",
-        // Optional variables (the SES configuration set) are set only when the stack has a value.
+        // Optional variables (the SES configuration set) are set only when the stack has a value;
+        // the real manifest has the events queue, so the stack has its own configuration set.
         ...spec.needs.flatMap((need) =>
           Object.entries<EnvSource>(NEEDS[need].env)
-            .filter(([, source]) => !isOptionalSource(source))
+            .filter(([, source]) => !isOptionalSource(source) || stack.emailEvents !== undefined)
             .map(([variable]) => variable),
         ),
       ]);
@@ -355,7 +358,8 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
       const statements = statementsOfRole(template, roleOfFunction(template, fnId(name)));
       const send = statements.filter((s) => [s.Action].flat().includes("ses:SendEmail"));
       expect(send, name).toHaveLength(1);
-      expect(send[0]?.Resource, name).toEqual(sesArn("identity/*"));
+      // Any identity SES checks, and the stack's own configuration set, which every send names.
+      expect(send[0]?.Resource, name).toEqual([configurationSetArn(stack), sesArn("identity/*")]);
       expect(send[0]?.Condition, name).toEqual({
         StringEquals: { "ses:FromAddress": TEST_SETTINGS.emailFrom },
       });
@@ -385,8 +389,8 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
               expect(value).toContain(JSON.stringify({ Ref: webSocketApiId() }));
               break;
             case "sesConfigurationSet":
-              // Set only when the stack names one (tested below).
-              expect(env[variable], `${name} ${variable}`).toBeUndefined();
+              // The stack's own configuration set (its events are how deliveries reach the tasks).
+              expect(env[variable], `${name} ${variable}`).toEqual(configurationSetRef(stack));
               break;
           }
         }
@@ -398,8 +402,9 @@ describe.each(manifests)("FerryStack built from the $label", ({ manifest }) => {
     const topic = { Ref: logicalIdOf(stack, stack.alarms.topic) };
     template.resourceCountIs(
       "AWS::CloudWatch::Alarm",
-      // + the five deployment-problem alarms (test/infra/observability.test.ts).
-      queueEntries(manifest).length + Object.keys(manifest.functions).length + 5,
+      // + the five deployment-problem alarms (test/infra/observability.test.ts) and the five of
+      // account health (bounce and complaint rates, Ferry's and SES's, and the reputation pause).
+      queueEntries(manifest).length + Object.keys(manifest.functions).length + 10,
     );
     for (const [name] of queueEntries(manifest)) {
       template.hasResourceProperties("AWS::CloudWatch::Alarm", {
@@ -509,34 +514,124 @@ const sesArn = (resource: string) => ({
   ],
 });
 
-describe("FerryStack with an SES configuration set", () => {
+/** `{Ref: <the stack's configuration set>}`: its name, as the template spells it. */
+function configurationSetRef(stack: FerryStack) {
+  const set = stack.emailEvents?.configurationSet;
+  if (!set) throw new Error("the stack has no configuration set");
+  return { Ref: logicalIdOf(stack, set) };
+}
+
+/** The configuration set's ARN as need-wiring.ts writes it (formatArn around its Ref). */
+function configurationSetArn(stack: FerryStack) {
+  return {
+    "Fn::Join": [
+      "",
+      [
+        "arn:",
+        { Ref: "AWS::Partition" },
+        ":ses:",
+        { Ref: "AWS::Region" },
+        ":",
+        { Ref: "AWS::AccountId" },
+        ":configuration-set/",
+        configurationSetRef(stack),
+      ],
+    ],
+  };
+}
+
+describe("FerryStack's SES configuration set and its events", () => {
   const emailSenders = (stack: FerryStack) =>
     Object.entries(stack.functions).filter(([, fn]) => fn.spec.needs.includes("ses:send"));
+  let stack: FerryStack;
+  let template: Template;
+  beforeAll(() => {
+    ({ stack, template } = buildStack());
+  });
+  const fnId = (name: string): string => logicalIdOf(stack, stack.functions[name] as Construct);
+  const queueIds = (name: QueueName) => {
+    const queue = stack.queues[name];
+    if (!queue) throw new Error(`no queue ${name}`);
+    return { queue: logicalIdOf(stack, queue.queue), dlq: logicalIdOf(stack, queue.deadLetterQueue) };
+  };
 
-  it("grants ses:SendEmail on the configuration set and tells the sender its name", () => {
+  it("sends every email with its own configuration set, granted on it, under the name given", () => {
     // Prepare / Act
-    const { stack, template } = buildStack({ sesConfigurationSet: "ferry-events" });
+    const named = buildStack({ sesConfigurationSet: "ferry-events" });
 
     // Assess
+    named.template.hasResourceProperties("AWS::SES::ConfigurationSet", { Name: "ferry-events" });
+    for (const [name, fn] of emailSenders(named.stack)) {
+      const id = logicalIdOf(named.stack, fn);
+      expect(environmentOf(named.template, id).SES_CONFIGURATION_SET, name).toEqual(
+        configurationSetRef(named.stack),
+      );
+    }
     expect(emailSenders(stack).length).toBeGreaterThan(0);
     for (const [name, fn] of emailSenders(stack)) {
       const id = logicalIdOf(stack, fn);
       const statements = statementsOfRole(template, roleOfFunction(template, id));
-      expect(allows(statements, "ses:SendEmail", sesArn("configuration-set/ferry-events")), name).toBe(true);
-      expect(environmentOf(template, id).SES_CONFIGURATION_SET).toBe("ferry-events");
+      expect(allows(statements, "ses:SendEmail", configurationSetArn(stack)), name).toBe(true);
+      expect(environmentOf(template, id).SES_CONFIGURATION_SET).toEqual(configurationSetRef(stack));
     }
   });
 
-  it("grants no configuration set and sets no SES_CONFIGURATION_SET without one", () => {
-    // Prepare / Act
-    const { stack, template } = buildStack();
+  it("suppresses bounces and complaints at SES too, and keeps SES's reputation metrics", () => {
+    template.hasResourceProperties("AWS::SES::ConfigurationSet", {
+      SuppressionOptions: { SuppressedReasons: ["BOUNCE", "COMPLAINT"] },
+      ReputationOptions: { ReputationMetricsEnabled: true },
+    });
+  });
 
-    // Assess
-    for (const [name, fn] of emailSenders(stack)) {
-      const id = logicalIdOf(stack, fn);
-      const statements = statementsOfRole(template, roleOfFunction(template, id));
-      expect(JSON.stringify(statements), name).not.toContain("configuration-set");
-      expect(environmentOf(template, id).SES_CONFIGURATION_SET).toBeUndefined();
-    }
+  it("publishes the seven lifecycle events to EventBridge's default bus", () => {
+    template.hasResourceProperties("AWS::SES::ConfigurationSetEventDestination", {
+      ConfigurationSetName: configurationSetRef(stack),
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: [
+          "send",
+          "delivery",
+          "bounce",
+          "complaint",
+          "deliveryDelay",
+          "reject",
+          "renderingFailure",
+        ],
+        EventBridgeDestination: { EventBusArn: Match.objectLike({ "Fn::Join": Match.anyValue() }) },
+      },
+    });
+    const destination = Object.values(
+      template.findResources("AWS::SES::ConfigurationSetEventDestination"),
+    )[0];
+    expect(JSON.stringify(destination)).toContain(":event-bus/default");
+  });
+
+  it("routes only this configuration set's SES events to the events queue, which has a DLQ", () => {
+    const events = queueIds("events");
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: {
+        source: ["aws.ses"],
+        "detail-type": Object.values(SES_DETAIL_TYPES),
+        detail: { mail: { tags: { "ses:configuration-set": [configurationSetRef(stack)] } } },
+      },
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [events.queue, "Arn"] } })],
+    });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [events.dlq, "Arn"] }, maxReceiveCount: 5 },
+    });
+    // EventBridge may send to the queue for this rule only.
+    const rule = logicalIdOf(stack, stack.emailEvents?.rule as Construct);
+    const policies = JSON.stringify(template.findResources("AWS::SQS::QueuePolicy"));
+    expect(policies).toContain("events.amazonaws.com");
+    expect(policies).toContain(JSON.stringify({ "Fn::GetAtt": [rule, "Arn"] }));
+  });
+
+  it("lets the events worker consume the events queue and push to WebSocket clients, and nothing else", () => {
+    const worker = fnId("deliveryEventsWorker");
+    const statements = statementsOfRole(template, roleOfFunction(template, worker));
+    const events = { "Fn::GetAtt": [queueIds("events").queue, "Arn"] };
+    expect(allows(statements, "sqs:ReceiveMessage", events)).toBe(true);
+    expect(JSON.stringify(statements)).not.toContain("ses:SendEmail");
+    expect(JSON.stringify(statements)).not.toContain("sqs:SendMessage");
   });
 });

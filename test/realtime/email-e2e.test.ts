@@ -21,6 +21,10 @@ forFile(
       EMAIL_RETRY_BASE_SECONDS: "1",
       EMAIL_RETRY_MAX_SECONDS: "1",
       SES_BREAKER_THRESHOLD: "1000",
+      // This spec is about the submission's transitions, pushed by the email worker alone. SES's
+      // delivery events (pushed by the events worker, which may interleave with them) have their
+      // own spec: test/delivery/lifecycle-e2e.test.ts.
+      FERRY_LOCAL_SES_EVENTS: "off",
     }),
   (started) => {
     ({ rt, ses } = started);

@@ -46,10 +46,27 @@ export type Verdict =
 
 export type Inspector = (call: AwsCall) => Verdict | undefined | Promise<Verdict | undefined>;
 
+/** What the service answered a forwarded call (the body whole). */
+export interface AwsAnswer {
+  readonly status: number;
+  readonly body: Buffer;
+  /** True when the edge dropped the answer on purpose (`loseAnswer`): the service still acted. */
+  readonly lost: boolean;
+}
+
+/**
+ * Sees a call after the service answered it, as AWS's own machinery behind an API does (SES
+ * publishing a sent email's events, say). Observers never change the answer; one that throws is
+ * ignored.
+ */
+export type Observer = (call: AwsCall, answer: AwsAnswer) => void;
+
 export interface AwsProxy {
   readonly endpoint: string;
   /** Adds an inspector; the first one with a verdict decides. Returns its removal. */
   use(inspector: Inspector): () => void;
+  /** Adds an observer of answered calls. Returns its removal. */
+  observe(observer: Observer): () => void;
   close(): Promise<void>;
 }
 
@@ -107,6 +124,16 @@ export interface AwsProxyOptions {
 export async function startAwsProxy(target: string, options: AwsProxyOptions = {}): Promise<AwsProxy> {
   const targetUrl = new URL(target);
   const inspectors: Inspector[] = [];
+  const observers: Observer[] = [];
+  const notify = (call: AwsCall, answer: AwsAnswer) => {
+    for (const observer of [...observers]) {
+      try {
+        observer(call, answer);
+      } catch {
+        // An observer's failure is its own; the caller's answer is already on its way.
+      }
+    }
+  };
 
   const decide = async (call: AwsCall): Promise<Verdict> => {
     for (const inspector of [...inspectors]) {
@@ -116,7 +143,13 @@ export async function startAwsProxy(target: string, options: AwsProxyOptions = {
     return { kind: "forward" };
   };
 
-  const forward = async (req: IncomingMessage, body: Buffer, res: ServerResponse, loseAnswer: boolean) => {
+  const forward = async (
+    call: AwsCall,
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+    loseAnswer: boolean,
+  ) => {
     const headers = options.resign
       ? await resignedHeaders(
           { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers },
@@ -129,6 +162,13 @@ export async function startAwsProxy(target: string, options: AwsProxyOptions = {
       req,
       targetUrl,
       (answer) => {
+        if (observers.length > 0) {
+          const chunks: Buffer[] = [];
+          answer.on("data", (c: Buffer) => chunks.push(c));
+          answer.on("end", () =>
+            notify(call, { status: answer.statusCode ?? 0, body: Buffer.concat(chunks), lost: loseAnswer }),
+          );
+        }
         if (loseAnswer) {
           answer.resume();
           answer.on("end", () => res.socket?.destroy());
@@ -163,7 +203,8 @@ export async function startAwsProxy(target: string, options: AwsProxyOptions = {
         .then((verdict) => {
           if (verdict.kind === "error") sendError(res, verdict);
           else if (verdict.kind === "hold") void verdict.until.finally(() => res.socket?.destroy());
-          else forward(req, body, res, verdict.kind === "loseAnswer");
+          // Returned, so a failed re-signing (external endpoints) answers the edge failure below.
+          else return forward(call, req, body, res, verdict.kind === "loseAnswer");
         })
         .catch(() =>
           sendError(res, { kind: "error", status: 500, code: "InternalFailure", message: "edge failure" }),
@@ -180,6 +221,13 @@ export async function startAwsProxy(target: string, options: AwsProxyOptions = {
       return () => {
         const at = inspectors.indexOf(inspector);
         if (at >= 0) inspectors.splice(at, 1);
+      };
+    },
+    observe: (observer) => {
+      observers.push(observer);
+      return () => {
+        const at = observers.indexOf(observer);
+        if (at >= 0) observers.splice(at, 1);
       };
     },
     close: () =>

@@ -25,6 +25,9 @@ export const DEV_DEFAULTS = {
   PAYU_MERCHANT_SALT: "ferry-local-payu-salt",
 } as const;
 
+/** The configuration set every local send names (the stack creates its own on AWS). */
+export const LOCAL_SES_CONFIGURATION_SET = "ferry-local";
+
 /** What the local runtime started that needs' variables point at. */
 export interface LocalTargets {
   readonly upstash: { readonly url: string; readonly token: string };
@@ -67,7 +70,15 @@ export function localSettings(
     Object.entries(overrides).filter(([k]) => !k.startsWith("FERRY_LOCAL_")),
   );
   // EMF metric lines are for CloudWatch; on a terminal they drown the logs (=false shows them).
-  return { ...DEV_DEFAULTS, POWERTOOLS_METRICS_DISABLED: "true", ...fromOuter, ...settings };
+  // Every send names a configuration set, as the stack's own set makes it on AWS (and local IAM
+  // checks the grant on it); its events come from the local mailbox simulator.
+  return {
+    ...DEV_DEFAULTS,
+    SES_CONFIGURATION_SET: LOCAL_SES_CONFIGURATION_SET,
+    POWERTOOLS_METRICS_DISABLED: "true",
+    ...fromOuter,
+    ...settings,
+  };
 }
 
 /** Every variable any need sets: withheld from functions that lack the need. */
