@@ -105,7 +105,7 @@ export class Timeline {
         entry.list.append(
           h(
             "li",
-            { dataset: { status: accepted.status } },
+            { dataset: { status: accepted.status, attempts: "0" } },
             timeEl(new Date().toISOString()),
             " ",
             badge(accepted.status),
@@ -143,7 +143,7 @@ export class Timeline {
       note,
     );
     this.#root.prepend(card);
-    return { card, status, list, delivery, note, lastVersion: 0, deliveryKey: "" };
+    return { card, status, list, delivery, note, lastVersion: 0, deliveryKey: "{}" };
   }
 
   #apply(task) {
@@ -151,17 +151,26 @@ export class Timeline {
     this.#tasks.set(task.id, entry);
     if (typeof task.version === "number" && task.version <= entry.lastVersion) return;
     const deliveryKey = JSON.stringify(task.delivery ?? {});
-    const deliveryChanged = entry.deliveryKey !== "" && deliveryKey !== entry.deliveryKey;
-    const last = entry.list.lastElementChild;
-    // A transition adds a line; a version that only brought delivery news adds a delivery line
-    // instead; the first push repeating the POST's "queued" adds nothing.
-    const repeatsAccepted = entry.lastVersion === 0 && last?.dataset.status === task.status;
-    const onlyDelivery = last?.dataset.status === task.status && deliveryChanged;
-    if (!repeatsAccepted && !onlyDelivery) {
+    const deliveryChanged = deliveryKey !== entry.deliveryKey;
+    // A transition (a new status) adds a line; a version that keeps the status brought delivery
+    // news only (SES events bump the version too) and adds a delivery line instead; the first
+    // push repeating the POST's "queued" adds nothing. Compared with the last status line, not
+    // the last line, which may be a delivery one.
+    const statusLines = entry.list.querySelectorAll("li:not([data-status=delivery])");
+    const lastLine = statusLines[statusLines.length - 1]?.dataset;
+    const isTransition =
+      lastLine?.status !== task.status || (lastLine?.attempts ?? "") !== String(task.attempts ?? "");
+    if (isTransition) {
       entry.list.append(
         h(
           "li",
-          { dataset: { status: task.status, version: String(task.version ?? "") } },
+          {
+            dataset: {
+              status: task.status,
+              version: String(task.version ?? ""),
+              attempts: String(task.attempts ?? ""),
+            },
+          },
           timeEl(task.updatedAt),
           " ",
           badge(task.status),

@@ -350,6 +350,24 @@ describe("the web console against a deployed stack", () => {
 });
 
 describe("the console's timeline", () => {
+  it("shows delivered and bounced per recipient, live, from the SES mailbox simulator's events", async () => {
+    const taskId = await send(
+      "Delivery from the console test",
+      "success@simulator.amazonses.com, bounce@simulator.amazonses.com",
+    );
+
+    const recipient = (address: string) => card(taskId).locator(`.delivery li[data-recipient="${address}"]`);
+    await expect
+      .poll(() => recipient("success@simulator.amazonses.com").textContent(), { timeout: 30_000 })
+      .toMatch(/delivered/);
+    await expect
+      .poll(() => recipient("bounce@simulator.amazonses.com").textContent(), { timeout: 30_000 })
+      .toMatch(/bounced .*permanent/);
+    // The submission's own line stays one: delivery news adds delivery lines, not more "succeeded".
+    expect(await card(taskId).locator('li[data-status="succeeded"]').count()).toBe(1);
+    expect(await notReloaded()).toBe(1);
+  });
+
   it("shows each recipient's delivery state, with SES's detail, when a task carries one", async () => {
     const fresh = await browser.context.newPage();
     try {

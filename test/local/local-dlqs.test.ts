@@ -42,7 +42,7 @@ describe("the /local/dlqs API", () => {
   it("lists every queue's DLQ with its name, URL and depth", async () => {
     const queues = await dlqs();
 
-    expect(queues.map((q) => q.name).sort()).toEqual(["emails", "payments"]);
+    expect(queues.map((q) => q.name).sort()).toEqual(["emails", "events", "payments"]);
     for (const q of queues) {
       expect(q.url).toMatch(new RegExp(`/${q.queue.replaceAll(".", "\\.")}$`));
       expect(q.depth).toBe(0);
