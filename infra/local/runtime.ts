@@ -257,7 +257,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await Promise.all(pollers.map((p) => p.stop()));
       sqsClient.destroy();
     });
-    for (const name of QUEUE_NAMES) {
+    for (const name of options.pollQueues === false ? [] : QUEUE_NAMES) {
       const spec = manifest.queues[name];
       const queue = sqsEmulator.queueUrls[name];
       if (!spec || !queue) continue;
