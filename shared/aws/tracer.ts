@@ -13,7 +13,7 @@
  * POWERTOOLS_TRACE_ENABLED is "false", and for invocations the trace header says are not sampled.
  */
 import { randomBytes } from "node:crypto";
-import { createSocket, type Socket } from "node:dgram";
+import type { Socket } from "node:dgram";
 import { subscribe } from "node:diagnostics_channel";
 
 interface TraceContext {
@@ -39,18 +39,21 @@ function daemonAddress(env: NodeJS.ProcessEnv = process.env): { host: string; po
   return { host, port: Number(port) };
 }
 
-let socket: Socket | undefined;
+let socket: Promise<Socket> | undefined;
 const HEADER = '{"format":"json","version":1}\n';
 
+/** Fire and forget. node:dgram is loaded by the first traced call, not at module init. */
 function send(document: Record<string, unknown>): void {
-  if (!socket) {
-    socket = createSocket("udp4");
+  socket ??= import("node:dgram").then(({ createSocket }) => {
+    const created = createSocket("udp4");
     // Never keeps a container (or a test) alive, and a lost datagram is only a lost subsegment.
-    socket.unref();
-    socket.on("error", () => undefined);
-  }
+    created.unref();
+    created.on("error", () => undefined);
+    return created;
+  });
   const { host, port } = daemonAddress();
-  socket.send(HEADER + JSON.stringify(document), port, host);
+  const datagram = HEADER + JSON.stringify(document);
+  socket.then((s) => s.send(datagram, port, host)).catch(() => undefined);
 }
 
 export interface CallDescription {
