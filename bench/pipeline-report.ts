@@ -46,7 +46,13 @@ const met = (ok: boolean) => (ok ? "met" : "**missed**");
 export function renderPipelineReport(f: PipelineFigures): string {
   const [c1, c16] = f.ingest;
   const ingestShare = c16 ? c16.route.perSecond / c16.floor.perSecond : Number.NaN;
+  const ingestCpuShare = c16 ? c16.floor.cpuMsPerRequest / c16.route.cpuMsPerRequest : Number.NaN;
   const e2eShare = f.endToEnd.perSecond / f.endToEndCeiling.perSecond;
+  const e2eCpuShare = f.endToEndCeiling.cpuMsPerEmail / f.endToEnd.cpuMsPerEmail;
+  // A throughput ratio is met only if the CPU ratio agrees: under other users' load a floor or
+  // ceiling run that happened to be starved can make the wall-clock ratio exceed 100 %.
+  const ingestMet = Math.min(ingestShare, ingestCpuShare) >= TARGETS.ingestShareOfFloor;
+  const e2eMet = Math.min(e2eShare, e2eCpuShare) >= TARGETS.endToEndShareOfCeiling;
   const postRt = f.httpRoundTrips["POST /v1/emails"];
   const biggest = [...f.bundles].sort((a, b) => b.bytes - a.bytes)[0];
   const bundleMisses = f.bundles.filter(
@@ -62,9 +68,9 @@ export function renderPipelineReport(f: PipelineFigures): string {
     `| fan-out of \`succeeded\` to 200 subscribers (transition → last receipt), p50 / p99 | ${ms(f.submitMany.fanOut.p50)} / ${ms(f.submitMany.fanOut.p99)} ms | — | p50 ≤ ${TARGETS.fanOutP50Ms} ms | ${met(f.submitMany.fanOut.p50 <= TARGETS.fanOutP50Ms)} |`,
     ...f.ingest.map(
       ({ route, floor }) =>
-        `| POST /v1/emails, concurrency ${route.concurrency}: requests/s (p50 / p99 ms), refused | ${route.perSecond.toFixed(0)} (${ms(route.latency.p50)} / ${ms(route.latency.p99)}), ${route.refused} refused | ${floor.perSecond.toFixed(0)} (${ms(floor.latency.p50)} / ${ms(floor.latency.p99)}) = ${pct(route.perSecond / floor.perSecond)}; by CPU per request ${ms(floor.cpuMsPerRequest)} / ${ms(route.cpuMsPerRequest)} ms = ${pct(floor.cpuMsPerRequest / route.cpuMsPerRequest)} | ${route.concurrency === 16 ? `≥ ${pct(TARGETS.ingestShareOfFloor)} of floor, 0 refused` : "—"} | ${route.concurrency === 16 ? met(ingestShare >= TARGETS.ingestShareOfFloor && route.refused === 0) : ""} |`,
+        `| POST /v1/emails, concurrency ${route.concurrency}: requests/s (p50 / p99 ms), refused | ${route.perSecond.toFixed(0)} (${ms(route.latency.p50)} / ${ms(route.latency.p99)}), ${route.refused} refused | ${floor.perSecond.toFixed(0)} (${ms(floor.latency.p50)} / ${ms(floor.latency.p99)}) = ${pct(route.perSecond / floor.perSecond)}; by CPU per request ${ms(floor.cpuMsPerRequest)} / ${ms(route.cpuMsPerRequest)} ms = ${pct(floor.cpuMsPerRequest / route.cpuMsPerRequest)} | ${route.concurrency === 16 ? `≥ ${pct(TARGETS.ingestShareOfFloor)} of floor, 0 refused` : "—"} | ${route.concurrency === 16 ? met(ingestMet && route.refused === 0) : ""} |`,
     ),
-    `| end to end, emails/s (${f.endToEnd.emails} emails, ${f.endToEnd.succeeded} succeeded) | ${f.endToEnd.perSecond.toFixed(1)} | ${f.endToEndCeiling.perSecond.toFixed(1)} = ${pct(e2eShare)}; by CPU per email ${ms(f.endToEndCeiling.cpuMsPerEmail)} / ${ms(f.endToEnd.cpuMsPerEmail)} ms = ${pct(f.endToEndCeiling.cpuMsPerEmail / f.endToEnd.cpuMsPerEmail)} | ≥ ${pct(TARGETS.endToEndShareOfCeiling)} of ceiling | ${met(e2eShare >= TARGETS.endToEndShareOfCeiling)} |`,
+    `| end to end, emails/s (${f.endToEnd.emails} emails, ${f.endToEnd.succeeded} succeeded) | ${f.endToEnd.perSecond.toFixed(1)} | ${f.endToEndCeiling.perSecond.toFixed(1)} = ${pct(e2eShare)}; by CPU per email ${ms(f.endToEndCeiling.cpuMsPerEmail)} / ${ms(f.endToEnd.cpuMsPerEmail)} ms = ${pct(f.endToEndCeiling.cpuMsPerEmail / f.endToEnd.cpuMsPerEmail)} | ≥ ${pct(TARGETS.endToEndShareOfCeiling)} of ceiling | ${met(e2eMet)} |`,
     `| webhook acknowledgement (signed Stripe event), p50 / p99 | ${ms(f.webhook.webhook.p50)} / ${ms(f.webhook.webhook.p99)} ms | one SendMessage: ${ms(f.webhook.floor.p50)} / ${ms(f.webhook.floor.p99)} ms | — | |`,
     `| Redis round trips per POST /v1/emails (commands) | ${postRt?.requests.toFixed(2)} (${postRt?.commands.toFixed(2)}) | — | ≤ ${TARGETS.httpRoundTrips} | ${met((postRt?.requests ?? 99) <= TARGETS.httpRoundTrips)} |`,
     `| Redis round trips per email in the worker (commands) | ${f.workerRoundTrips.requests.toFixed(2)} (${f.workerRoundTrips.commands.toFixed(2)}) | — | ≤ ${TARGETS.workerRoundTrips} | ${met(f.workerRoundTrips.requests <= TARGETS.workerRoundTrips)} |`,
@@ -138,6 +144,14 @@ its own; then ${c.completed} of those tasks were sent through the queue at 25 pe
 enqueue → seen p50 / p99 ${ms(c.enqueueToSeen.p50)} / ${ms(c.enqueueToSeen.p99)} ms. Memory is the growth of the benchmark
 process, which holds the gateway (and the function sandboxes' threads, in RSS), after a GC.
 
+**Load**: this machine's two cores are shared with other users (the load average is in the
+machine section), which stretches every wall-clock figure. While this section's profiles were
+taken (1-minute loads of 8–16), the same code measured submit → \`succeeded\` p50 from 28 to 195 ms
+across runs; the quiet run before (BENCHMARKS.md of the previous commit) met the submit and fan-out
+targets (33.3 / 78.9 ms; 138.7 ms) with the same design, and CPU per email end to end did not grow
+(the previous commit against this one, alternating: 17.8–18.0 against 14.0–18.1 ms). Read the
+ratios and the CPU columns first; a throughput target counts as met only when its CPU ratio agrees.
+
 What bounds the figures that miss their targets (measured here, not guessed):
 - **Bundles** (the *largest parts* column is esbuild's metafile). Removed in this change: the AWS
   SDK from functions whose one AWS call is the secret read (a SigV4-signed fetch now,
@@ -170,8 +184,10 @@ What bounds the figures that miss their targets (measured here, not guessed):
   PUBLISH_CONCURRENCY (25) did not help (25, 50, 100 and 200 in flight measured alike). The
   worker's own Redis part of a push is now nothing: the subscriber list comes back from the
   transition's script.
-- **Ingest at concurrency 16** (\`node --cpu-prof\` of the benchmark process, 1,500 requests, every
-  thread): the createEmail sandbox's one thread, which the local runtime gives all 16 concurrent
+- **Ingest at concurrency 16** stands at the target's edge: by CPU per request the route cost 1.9–2.1×
+  the floor over the runs of this change (50–53 %; 33 % before it, with the messages consumed on
+  the same cores and a Metrics object built per metric). A CPU profile (\`node --cpu-prof\` of the
+  benchmark process, 1,500 requests, every thread): the createEmail sandbox's one thread, which the local runtime gives all 16 concurrent
   invocations, was busy 94 % of the run (20.4 of 21.8 s) while the main thread (client, gateway,
   Upstash proxy, AWS edge, emulators) was busy 56 %. In that sandbox, self time went 24 % to Node's
   HTTP, socket and stream code, 15 % to the AWS SDK (SendMessage), 14 % to undici's \`fetch\` (the
@@ -188,10 +204,16 @@ What bounds the figures that miss their targets (measured here, not guessed):
 - **End to end** (same profiling, 500 emails): main thread 26.8 s, createEmail 18.4 s, emailWorker
   12.0 s busy over ~40 s of wall time on 2 cores, so the pipeline is bound by CPU. Over all threads:
   Node's HTTP, socket and stream code 23 %, undici \`fetch\` 11 %, the AWS SDK 9 %; Ferry, zod, middy
-  and Powertools 5 %. The ceiling does by construction less of that work per email: one Upstash
-  round trip and no HTTP route, where Ferry makes two round trips at ingest and three in the
-  worker, plus the route's request and the gateway → sandbox hops (the *by CPU per email* ratio
-  shows it). No Ferry-owned cost larger than the metrics one was found in the profile.
+  and Powertools 5 %. The ceiling does by construction half the HTTP work per email: one
+  SendMessage, one Upstash round trip and one SendEmail (SQS and SES each two hops, through the
+  local AWS edge: 5 requests), where Ferry's path makes the client's POST, two Upstash round trips
+  and a SendMessage at ingest, then three round trips and a SendEmail in the worker (10 requests),
+  plus the gateway → sandbox and poller → sandbox hops. 50 % of the ceiling would need all of
+  Ferry's other work to cost nothing; by CPU per email (the steadier ratio) it stood at 25–40 %
+  over six runs at loads of 8–16, while the wall-clock ratio moved between 24 % and 62 %.
+  Locally one batch per queue is in flight (the manifest allows 2 concurrent batches on Lambda),
+  and the email queue's three sequential round trips plus SendEmail per email set each batch's
+  latency. No Ferry-owned cost larger than the metrics one was found in the profile.
 
 On AWS (not measured here: nothing is deployed from this machine), the same path is POST through
 API Gateway and a warm createEmail (two Upstash round trips, one SendMessage), the SQS event
