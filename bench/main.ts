@@ -11,7 +11,7 @@
 import "#infra/scripts/cli-environment.ts";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, totalmem } from "node:os";
+import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runPipelineBench } from "./pipeline.ts";
@@ -71,6 +71,10 @@ function machine(): string {
     `- Date: ${new Date().toISOString()}`,
     `- CPU: ${cpus()[0]?.model ?? "unknown"}, nproc ${availableParallelism()}`,
     `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    // Other users' load stretches every wall-clock figure; the ratios and CPU figures less so.
+    `- Load average at the end (1 / 5 / 15 min): ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(" / ")}`,
     `- Node ${process.version} (${process.platform} ${process.arch})`,
     `- redis-server ${redisServerVersion()}`,
   ].join("\n");

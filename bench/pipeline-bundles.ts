@@ -23,7 +23,13 @@ export interface BundleFigure {
   readonly bytes: number;
   /** Output bytes by source package (or `ferry` for the project's own code), largest first. */
   readonly byPackage: readonly (readonly [string, number])[];
+  /** Wall time of the import, median of fresh processes. */
   readonly initMs: number | undefined;
+  /**
+   * CPU (user + system, every thread: V8 compiles and collects on helper threads) the import
+   * used, median: what the import costs, whoever else is using the machine.
+   */
+  readonly initCpuMs: number | undefined;
   readonly initError?: string;
 }
 
@@ -45,14 +51,14 @@ function byPackage(metafile: Metafile): [string, number][] {
   return [...totals.entries()].sort((a, b) => b[1] - a[1]);
 }
 
-function initTime(file: string, env: Record<string, string>): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
+function initTime(file: string, env: Record<string, string>): { wallMs: number; cpuMs: number } {
+  const script = `const c = process.cpuUsage(); const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); const w = performance.now() - t; const u = process.cpuUsage(c); process.stdout.write(JSON.stringify({ wallMs: w, cpuMs: (u.user + u.system) / 1000 }));`;
   const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
     env: { PATH: process.env.PATH ?? "", ...env },
     encoding: "utf8",
     timeout: 30_000,
   });
-  return Number(out);
+  return JSON.parse(out) as { wallMs: number; cpuMs: number };
 }
 
 /**
@@ -91,9 +97,14 @@ export async function bundleFigures(
       // Lambda runs the .mjs as an ES module whatever package.json says; so does node here.
       writeFileSync(join(outdir, "package.json"), "{}");
       const samples: number[] = [];
+      const cpuSamples: number[] = [];
       let initError: string | undefined;
       try {
-        for (let i = 0; i < initRuns; i++) samples.push(initTime(outfile, environmentOf(name)));
+        for (let i = 0; i < initRuns; i++) {
+          const { wallMs, cpuMs } = initTime(outfile, environmentOf(name));
+          samples.push(wallMs);
+          cpuSamples.push(cpuMs);
+        }
       } catch (error) {
         initError = String((error as Error).message).split("\n")[0];
       }
@@ -104,6 +115,7 @@ export async function bundleFigures(
         bytes: statSync(outfile).size,
         byPackage: byPackage(result.metafile),
         initMs: samples.length > 0 ? median(samples) : undefined,
+        initCpuMs: cpuSamples.length > 0 ? median(cpuSamples) : undefined,
         ...(initError ? { initError } : {}),
       });
     }

@@ -127,15 +127,34 @@ export interface ThroughputResult {
   /** Answers other than 202 (429 and 503 are refusals). */
   readonly refused: number;
   readonly statuses: Readonly<Record<string, number>>;
+  /**
+   * CPU (user + system) of the benchmark process, all its threads (client, gateway, proxies,
+   * emulators, sandboxes; not redis-server), per request: unlike requests/s it barely moves with
+   * the load other users put on the machine.
+   */
+  readonly cpuMsPerRequest: number;
+}
+
+/** CPU milliseconds of this process (every thread) spent while `run` runs. */
+export async function cpuMsOf<T>(run: () => Promise<T>): Promise<{ value: T; cpuMs: number }> {
+  const before = process.cpuUsage();
+  const value = await run();
+  const used = process.cpuUsage(before);
+  return { value, cpuMs: (used.user + used.system) / 1000 };
 }
 
 export async function ingest(h: Harness, concurrency: number, requests: number): Promise<ThroughputResult> {
   await closedLoop(Math.min(50, requests), concurrency, async () => void (await postEmail(h))); // warm
   const statuses: Record<string, number> = {};
-  const { durations, elapsedMs } = await closedLoop(requests, concurrency, async () => {
-    const { status } = await postEmail(h);
-    statuses[status] = (statuses[status] ?? 0) + 1;
-  });
+  const {
+    value: { durations, elapsedMs },
+    cpuMs,
+  } = await cpuMsOf(() =>
+    closedLoop(requests, concurrency, async () => {
+      const { status } = await postEmail(h);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    }),
+  );
   return {
     concurrency,
     requests,
@@ -143,6 +162,7 @@ export async function ingest(h: Harness, concurrency: number, requests: number):
     latency: latencies(durations),
     refused: requests - (statuses["202"] ?? 0),
     statuses,
+    cpuMsPerRequest: cpuMs / requests,
   };
 }
 
@@ -159,7 +179,10 @@ export async function ingestFloor(
     await h.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
   };
   await closedLoop(Math.min(50, requests), concurrency, one);
-  const { durations, elapsedMs } = await closedLoop(requests, concurrency, one);
+  const {
+    value: { durations, elapsedMs },
+    cpuMs,
+  } = await cpuMsOf(() => closedLoop(requests, concurrency, one));
   return {
     concurrency,
     requests,
@@ -167,6 +190,7 @@ export async function ingestFloor(
     latency: latencies(durations),
     refused: 0,
     statuses: {},
+    cpuMsPerRequest: cpuMs / requests,
   };
 }
 
@@ -259,22 +283,36 @@ export interface EndToEndResult {
   readonly emails: number;
   readonly perSecond: number;
   readonly succeeded: number;
+  /** CPU of the benchmark process (every thread; not redis-server) per email, as for ingest. */
+  readonly cpuMsPerEmail: number;
 }
+
+const cpuMsSince = (before: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+};
 
 /** POST /v1/emails × n at concurrency 16, from the first request to the last task's `succeeded`. */
 export async function endToEnd(h: Harness, emails: number): Promise<EndToEndResult> {
   const inspector = new Redis(h.redisUrl);
   try {
     const ids: string[] = [];
+    const cpu = process.cpuUsage();
     const started = performance.now();
     await closedLoop(emails, 16, async () => {
       const posted = await postEmail(h);
       if (posted.taskId) ids.push(posted.taskId);
     });
     const done = await allTerminal(inspector, ids, 120_000);
+    const cpuMs = cpuMsSince(cpu);
     const raws = await inspector.mget(...ids.map((id) => redisKeys.task(id)));
     const succeeded = raws.filter((r) => r && (JSON.parse(r) as StoredTask).status === "succeeded").length;
-    return { emails, perSecond: (emails / (done - started)) * 1000, succeeded };
+    return {
+      emails,
+      perSecond: (emails / (done - started)) * 1000,
+      succeeded,
+      cpuMsPerEmail: cpuMs / emails,
+    };
   } finally {
     inspector.disconnect();
   }
@@ -294,6 +332,7 @@ export async function endToEndCeiling(h: Harness, emails: number): Promise<EndTo
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
   try {
+    const cpu = process.cpuUsage();
     const started = performance.now();
     let consumed = 0;
     const consumer = (async () => {
@@ -332,7 +371,12 @@ export async function endToEndCeiling(h: Harness, emails: number): Promise<EndTo
       await h.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(EMAIL) }));
     });
     const done = await consumer;
-    return { emails, perSecond: (emails / (done - started)) * 1000, succeeded: consumed };
+    return {
+      emails,
+      perSecond: (emails / (done - started)) * 1000,
+      succeeded: consumed,
+      cpuMsPerEmail: cpuMsSince(cpu) / emails,
+    };
   } finally {
     ses.destroy();
   }

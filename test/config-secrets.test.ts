@@ -1,6 +1,6 @@
 /**
  * The container's secret (FERRY_SECRETS_ARN) is read at cold start and again after
- * FERRY_SECRETS_TTL_SECONDS, through the real SDK client against a local Secrets Manager: a
+ * FERRY_SECRETS_TTL_SECONDS, through shared/aws/secrets.ts against a local Secrets Manager: a
  * rotated Upstash token reaches warm containers, an unchanged one keeps the clients built from it.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";

@@ -41,6 +41,12 @@ export interface LocalRuntimeOptions {
    * Default: only on a private Redis that keeps its data, which no other runtime can be using.
    */
   readonly sweepLostTasks?: boolean;
+  /**
+   * Poll the manifest's queues and invoke their workers; default true. Off for a benchmark of the
+   * HTTP path alone (bench/), where the messages a route sends must not be consumed on the same
+   * CPU (on AWS the workers run elsewhere).
+   */
+  readonly pollQueues?: boolean;
   /** Silences the runtime's own logs (handlers log as they like). */
   readonly quiet?: boolean;
   /**

@@ -366,7 +366,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         await simulator.settled();
       });
     }
-    for (const name of QUEUE_NAMES) {
+    for (const name of options.pollQueues === false ? [] : QUEUE_NAMES) {
       const spec = manifest.queues[name];
       const queue = sqsBackend.queueUrls[name];
       if (!spec || !queue) continue;

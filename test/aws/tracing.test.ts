@@ -1,6 +1,6 @@
 /**
- * Tracing as it runs in Lambda: with Lambda's environment, the Powertools tracer loads, and both
- * the functions' AWS SDK calls and their Upstash calls (fetch, captured by the tracer) reach the
+ * Tracing as it runs in Lambda: with Lambda's environment, both the functions' AWS SDK calls and
+ * their Upstash calls (traced by shared/aws/tracer.ts) reach the
  * X-Ray daemon as subsegments of the invocation's trace, with no token in them. The daemon is a
  * UDP socket of this test's; the Upstash proxy, Redis and fauxqs are real.
  */

@@ -2,15 +2,13 @@
  * A cold start as Lambda runs it, for the tracing test (test/aws/tracing.test.ts): run with
  * Lambda's environment (AWS_EXECUTION_ENV, _X_AMZN_TRACE_ID, AWS_XRAY_DAEMON_ADDRESS…), it makes
  * one Upstash call through the production Redis client and one SendMessage through the functions'
- * SQS client, then exits once the X-Ray SDK has had time to send their subsegments.
+ * SQS client, then exits once shared/aws/tracer.ts has had time to send their subsegments.
  */
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { sqsClient } from "#shared/aws/sqs-client.ts";
-import { tracer } from "#shared/aws/tracer.ts";
 import { parseConfig } from "#shared/config.ts";
 import { createRedisClient } from "#shared/redis/client.ts";
 
-if (!tracer) throw new Error("the tracer did not load in a Lambda environment");
 const config = parseConfig(process.env);
 const redis = createRedisClient({
   url: config.UPSTASH_REDIS_REST_URL,
