@@ -25,7 +25,7 @@ beforeAll(async () => {
       EMAIL_RETRY_MAX_SECONDS: "1",
       SES_BREAKER_THRESHOLD: "1000",
     },
-    { db: 14 },
+    { db: 15 },
   );
 });
 
