@@ -3,37 +3,14 @@
  * usage errors exit 2 without touching anything.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "#infra/scripts/suppression.ts";
 import { screenRecipients } from "#shared/delivery/screen.ts";
 import { suppressedAmong } from "#shared/delivery/suppression.ts";
-import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
+import { useScriptMain } from "#test/support/script-main.ts";
 
-let t: TestRedis;
-beforeAll(async () => {
-  t = await startTestRedis();
-  vi.stubEnv("UPSTASH_REDIS_REST_URL", t.url);
-  vi.stubEnv("UPSTASH_REDIS_REST_TOKEN", t.token);
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await t.close();
-});
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
-  const error = vi
-    .spyOn(console, "error")
-    .mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
-  try {
-    return { code: await main(argv), out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const t = useScriptMain(main);
+const run = t.run;
 
 describe("npm run suppression", () => {
   it("adds an address that POST /v1/emails then refuses, lists it, and removes it", async () => {
