@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 
 const E2E_MARKERS =
-  /startTestRuntime|startLocalRuntime|startHarness|useRealtimeHarness|startPaymentsHarness|usePaymentsHarness|startSqsEmulator|startSesEmulator|runScriptToExit|spawn\(/;
+  /startTestRuntime|startLocalRuntime|startHarness|useRealtimeHarness|testRuntimeForFile|startPaymentsHarness|usePaymentsHarness|startSqsEmulator|startSesEmulator|runScriptToExit|spawn\(/;
 
 // Node 20 has no fs.globSync: a recursive listing does the same here.
 const testFiles = readdirSync("test", { recursive: true, encoding: "utf8" })

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { buildEmailMessage } from "#shared/email/message.ts";
 import { launchBrowser, type TestBrowser } from "#test/support/browser.ts";
-import { startTestRuntime } from "#test/support/runtime.ts";
+import { testRuntimeForFile } from "#test/support/runtime.ts";
 import { type DeployedStack, startDeployedStack } from "./support/deployed-stack.ts";
 
 let rt: LocalRuntime;
@@ -22,18 +22,20 @@ let page: Page;
 const pageErrors: string[] = [];
 const requests: string[] = [];
 
+testRuntimeForFile(
+  {
+    // Retries long enough to watch (full jitter can still make one 0 s; two rarely are both).
+    EMAIL_RETRY_BASE_SECONDS: "4",
+    EMAIL_RETRY_MAX_SECONDS: "8",
+    // Two throttles must show retries, not open the breaker (test/email/circuit-e2e.test.ts does).
+    SES_BREAKER_THRESHOLD: "1000",
+  },
+  // The SES circuit is deployment-wide state in Redis: this file's runtime has its own database.
+  { db: 14 },
+  (started) => (rt = started),
+);
+
 beforeAll(async () => {
-  rt = await startTestRuntime(
-    {
-      // Retries long enough to watch (full jitter can still make one 0 s; two rarely are both).
-      EMAIL_RETRY_BASE_SECONDS: "4",
-      EMAIL_RETRY_MAX_SECONDS: "8",
-      // Two throttles must show retries, not open the breaker (test/email/circuit-e2e.test.ts does).
-      SES_BREAKER_THRESHOLD: "1000",
-    },
-    // The SES circuit is deployment-wide state in Redis: this file's runtime has its own database.
-    { db: 14 },
-  );
   browser = await launchBrowser();
   page = await browser.context.newPage();
   page.on("pageerror", (error) => pageErrors.push(error.message));
@@ -46,7 +48,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await rt?.stop();
 });
 
 // In-page code is passed as strings: this project's TypeScript has no DOM library.

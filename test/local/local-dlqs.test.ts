@@ -3,11 +3,11 @@
  * queue's redrive policy in the SQS emulator); the API lists it, peeks at it without consuming
  * it, and redrives it, after which the worker sends it.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import type { Task } from "#shared/tasks/task.ts";
 import { call, eventually } from "#test/support/http.ts";
-import { startTestRuntime } from "#test/support/runtime.ts";
+import { ONE_SECOND_EMAIL_RETRIES, testRuntimeForFile } from "#test/support/runtime.ts";
 
 interface DlqList {
   queues: { name: string; queue: string; url: string; depth: number }[];
@@ -17,21 +17,11 @@ interface Peek {
 }
 
 let rt: LocalRuntime;
-
-beforeAll(async () => {
-  rt = await startTestRuntime(
-    {
-      EMAIL_RETRY_BASE_SECONDS: "1",
-      EMAIL_RETRY_MAX_SECONDS: "1",
-      SES_BREAKER_THRESHOLD: "1000",
-    },
-    { db: 15 },
-  );
-});
-
-afterAll(async () => {
-  await rt?.stop();
-});
+testRuntimeForFile(
+  { ...ONE_SECOND_EMAIL_RETRIES, SES_BREAKER_THRESHOLD: "1000" },
+  { db: 15 },
+  (started) => (rt = started),
+);
 
 const dlqs = async () => (await call<DlqList>(rt.url, "GET", "/local/dlqs")).body.queues;
 const depthOf = async (name: string) => (await dlqs()).find((q) => q.name === name)?.depth;

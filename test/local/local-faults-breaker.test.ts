@@ -3,31 +3,24 @@
  * opens the breaker (seen in GET /health); switched off, the held emails are sent. On its own
  * Redis database: the breaker's state is deployment-wide.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import type { Task } from "#shared/tasks/task.ts";
 import { call, eventually } from "#test/support/http.ts";
-import { startTestRuntime } from "#test/support/runtime.ts";
+import { ONE_SECOND_EMAIL_RETRIES, testRuntimeForFile } from "#test/support/runtime.ts";
 
 let rt: LocalRuntime;
-
-beforeAll(async () => {
-  rt = await startTestRuntime(
-    {
-      EMAIL_RETRY_BASE_SECONDS: "1",
-      EMAIL_RETRY_MAX_SECONDS: "1",
-      SES_BREAKER_THRESHOLD: "2",
-      SES_BREAKER_WINDOW_MS: "10000",
-      SES_BREAKER_COOLDOWN_MS: "1000",
-      SES_BREAKER_MAX_COOLDOWN_MS: "2000",
-    },
-    { db: 12 },
-  );
-});
-
-afterAll(async () => {
-  await rt?.stop();
-});
+testRuntimeForFile(
+  {
+    ...ONE_SECOND_EMAIL_RETRIES,
+    SES_BREAKER_THRESHOLD: "2",
+    SES_BREAKER_WINDOW_MS: "10000",
+    SES_BREAKER_COOLDOWN_MS: "1000",
+    SES_BREAKER_MAX_COOLDOWN_MS: "2000",
+  },
+  { db: 12 },
+  (started) => (rt = started),
+);
 
 const circuit = async () =>
   (await call<{ checks: { sesCircuit: { state: string } } }>(rt.url, "GET", "/health")).body.checks.sesCircuit

@@ -3,32 +3,25 @@
  * functions' SQS calls really meet (real SDK clients, the emulators behind the edge). Each kind is
  * observed through what a user sees: the task's states, the API's answer, the SES outbox.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { Fault } from "#infra/local/aws/fault-switches.ts";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import type { Task } from "#shared/tasks/task.ts";
 import { call, eventually } from "#test/support/http.ts";
-import { startTestRuntime } from "#test/support/runtime.ts";
+import { ONE_SECOND_EMAIL_RETRIES, testRuntimeForFile } from "#test/support/runtime.ts";
 
 let rt: LocalRuntime;
-
-beforeAll(async () => {
-  rt = await startTestRuntime(
-    {
-      EMAIL_RETRY_BASE_SECONDS: "1",
-      EMAIL_RETRY_MAX_SECONDS: "1",
-      // The breaker has its own tests; here each throttle is retried on its own.
-      SES_BREAKER_THRESHOLD: "1000",
-      // Long enough for the hang test to see the task held; short enough for a quick test.
-      SES_REQUEST_TIMEOUT_MS: "3000",
-    },
-    { db: 13 },
-  );
-});
-
-afterAll(async () => {
-  await rt?.stop();
-});
+testRuntimeForFile(
+  {
+    ...ONE_SECOND_EMAIL_RETRIES,
+    // The breaker has its own tests; here each throttle is retried on its own.
+    SES_BREAKER_THRESHOLD: "1000",
+    // Long enough for the hang test to see the task held; short enough for a quick test.
+    SES_REQUEST_TIMEOUT_MS: "3000",
+  },
+  { db: 13 },
+  (started) => (rt = started),
+);
 
 afterEach(async () => {
   await fetch(`${rt.url}/local/faults`, { method: "DELETE" });

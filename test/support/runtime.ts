@@ -8,6 +8,7 @@
 import { inject } from "vitest";
 import { type LocalManifest, type LocalRuntime, startLocalRuntime } from "#infra/local/runtime.ts";
 import { bundledManifest } from "./bundled-manifest.ts";
+import { forFile } from "./for-file.ts";
 
 export const GENEROUS_RATE_LIMITS = JSON.stringify({
   api: { capacity: 100_000, refillPerSecond: 10_000 },
@@ -30,9 +31,30 @@ export function assertNoDenials(runtime: LocalRuntime): void {
   }
 }
 
+/** Email retries a second apart: a test watching SES faults sees every attempt quickly. */
+export const ONE_SECOND_EMAIL_RETRIES = { EMAIL_RETRY_BASE_SECONDS: "1", EMAIL_RETRY_MAX_SECONDS: "1" };
+
+export interface TestRuntimeOptions {
+  db?: number;
+  manifest?: LocalManifest;
+  expectDenials?: boolean;
+}
+
+/**
+ * One startTestRuntime(env, options) for the whole file: started before its first test (handed
+ * to `use`), stopped after its last, where an IAM denial fails the file.
+ */
+export function testRuntimeForFile(
+  env: Record<string, string>,
+  options: TestRuntimeOptions,
+  use: (runtime: LocalRuntime) => unknown,
+): void {
+  forFile(() => startTestRuntime(env, options), use);
+}
+
 export async function startTestRuntime(
   env: Record<string, string> = {},
-  options: { db?: number; manifest?: LocalManifest; expectDenials?: boolean } = {},
+  options: TestRuntimeOptions = {},
 ): Promise<LocalRuntime> {
   const redisUrl = inject("redisUrl") + (options.db ? `/${options.db}` : "");
   const runtime = await startLocalRuntime({
