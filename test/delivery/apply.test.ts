@@ -76,6 +76,17 @@ async function apply(body: string, now = new Date()) {
   return applyDeliveryUpdate(t.redis, parsed.update, { now, windowSeconds: WINDOW });
 }
 
+/** SES's record of an email to one address that carries no Ferry task tag, sent just now. */
+function untaskedMailTo(address: string): SesMail {
+  return {
+    messageId: `ses-${randomUUID()}`,
+    timestamp: new Date().toISOString(),
+    source: "f@x.org",
+    destination: [address],
+    tags: {},
+  };
+}
+
 function shuffled<T>(items: readonly T[], seed: number): T[] {
   const out = [...items];
   let s = seed;
@@ -160,13 +171,7 @@ describe("applying SES events to a task", () => {
 
   it("suppresses an address SES refused because it is on SES's own suppression list", async () => {
     const address = `listed-${randomUUID()}@example.org`;
-    const mail: SesMail = {
-      messageId: `ses-${randomUUID()}`,
-      timestamp: new Date().toISOString(),
-      source: "f@x.org",
-      destination: [address],
-      tags: {},
-    };
+    const mail = untaskedMailTo(address);
     await apply(
       JSON.stringify(
         sesEvent({
@@ -186,13 +191,7 @@ describe("applying SES events to a task", () => {
 
   it("neither suppresses nor counts a transient bounce, a rejection or a not-spam complaint", async () => {
     const address = `soft-${randomUUID()}@example.org`;
-    const mail: SesMail = {
-      messageId: `ses-${randomUUID()}`,
-      timestamp: new Date().toISOString(),
-      source: "f@x.org",
-      destination: [address],
-      tags: {},
-    };
+    const mail = untaskedMailTo(address);
     const outcomes = [
       await apply(
         JSON.stringify(
