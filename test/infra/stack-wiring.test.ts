@@ -498,8 +498,8 @@ describe("FerryStack without an alarm email", () => {
   });
 });
 
-/** `arn:${Partition}:ses:${Region}:${AccountId}:<resource>` as the template spells it. */
-const sesArn = (resource: string) => ({
+/** `arn:${Partition}:ses:${Region}:${AccountId}` then `rest`, joined as the template spells it. */
+const sesArnJoin = (...rest: unknown[]) => ({
   "Fn::Join": [
     "",
     [
@@ -509,10 +509,13 @@ const sesArn = (resource: string) => ({
       { Ref: "AWS::Region" },
       ":",
       { Ref: "AWS::AccountId" },
-      `:${resource}`,
+      ...rest,
     ],
   ],
 });
+
+/** `arn:${Partition}:ses:${Region}:${AccountId}:<resource>` as the template spells it. */
+const sesArn = (resource: string) => sesArnJoin(`:${resource}`);
 
 /** `{Ref: <the stack's configuration set>}`: its name, as the template spells it. */
 function configurationSetRef(stack: FerryStack) {
@@ -523,21 +526,7 @@ function configurationSetRef(stack: FerryStack) {
 
 /** The configuration set's ARN as need-wiring.ts writes it (formatArn around its Ref). */
 function configurationSetArn(stack: FerryStack) {
-  return {
-    "Fn::Join": [
-      "",
-      [
-        "arn:",
-        { Ref: "AWS::Partition" },
-        ":ses:",
-        { Ref: "AWS::Region" },
-        ":",
-        { Ref: "AWS::AccountId" },
-        ":configuration-set/",
-        configurationSetRef(stack),
-      ],
-    ],
-  };
+  return sesArnJoin(":configuration-set/", configurationSetRef(stack));
 }
 
 describe("FerryStack's SES configuration set and its events", () => {
