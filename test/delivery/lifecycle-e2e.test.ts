@@ -12,6 +12,7 @@ import { createRedisClient, type RedisClient } from "#shared/redis/client.ts";
 import type { Task } from "#shared/tasks/task.ts";
 import { newKey, type TestKey, ticketUrl } from "#test/realtime/support/runtime.ts";
 import { openWs } from "#test/realtime/support/ws-client.ts";
+import { holdSesSends } from "#test/support/held-ses-sends.ts";
 import { call, eventually } from "#test/support/http.ts";
 import { startTestRuntime } from "#test/support/runtime.ts";
 
@@ -87,21 +88,14 @@ let firstTaskId = "";
 describe("an email to success@, bounce@ and complaint@", () => {
   it("ends delivered, bounced and complained, each change pushed to the subscriber", async () => {
     // SES calls wait at the edge until the client has subscribed, so every change is a push.
-    let markSubscribed: () => void = () => undefined;
-    const subscribed = new Promise<void>((resolve) => {
-      markSubscribed = resolve;
-    });
-    const release = rt.aws.ses.use(async (c) => {
-      if (c.action === "SendEmail") await subscribed;
-      return undefined;
-    });
+    const sends = holdSesSends(rt);
     const ws = await openWs(await ticketUrl(rt, key));
     const accepted = await send({ to: [SUCCESS, BOUNCE, COMPLAINT] });
     expect(accepted.status).toBe(202);
     firstTaskId = accepted.body.taskId;
     ws.send({ action: "subscribe", taskId: firstTaskId });
     await ws.waitFor((m) => m.type === "subscribed");
-    markSubscribed();
+    sends.letThrough();
 
     const final = { [BOUNCE]: "bounced", [COMPLAINT]: "complained", [SUCCESS]: "delivered" };
     const done = (await ws.waitFor((m) => {
@@ -109,7 +103,7 @@ describe("an email to success@, bounce@ and complaint@", () => {
       return m.type === "task.updated" && JSON.stringify(states(t)) === JSON.stringify(final);
     })) as Pushed;
     await ws.close();
-    release();
+    sends.release();
 
     const updates = (ws.messages as Pushed[]).filter((m) => m.type === "task.updated");
     // Each recipient's final state arrived in a push of its own making (not only in a snapshot).

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import { forFile } from "#test/support/for-file.ts";
+import { holdSesSends } from "#test/support/held-ses-sends.ts";
 import { call } from "#test/support/http.ts";
 import { startTestRuntimeBehindSesProxy } from "#test/support/runtime-behind-ses-proxy.ts";
 import { type SesFaultProxy, throttle } from "#test/support/ses-fault-proxy.ts";
@@ -47,14 +48,7 @@ describe("live results for an email", () => {
 
     // The queue has no batching window: the worker can reach SES (and be throttled, and retry)
     // before this client has subscribed. Its SES calls wait at the edge until it has.
-    let markSubscribed: () => void = () => undefined;
-    const subscribed = new Promise<void>((resolve) => {
-      markSubscribed = resolve;
-    });
-    const release = rt.aws.ses.use(async (c) => {
-      if (c.action === "SendEmail") await subscribed;
-      return undefined;
-    });
+    const sends = holdSesSends(rt);
     const ws = await openWs(await ticketUrl(rt, key));
 
     const accepted = await call<{ taskId: string }>(rt.url, "POST", "/v1/emails", {
@@ -63,10 +57,10 @@ describe("live results for an email", () => {
     });
     ws.send({ action: "subscribe", taskId: accepted.body.taskId });
     await ws.waitFor((m) => m.type === "subscribed");
-    markSubscribed();
+    sends.letThrough();
     await ws.waitFor((m) => m.type === "task.updated" && m.task?.status === "succeeded");
     await ws.close();
-    release();
+    sends.release();
 
     const updates = ws.messages.filter((m): m is Required<ServerMessageJson> => m.type === "task.updated");
     const statuses = updates.map((m) => m.task.status);
