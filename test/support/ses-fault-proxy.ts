@@ -4,9 +4,10 @@
  * produces that the emulator cannot. The test's plan decides per call; everything else is
  * forwarded untouched.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import { upstreamRequest } from "#infra/local/aws/upstream-request.ts";
 import { closeNow, listenOnLoopback } from "./loopback-server.ts";
+import { readBody } from "./read-body.ts";
 
 export type FaultDecision =
   | { readonly kind: "forward" }
@@ -59,14 +60,6 @@ export const accessDenied = (): FaultDecision => ({
 });
 
 export const hang = (): FaultDecision => ({ kind: "hang" });
-
-const readBody = (req: IncomingMessage) =>
-  new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 
 export async function startSesFaultProxy(target?: string): Promise<SesFaultProxy> {
   let upstream = new URL(target ?? "http://127.0.0.1:1");

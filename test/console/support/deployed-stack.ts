@@ -3,21 +3,14 @@
  * runtime, that answers CORS (as the stack's allowed-console-origins setting makes API Gateway
  * do) and has no /local/* routes (a deployed stack has no outbox, DLQ or fault API over HTTP).
  */
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "#test/support/read-body.ts";
 
 export interface DeployedStack {
   readonly url: string;
   close(): Promise<void>;
 }
-
-const readBody = (req: IncomingMessage) =>
-  new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 
 export async function startDeployedStack(target: string, allowedOrigin: string): Promise<DeployedStack> {
   const cors = {
