@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Fault } from "#infra/local/aws/fault-switches.ts";
 import type { LocalRuntime } from "#infra/local/runtime.ts";
 import type { Task } from "#shared/tasks/task.ts";
+import { requestTicket } from "#test/realtime/support/runtime.ts";
+import { openWs } from "#test/realtime/support/ws-client.ts";
 import { call, eventually } from "#test/support/http.ts";
 import { ONE_SECOND_EMAIL_RETRIES, testRuntimeForFile } from "#test/support/runtime.ts";
 
@@ -79,12 +81,19 @@ describe("SES fault switches, met by the email worker's real SendEmail calls", (
     expect(fault).toMatchObject({ service: "ses", kind: "throttle", action: "SendEmail", remaining: 2 });
     const s = subject("throttled");
 
-    // Act
+    // Act: a subscriber sees every transition (a retry with a near-zero full-jitter wait is too
+    // short for polling alone to be sure of seeing, under a busy CPU).
+    const ticket = await requestTicket(rt, rt.devApiKey);
+    const ws = await openWs(ticket.body.url);
     const sent = await sendEmail(s);
+    ws.send({ action: "subscribe", taskId: sent.body.taskId });
     const statuses = await statusesOf(sent.body.taskId);
+    await ws.waitFor((m) => m.type === "task.updated" && m.task?.status === "succeeded");
+    await ws.close();
+    const pushed = ws.messages.flatMap((m) => (m.type === "task.updated" && m.task ? [m.task.status] : []));
 
     // Assess
-    expect(statuses).toContain("retrying");
+    expect([...statuses, ...pushed]).toContain("retrying");
     expect(statuses.at(-1)).toBe("succeeded");
     expect(await task(sent.body.taskId)).toMatchObject({ status: "succeeded", attempts: 3 });
     expect(await inOutbox(s)).toBe(1);
