@@ -77,6 +77,10 @@ function taskLine(task: Task, json: boolean): string {
   if (task.error) parts.push(`${task.error.code}: ${task.error.message}`);
   if (task.nextAttemptAt) parts.push(`next=${task.nextAttemptAt}`);
   if (task.result) parts.push(`messageId=${task.result.messageId}`);
+  // SES's events bump the version without a new status: the per-recipient states tell such a
+  // line from the one before it.
+  const delivery = Object.entries(task.delivery ?? {});
+  if (delivery.length > 0) parts.push(`delivery=${delivery.map(([to, d]) => `${to}:${d.state}`).join(",")}`);
   return parts.join(" ");
 }
 

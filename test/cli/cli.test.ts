@@ -63,6 +63,38 @@ describe("ferry send --watch", () => {
     expect(result.out.length).toBeGreaterThanOrEqual(1);
   });
 
+  it("shows each recipient's delivery state once SES's events have come", async () => {
+    const sent = await ferry(
+      "send",
+      "--to",
+      "success@simulator.amazonses.com",
+      "--to",
+      "bounce@simulator.amazonses.com",
+      "--subject",
+      `cli delivery ${randomUUID()}`,
+      "--text",
+      "hi",
+      "--json",
+    );
+    const { taskId } = JSON.parse(sent.out.at(-1) ?? "{}") as { taskId: string };
+
+    const line = await eventually(async () => {
+      const got = await ferry("tasks", "get", taskId);
+      const last = got.out.at(-1) ?? "";
+      const done =
+        /bounce@simulator\.amazonses\.com:bounced/.test(last) &&
+        /success@simulator\.amazonses\.com:delivered/.test(last);
+      return done ? last : undefined;
+    });
+
+    expect(line).toMatch(/ succeeded attempt=1 v\d+ messageId=\S+ delivery=\S+$/);
+    const states = line.split(" delivery=")[1]?.split(",").sort();
+    expect(states).toEqual([
+      "bounce@simulator.amazonses.com:bounced",
+      "success@simulator.amazonses.com:delivered",
+    ]);
+  });
+
   it("exits non-zero with the error on the last line when SES rejects it", async () => {
     const subject = `cli rejected ${randomUUID()}`;
     ses.setPlan((c) => (c.subject === subject ? reject() : { kind: "forward" }));
