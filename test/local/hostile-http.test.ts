@@ -245,6 +245,15 @@ describe("hostile HTTP input", () => {
     await stillServing();
   });
 
+  it("answers targets a URL parser reads as a host (//%ZZ, //a/b) as a 404 problem+json", async () => {
+    for (const path of ["//%ZZ?", "//a/b", "//local/faults"]) {
+      const res = await rawRequest(runtime.url, { method: "GET", path });
+      checkAnswer({ method: "GET", path, headers: {} }, res);
+      expect(res.status, path).toBe(404);
+    }
+    await stillServing();
+  });
+
   it("never crashes, never answers 5xx, and answers every API error as problem+json", async () => {
     await fc.assert(
       fc.asyncProperty(hostileRequest, async (req) => {

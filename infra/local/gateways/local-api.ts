@@ -86,7 +86,10 @@ function sendProblem(res: ServerResponse, requestId: string, error: unknown): vo
 export function createLocalApi(routes: readonly LocalRoute[], log: LocalLog): LocalApi {
   return {
     handle(req, res) {
-      const url = new URL(req.url ?? "/", "http://local");
+      // Prefixed, not resolved against a base: a target like `//%ZZ` would be read as a host.
+      const url = URL.parse(`http://local${req.url ?? "/"}`);
+      // Not a path the control API could own: the gateway answers it (404 problem+json).
+      if (!url) return false;
       const matching = routes.flatMap((route) => {
         const match = route.path.exec(url.pathname);
         return match ? [{ route, match }] : [];
