@@ -263,8 +263,13 @@ describe("$disconnect", () => {
     // Act
     await client.close();
 
-    // Assess
-    await eventually(async () => (await getConnection(h.redis, connectionId)) === undefined);
+    // Assess: the record goes first, then (a second round trip, removeConnection) the task's
+    // subscriber entry: wait for both, not only the first.
+    await eventually(
+      async () =>
+        (await getConnection(h.redis, connectionId)) === undefined &&
+        (await subscribersOf(h.redis, task.id)).length === 0,
+    );
     expect(await subscribersOf(h.redis, task.id)).toEqual([]);
     expect(await subscriptionsOf(h.redis, connectionId)).toEqual([]);
   });
