@@ -48,10 +48,7 @@ import { createFunctionInvoker } from "./functions/load-handler.ts";
 import { createConsoleSite } from "./gateways/console-site.ts";
 import { createDocsSite } from "./gateways/docs-site.ts";
 import { createHttpGateway } from "./gateways/http-gateway.ts";
-import { createLocalApi } from "./gateways/local-api.ts";
-import { localDlqsRoutes } from "./gateways/local-dlqs-api.ts";
-import { localFaultsRoutes } from "./gateways/local-faults-api.ts";
-import { localWebhooksRoutes } from "./gateways/local-webhooks-api.ts";
+import { createLocalControlApi } from "./gateways/local-control-api.ts";
 import { closeServer, createRuntimeServer, listen } from "./gateways/runtime-server.ts";
 import { createWsGateway } from "./gateways/ws-gateway.ts";
 import {
@@ -279,11 +276,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     // The documents name this runtime's own URLs, known once the port is: built on first request.
     let publicUrls: { apiUrl: string; wsUrl: string } | undefined;
+    // The key every local page and the dev banner offer (every scope; written to Redis below).
+    const devApiKey = outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key";
     const docs = createDocsSite({
       urls: () => publicUrls ?? {},
-      devApiKey: () => outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key",
+      devApiKey: () => devApiKey,
     });
-    const consoleSite = createConsoleSite({ devApiKey: () => outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key" });
+    const consoleSite = createConsoleSite({ devApiKey: () => devApiKey });
     // What the functions verify with: the secret's values when they read one.
     const webhookSecrets: WebhookSecrets = {
       stripe: secretValues.STRIPE_WEBHOOK_SECRET ?? settings.STRIPE_WEBHOOK_SECRET ?? "",
@@ -291,18 +290,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       payuMerchantKey: secretValues.PAYU_MERCHANT_KEY ?? settings.PAYU_MERCHANT_KEY ?? "",
       payuMerchantSalt: secretValues.PAYU_MERCHANT_SALT ?? settings.PAYU_MERCHANT_SALT ?? "",
     };
-    const localApi = createLocalApi(
-      [
-        ...localFaultsRoutes(faults),
-        ...localDlqsRoutes({
-          sqs: sqsClient,
-          queues: sqsBackend.queueUrls,
-          fifo: (name) => manifest.queues[name]?.fifo ?? false,
-        }),
-        ...localWebhooksRoutes({ baseUrl: () => publicUrls?.apiUrl ?? "", secrets: webhookSecrets }),
-      ],
+    const localApi = createLocalControlApi({
+      faults,
+      dlqs: {
+        sqs: sqsClient,
+        queues: sqsBackend.queueUrls,
+        fifo: (name) => manifest.queues[name]?.fifo ?? false,
+      },
+      webhooks: { baseUrl: () => publicUrls?.apiUrl ?? "", secrets: webhookSecrets },
       log,
-    );
+    });
     const server = createRuntimeServer({
       httpGateway,
       wsGateway,
@@ -341,7 +338,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }
     markReady();
 
-    const devApiKey = outerEnv.FERRY_DEV_API_KEY || "ferry-dev-key";
     const { putApiKey } = await import("#shared/auth/api-keys.ts");
     const admin = createRedisClient({ url: upstash.url, token: upstash.token, timeoutMs: 5000 });
     await putApiKey(admin, { secret: devApiKey, name: "local dev key", scopes: SCOPES });
