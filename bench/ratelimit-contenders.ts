@@ -4,7 +4,12 @@
  */
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis as UpstashRedis } from "@upstash/redis";
-import { type LimitRequest, RateLimiter, type RateLimiterOptions } from "#shared/ratelimit/limiter.ts";
+import {
+  type LimitRequest,
+  RateLimiter,
+  type RateLimiterOptions,
+  type ScriptClient,
+} from "#shared/ratelimit/limiter.ts";
 import type { RateLimitPolicy } from "#shared/ratelimit/policies.ts";
 
 export const CAPACITY = 50;
@@ -24,7 +29,7 @@ const quiet = { warn: () => undefined };
 
 /** Ferry at its production defaults (budget, breaker) unless the workload says otherwise. */
 export function ferry(
-  redis: UpstashRedis,
+  redis: ScriptClient,
   prefix: string,
   cache = false,
   limiterOptions: Partial<RateLimiterOptions> = {},
@@ -49,7 +54,7 @@ export function ferry(
   };
 }
 
-export function ferryTwoPolicies(redis: UpstashRedis, prefix: string): Contender {
+export function ferryTwoPolicies(redis: ScriptClient, prefix: string): Contender {
   const api: RateLimitPolicy = {
     name: "api",
     capacity: CAPACITY,

@@ -66,8 +66,8 @@ export function renderRateLimitReport({
 
 Both limiters: capacity ${CAPACITY}, ${REFILL_PER_SECOND} units/s, each at its production defaults (Ferry: 1000 ms budget and
 its breaker; the peer: its 5 s timeout), no in-memory cache except in the "caches on" workload (Ferry's denied cache
-and the peer's ephemeral cache are off, so every decision reaches Redis), the same @upstash/redis client (no
-retries, auto pipelining on) through the same local Upstash-REST proxy (infra/local/upstash/upstash-proxy.ts) to the same
+and the peer's ephemeral cache are off, so every decision reaches Redis), each on its client set up alike (Ferry's
+own Upstash client, @upstash/redis for the peer: no retries, auto pipelining on) through the same local Upstash-REST proxy (infra/local/upstash/upstash-proxy.ts) to the same
 private redis-server ${redisVersion}. \`concurrency\` callers decide back to back. The two limiters of a workload run in
 interleaved rounds (A B B A A B B A, ${ROUND_MS} ms each, after a ${WARMUP_MS} ms warm-up of each), so drift on the shared machine
 falls on both alike; each row sums its four rounds. "Redis N ms away" injects N ms of round-trip latency per REST

@@ -1,11 +1,15 @@
 /**
- * The requester both limiters share in the benchmark: the production rate-limit client with a
- * counter in its HTTP requester (the HTTP req/decision column), which also keeps the scripts it
- * sees go by (the peer's token-bucket script, for the script-cost table). Nothing is rewritten:
- * the local proxy runs both libraries' `#!lua flags=allow-key-locking` scripts as Upstash does.
+ * The clients the two limiters use in the benchmark, each counting its HTTP requests (the HTTP
+ * req/decision column): Ferry's on its production client (shared/ratelimit/redis-client.ts),
+ * @upstash/ratelimit on @upstash/redis, its peer dependency, set up as that production client
+ * is (no retries, a fresh signal per request, auto-pipelining, no deserialization). The peer's
+ * requester also keeps the scripts it sees go by (its token-bucket script, for the script-cost
+ * table). Nothing is rewritten: the local proxy runs both libraries' `#!lua
+ * flags=allow-key-locking` scripts as Upstash does.
  */
-import type { Redis as UpstashRedis } from "@upstash/redis";
+import { Redis as UpstashRedis } from "@upstash/redis";
 import { createRateLimitRedis } from "#shared/ratelimit/redis-client.ts";
+import type { RedisClient } from "#shared/redis/client.ts";
 
 export interface Counters {
   http: number;
@@ -28,15 +32,32 @@ interface HttpRequester {
   request(req: { path?: string[]; body?: unknown }): Promise<unknown>;
 }
 
-/** The production rate-limit client, counting its HTTP requests. */
-export function instrumentedClient(
+export interface BenchClients {
+  readonly ferry: RedisClient;
+  readonly peer: UpstashRedis;
+}
+
+/** Both limiters' clients, counting their HTTP requests into the same counters. */
+export function instrumentedClients(
   url: string,
   token: string,
   counters: Counters,
   budgetMs = 10_000,
-): UpstashRedis {
-  const redis = createRateLimitRedis({ url, token, budgetMs });
-  const http = (redis as unknown as { client: HttpRequester }).client;
+): BenchClients {
+  const counting: typeof fetch = (input, init) => {
+    counters.http++;
+    return fetch(input, init);
+  };
+  const ferry = createRateLimitRedis({ url, token, budgetMs, fetch: counting });
+  const peer = new UpstashRedis({
+    url,
+    token,
+    retry: { retries: 0, backoff: () => 0 },
+    signal: () => AbortSignal.timeout(budgetMs),
+    automaticDeserialization: false,
+    enableTelemetry: false,
+  });
+  const http = (peer as unknown as { client: HttpRequester }).client;
   const send = http.request.bind(http);
   http.request = (req) => {
     counters.http++;
@@ -45,5 +66,5 @@ export function instrumentedClient(
     } else remember(req.body);
     return send(req);
   };
-  return redis;
+  return { ferry, peer };
 }

@@ -1,18 +1,18 @@
 /**
  * Rate-limiter benchmark: Ferry's GCRA limiter against @upstash/ratelimit's tokenBucket, in one
- * run, through the same local Upstash-REST proxy in front of a private redis-server, with the
- * same @upstash/redis client settings (the limiter's production client: no retries, auto
- * pipelining on) and the same concurrency levels.
+ * run, through the same local Upstash-REST proxy in front of a private redis-server, each on its
+ * own client with the same settings (Ferry's production client; @upstash/redis, the peer's, set
+ * up alike: no retries, auto-pipelining on) and the same concurrency levels.
  *
  * Measured per limiter and concurrency: decisions/s, p50/p99 latency of one decision, HTTP
- * requests per decision (counted in the client's requester) and Redis commands per decision
+ * requests per decision (counted in each client) and Redis commands per decision
  * (INFO commandstats deltas, so commands run inside scripts count, as Upstash bills them), plus
  * admitted counts under a burst (exactness); the same with 20 and 80 ms of round-trip latency
  * injected at the proxy; Redis round trips per HTTP request for every route of the local
  * runtime (counted at the proxy); and both limiters during a Redis outage.
  *
  * The pieces: ratelimit-contenders.ts (the two limiters), ratelimit-shim.ts (the shared counting
- * requester), ratelimit-measure.ts, ratelimit-routes.ts, ratelimit-outage.ts and
+ * clients), ratelimit-measure.ts, ratelimit-routes.ts, ratelimit-outage.ts and
  * ratelimit-script-cost.ts (how it is measured), ratelimit-report.ts (the BENCHMARKS.md section).
  */
 import { randomUUID } from "node:crypto";
@@ -34,7 +34,7 @@ import {
 } from "./ratelimit-report.ts";
 import { roundTripsPerRoute } from "./ratelimit-routes.ts";
 import { scriptCostInRedis } from "./ratelimit-script-cost.ts";
-import { type Counters, instrumentedClient, seenScripts } from "./ratelimit-shim.ts";
+import { type Counters, instrumentedClients, seenScripts } from "./ratelimit-shim.ts";
 
 const CONCURRENCY = [1, 32] as const;
 /** Round-trip latencies injected at the proxy for the distant-database rows. */
@@ -48,7 +48,7 @@ export async function runRateLimitBench(): Promise<BenchSection> {
   const proxy = await startUpstashProxy({ redisUrl: redis.url, token, latencyMs: 0 });
   const inspector = new Redis(redis.url);
   const counters: Counters = { http: 0 };
-  const client = instrumentedClient(proxy.url, token, counters);
+  const client = instrumentedClients(proxy.url, token, counters);
   try {
     const redisVersion = /redis_version:(\S+)/.exec(await inspector.info("server"))?.[1] ?? "unknown";
     const manySubjects = Array.from({ length: 2000 }, (_, i) => `user-${i}`);
@@ -99,12 +99,12 @@ export async function runRateLimitBench(): Promise<BenchSection> {
         const pair: [Contender, Contender] =
           workload.kind === "two"
             ? [
-                ferryTwoPolicies(client, `bench:ferry2:${tag}:`),
-                peerTwoPolicies(client, `bench:peer2:${tag}:`),
+                ferryTwoPolicies(client.ferry, `bench:ferry2:${tag}:`),
+                peerTwoPolicies(client.peer, `bench:peer2:${tag}:`),
               ]
             : [
-                ferry(client, `bench:ferry:${tag}:`, workload.kind === "cached"),
-                peer(client, `bench:peer:${tag}`, workload.kind === "cached"),
+                ferry(client.ferry, `bench:ferry:${tag}:`, workload.kind === "cached"),
+                peer(client.peer, `bench:peer:${tag}`, workload.kind === "cached"),
               ];
         const results = await compare(pair, concurrency, workload.subjects, counters, inspector);
         const [ours, theirs] = results;
@@ -122,8 +122,8 @@ export async function runRateLimitBench(): Promise<BenchSection> {
       proxy.latencyMs = latencyMs;
       const tag = randomUUID().slice(0, 8);
       for (const contender of [
-        ferry(client, `bench:ferry-burst:${tag}:`),
-        peer(client, `bench:peer-burst:${tag}`),
+        ferry(client.ferry, `bench:ferry-burst:${tag}:`),
+        peer(client.peer, `bench:peer-burst:${tag}`),
       ]) {
         const admitted = [];
         for (let i = 0; i < 5; i++) admitted.push(await burst(contender));
@@ -164,8 +164,8 @@ async function outages(): Promise<string[]> {
   const token = randomUUID();
   const proxy = await startUpstashProxy({ redisUrl: redis.url, token, latencyMs: 0 });
   const counters: Counters = { http: 0 };
-  const client = instrumentedClient(proxy.url, token, counters);
-  const contenders = [ferry(client, "bench:outage:ferry:"), peer(client, "bench:outage:peer")];
+  const client = instrumentedClients(proxy.url, token, counters);
+  const contenders = [ferry(client.ferry, "bench:outage:ferry:"), peer(client.peer, "bench:outage:peer")];
   const rows: string[] = [];
   let paused = false;
   try {

@@ -2,9 +2,10 @@
  * One Powertools logger per container. Handlers wrap it with `injectLambdaContext` (keys reset
  * per invocation) and append correlation ids (request id, route, task id) as they learn them.
  *
- * @upstash/redis puts the whole failed command in its error message (`…, command was: [...]`),
- * which can hold customer data (a payment event with an email address, a task). The replacer
- * drops that echo from every logged string, stack traces included, and keeps the rest.
+ * A Redis client that puts the whole failed command in its error message (`…, command was:
+ * [...]`, as @upstash/redis does; Ferry's own client never echoes it) would log customer data (a
+ * payment event with an email address, a task). The replacer drops any such echo from every
+ * logged string, stack traces included, and keeps the rest.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 

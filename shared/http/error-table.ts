@@ -18,16 +18,11 @@ interface ErrorMapping {
 
 /**
  * Errors that mean "a dependency did not answer in time or at all": the Redis client's own
- * errors (Upstash folds Redis's status into a generic error, so every one it raises counts), its
- * per-call timeout, and network failures. undici (fetch) reports refused or reset connections as
- * TypeError("fetch failed", {cause}).
+ * errors (UpstashError: Redis or Upstash refused, whatever the HTTP status, so every one counts),
+ * its per-call timeout, and network failures. undici (fetch) reports refused or reset connections
+ * as TypeError("fetch failed", {cause}).
  */
-const DEPENDENCY_ERROR_NAMES = new Set([
-  "UpstashError",
-  "UpstashJSONParseError",
-  "TimeoutError",
-  "AbortError",
-]);
+const DEPENDENCY_ERROR_NAMES = new Set(["UpstashError", "TimeoutError", "AbortError"]);
 const isDependencyFailure = (error: Error): boolean =>
   DEPENDENCY_ERROR_NAMES.has(error.name) || (error instanceof TypeError && error.message === "fetch failed");
 

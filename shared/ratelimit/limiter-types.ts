@@ -7,7 +7,7 @@ import type { BreakerOptions } from "./breaker.ts";
 import type { DeniedCache } from "./denied-cache.ts";
 import type { FailureMode, RateLimitPolicy } from "./policies.ts";
 
-/** The one capability the limiter needs from a Redis client. @upstash/redis's Redis fits as is. */
+/** The one capability the limiter needs from a Redis client (shared/redis/client.ts fits as is). */
 export interface ScriptClient {
   eval(script: string, keys: string[], args: string[]): Promise<unknown>;
   evalsha(sha: string, keys: string[], args: string[]): Promise<unknown>;

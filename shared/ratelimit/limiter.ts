@@ -3,7 +3,7 @@
  * in one round trip (see script.ts), optionally fused with the API-key lookup (AUTH_AND_LIMIT),
  * so an authenticated request needs one round trip for both.
  *
- * Redis is any client that can EVAL/EVALSHA (the @upstash/redis client in production, an ioredis
+ * Redis is any client that can EVAL/EVALSHA (Ferry's Upstash client in production, an ioredis
  * adapter in tests). Ordinary latency is waited for (the budget is sized for a database some
  * distance away); a call that exceeds the budget or errors is an outage, and the per-container
  * breaker (breaker.ts) then decides without Redis, at once, as each policy declares (fail open or

@@ -1,15 +1,13 @@
 /**
- * The Redis client the rate limiter uses in production: @upstash/redis with the decision budget
- * as its per-request timeout (the HTTP request is cancelled at the budget, not just ignored) and
- * no retries at all.
+ * The Redis client the rate limiter uses in production: Ferry's Upstash client
+ * (shared/redis/client.ts: never retries, auto-pipelines) with the decision budget as its
+ * per-request timeout, so the HTTP request is cancelled at the budget, not just ignored.
  *
- * Why not shared/redis/client.ts's client: @upstash/redis 1.39 treats `retry: false` as ONE retry
- * (attempts = 1, and its loop runs attempts + 1 times), so a script whose connection dropped after
- * it reached Redis would be sent twice and consume twice. `{ retries: 0 }` is the setting that
- * sends once. Its timeout is also the general Redis budget (REDIS_TIMEOUT_MS, 1 s by default),
- * far above what a rate-limit decision may wait.
+ * Why not the general client as is: its timeout is the general Redis budget (REDIS_TIMEOUT_MS,
+ * 1 s by default), far above what a rate-limit decision may wait, and a container's first request
+ * also opens the (TLS) connection, so it gets a budget of its own.
  */
-import { Redis } from "@upstash/redis";
+import { createUpstashClient, type RedisClient } from "#shared/redis/client.ts";
 
 export interface RateLimitRedisOptions {
   readonly url: string;
@@ -18,21 +16,21 @@ export interface RateLimitRedisOptions {
   readonly budgetMs: number;
   /** Budget of the client's first request, which also opens the (TLS) connection. */
   readonly firstCallBudgetMs?: number;
+  /** For instrumentation (the benchmark counts requests); defaults to the global fetch. */
+  readonly fetch?: typeof fetch;
 }
 
-export function createRateLimitRedis(options: RateLimitRedisOptions): Redis {
+export function createRateLimitRedis(options: RateLimitRedisOptions): RedisClient {
   let first = true;
   const firstBudgetMs = Math.max(options.budgetMs, options.firstCallBudgetMs ?? options.budgetMs);
-  return new Redis({
+  return createUpstashClient({
     url: options.url,
     token: options.token,
-    retry: { retries: 0, backoff: () => 0 },
     signal: () => {
       const ms = first ? firstBudgetMs : options.budgetMs;
       first = false;
       return AbortSignal.timeout(ms);
     },
-    automaticDeserialization: false,
-    enableTelemetry: false,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 }

@@ -1,6 +1,6 @@
 /**
- * HGETALL as an object. With automaticDeserialization off (see client.ts) @upstash/redis returns
- * Redis's flat [field, value, ...] reply; this accepts either shape.
+ * HGETALL as an object. The client (client.ts) returns Redis's flat [field, value, ...] reply, as
+ * @upstash/redis did with automaticDeserialization off; this accepts an object too.
  */
 import type { RedisClient } from "./client.ts";
 

@@ -1,5 +1,5 @@
 /**
- * A Lua script run by its SHA: @upstash/redis's Script sends EVALSHA and falls back to EVAL only
+ * A Lua script run by its SHA: the client's Script (client.ts) sends EVALSHA and falls back to EVAL only
  * on NOSCRIPT (which ran nothing, so the fallback is never a replay). One Script per client,
  * kept in a WeakMap, so the script body crosses the network once per container, not per call.
  */

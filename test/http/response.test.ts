@@ -1,9 +1,9 @@
-import { errors } from "@upstash/redis";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import type { FerryContext } from "#shared/http/context.ts";
 import { notFound } from "#shared/http/errors.ts";
 import { responseFinalizer } from "#shared/http/response.ts";
+import { UpstashError } from "#shared/redis/client.ts";
 
 function fail(error: unknown) {
   const request = {
@@ -35,9 +35,8 @@ describe("the chain's error responses", () => {
 
   it("answers a Redis failure or timeout with 503 and Retry-After, without its text", () => {
     const failures = [
-      new errors.UpstashError(
-        'ERR unavailable, command was: ["get","ferry:task:secret-customer@example.com"]',
-      ),
+      new UpstashError("ERR unavailable: ferry:task:secret-customer@example.com", 503),
+      new UpstashError("Unauthorized", 401),
       new DOMException("The operation was aborted due to timeout", "TimeoutError"),
       new TypeError("fetch failed"),
     ];

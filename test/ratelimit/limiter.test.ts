@@ -1,6 +1,6 @@
 /**
  * The GCRA limiter's properties against the run's real redis-server, through ioredis and through
- * the production client (@upstash/redis over the local Upstash-REST proxy). Time is simulated:
+ * the production client (Ferry's Upstash client over the local Upstash-REST proxy). Time is simulated:
  * `now` is a script argument, so no assertion depends on how fast anything runs.
  */
 import type { Redis } from "ioredis";

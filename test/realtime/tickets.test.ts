@@ -34,7 +34,7 @@ describe("POST /v1/realtime/tickets", () => {
     const { body } = await requestTicket(h.runtime, key.secret);
 
     // Assess
-    const ttl = await h.redis.ttl(ticketKey(body.ticket));
+    const ttl = await h.redis.command(["ttl", ticketKey(body.ticket)]);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(TICKET_TTL_SECONDS);
     expect(ticketKey(body.ticket)).not.toContain(body.ticket);
@@ -126,7 +126,7 @@ describe("WebSocket $connect", () => {
   it("refuses an expired ticket with 403", async () => {
     // Prepare: age the ticket past its TTL in Redis.
     const { body } = await requestTicket(h.runtime, key.secret);
-    await h.redis.pexpire(ticketKey(body.ticket), 1);
+    await h.redis.command(["pexpire", ticketKey(body.ticket), 1]);
     await eventually(async () => (await h.redis.exists(ticketKey(body.ticket))) === 0);
 
     // Act

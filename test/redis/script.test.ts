@@ -16,7 +16,7 @@ describe("defineScript", () => {
     const key = `test:script:${randomUUID()}`;
 
     const first = await incr(t.redis, [key], []);
-    await t.redis.scriptFlush();
+    await t.redis.command(["script", "flush"]);
     const second = await incr(t.redis, [key], []);
     const third = await incr(t.redis, [key], []);
 

@@ -1,5 +1,5 @@
 /**
- * The production Redis client (@upstash/redis via createRedisClient) against the run's private
+ * The production Redis client (Ferry's Upstash client, createRedisClient) against the run's private
  * redis-server, through the local Upstash-REST proxy: tests exercise the same client and wire
  * format as production. startTestRedis() starts a proxy of the test's own; redisOf(runtime)
  * uses a running runtime's, as its handlers do.

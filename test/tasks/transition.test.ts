@@ -87,6 +87,6 @@ describe("task transitions", () => {
     );
     expect(none).toBeUndefined();
     expect(created).toMatchObject({ applied: true, task: { ownerKeyId: "key_b", status: "processing" } });
-    expect(await t.redis.ttl(`ferry:task:${seed.id}`)).toBeGreaterThan(0);
+    expect(await t.redis.command(["ttl", `ferry:task:${seed.id}`])).toBeGreaterThan(0);
   });
 });

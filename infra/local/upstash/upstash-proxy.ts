@@ -1,6 +1,6 @@
 /**
- * An Upstash-REST-compatible HTTP server in front of a real Redis, so `@upstash/redis` runs
- * unchanged offline. No package does this: `@humanwhocodes/upstash-redis-server` has no base64
+ * An Upstash-REST-compatible HTTP server in front of a real Redis, so Ferry's Upstash client (and
+ * `@upstash/redis`, the rate-limit benchmark's peer) runs unchanged offline. No package does this: `@humanwhocodes/upstash-redis-server` has no base64
  * encoding, no `/multi-exec` and skips auth on `/pipeline`, and `ioredis-mock` has no SCRIPT and
  * differs from Redis on Lua nil/false (see ../shared/notes/local-emulators.md beside the repository). So this is a
  * small node:http server over ioredis and a real redis-server.

@@ -1,6 +1,6 @@
 /**
  * The limiter runs against the run's real redis-server through two clients with the same EVAL
- * semantics: ioredis directly, and the production client (@upstash/redis, as the rate limiter
+ * semantics: ioredis directly, and the production client (Ferry's Upstash client, as the rate limiter
  * builds it) through the local Upstash-REST proxy. Every property test runs on both. A plain
  * ioredis connection inspects what the script stored (values, PEXPIRETIME).
  */
@@ -13,7 +13,7 @@ import type { ScriptClient } from "#shared/ratelimit/limiter.ts";
 import { createRateLimitRedis } from "#shared/ratelimit/redis-client.ts";
 
 /**
- * EVAL/EVALSHA over ioredis, shaped like @upstash/redis's methods, reading scripts the way Upstash
+ * EVAL/EVALSHA over ioredis, shaped like the production client's methods, reading scripts the way Upstash
  * does (its key-locking flag dropped for open-source Redis, by the proxy's own rewriter).
  */
 export function ioredisScriptClient(redis: Redis): ScriptClient {
