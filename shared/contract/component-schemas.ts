@@ -2,7 +2,7 @@
  * Named zod schemas (`.meta({ id })`) as a `components.schemas` map whose `$ref`s point at
  * `#/components/schemas/<id>`: the conversion the OpenAPI and the AsyncAPI documents share.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 
 export type Json = Record<string, unknown>;
 
@@ -14,7 +14,7 @@ export interface ComponentSchemaOptions {
 }
 
 export function componentSchemas(
-  schemas: readonly z.ZodType[],
+  schemas: readonly z.ZodMiniType[],
   options: ComponentSchemaOptions,
 ): Record<string, Json> {
   const registry = z.registry<{ id: string }>();

@@ -4,7 +4,7 @@
  * malformed one, is a 415 problem, never a body decoded in an encoding the client did not use.
  */
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { HttpError } from "#shared/http/errors.ts";
 import { parseJsonBody } from "#shared/http/json-body.ts";
 
