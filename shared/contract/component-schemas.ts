@@ -1,6 +1,7 @@
 /**
- * Named zod schemas (`.meta({ id })`) as a `components.schemas` map whose `$ref`s point at
- * `#/components/schemas/<id>`: the conversion the OpenAPI and the AsyncAPI documents share.
+ * Named zod schemas (`meta(schema, { id })`, shared/zod/meta.ts) as a `components.schemas` map
+ * whose `$ref`s point at `#/components/schemas/<id>`: the conversion the OpenAPI and the AsyncAPI
+ * documents share.
  */
 import * as z from "zod/mini";
 
@@ -20,7 +21,7 @@ export function componentSchemas(
   const registry = z.registry<{ id: string }>();
   for (const schema of schemas) {
     const id = z.globalRegistry.get(schema)?.id;
-    if (!id) throw new Error("a component schema needs .meta({ id })");
+    if (!id) throw new Error("a component schema needs meta(schema, { id })");
     if (!registry.has(schema)) registry.add(schema, { id });
   }
   const out = z.toJSONSchema(registry, {

@@ -7,7 +7,7 @@
  * (zod-openapi, @asteasolutions/zod-to-openapi): OpenAPI 3.1 schemas ARE JSON Schema 2020-12,
  * which is zod's native target, so no translation layer is needed; it is maintained with zod
  * itself, so a zod upgrade cannot leave it behind; and it costs no dependency. A registry gives
- * named schemas (`.meta({id})`) their place under components.schemas and `$ref`s to them.
+ * named schemas (`meta(schema, { id })`) their place under components.schemas and `$ref`s to them.
  * Request schemas are converted as inputs (a defaulted `limit` is optional), responses as outputs
  * (objects closed with `additionalProperties: false`, so an undocumented field fails the contract
  * tests).
@@ -187,7 +187,7 @@ function operation(route: HttpRoute, op: OperationDoc): Json {
 
 function componentId(schema: z.ZodMiniType): string {
   const id = z.globalRegistry.get(schema)?.id;
-  if (!id) throw new Error("request and response bodies need .meta({ id }) to be components");
+  if (!id) throw new Error("request and response bodies need meta(schema, { id }) to be components");
   return id;
 }
 
