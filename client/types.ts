@@ -3,7 +3,7 @@
  * the OpenAPI document is generated from, so the client cannot drift from the server. Type-only
  * imports vanish at build time: the client's runtime code depends on nothing in the server.
  */
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import type { emailAcceptedSchema, healthSchema, ticketSchema } from "#shared/contract/responses.ts";
 import type { emailRequestSchema } from "#shared/email/request.ts";
 import type { paymentListQuery, paymentListSchema, paymentSchema } from "#shared/payments/schema.ts";

@@ -7,7 +7,8 @@
  *                     offline; deploying them gives a stack that can send nothing).
  * Free of CDK imports: the preflight runs before anything is synthesized.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
+import "#shared/zod/messages.ts";
 import { configSchema } from "#shared/config.ts";
 
 /** Context keys the app reads (infra/bin/app.ts). */
@@ -65,9 +66,9 @@ export function stageProblems(stage: string | undefined): string[] {
 export function settingProblems(settings: DeploySettings, isToken: (v: string) => boolean = () => false) {
   const problems: string[] = [];
   const concrete = (v: string | undefined): v is string => v !== undefined && v !== "" && !isToken(v);
-  const schema = configSchema
-    .pick({ UPSTASH_REDIS_REST_URL: true, EMAIL_FROM: true, RATE_LIMITS: true })
-    .partial();
+  const schema = z.partial(
+    z.pick(configSchema, { UPSTASH_REDIS_REST_URL: true, EMAIL_FROM: true, RATE_LIMITS: true }),
+  );
   const values = {
     UPSTASH_REDIS_REST_URL: settings.upstashRestUrl,
     EMAIL_FROM: settings.emailFrom,

@@ -4,7 +4,8 @@
  * at cold start, re-read after a TTL (rotation without a deploy), and overlaid on the
  * environment. Invalid configuration throws a ConfigError that names every offending variable.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
+import "#shared/zod/messages.ts";
 import { RATE_LIMIT_POLICIES } from "#shared/app/types.ts";
 
 /**
@@ -48,48 +49,60 @@ export class ConfigError extends Error {
 }
 
 /** Comma-separated secrets (rotation: every listed value is accepted). */
-const secretList = z
-  .string()
-  .transform((s) =>
-    s
-      .split(",")
-      .map((v) => v.trim())
-      .filter((v) => v.length > 0),
-  )
-  .pipe(z.array(z.string()).min(1, "needs at least one non-empty value"));
+const secretList = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((s) =>
+      s
+        .split(",")
+        .map((v) => v.trim())
+        .filter((v) => v.length > 0),
+    ),
+  ),
+  z.array(z.string()).check(z.minLength(1, "needs at least one non-empty value")),
+);
 
-const optionalUrl = z.url().optional();
+const optionalUrl = z.optional(z.url());
+
+const positiveInt = () => z.coerce.number().check(z.int(), z.positive());
+const intAtLeast = (min: number) => z.coerce.number().check(z.int(), z.gte(min));
+/** A coerced number that must be a fraction above 0, at most 1 (a rate). */
+const rate = () => z.coerce.number().check(z.gt(0), z.lte(1));
+const nonEmpty = () => z.string().check(z.minLength(1));
 
 const rateLimitPolicy = z.strictObject({
-  capacity: z.number().int().positive(),
-  refillPerSecond: z.number().positive(),
+  capacity: z.number().check(z.int(), z.positive()),
+  refillPerSecond: z.number().check(z.positive()),
   /** `shadow`: decided and reported in headers, never refusing (to roll out a new limit). */
-  mode: z.enum(["enforce", "shadow"]).optional(),
+  mode: z.optional(z.enum(["enforce", "shadow"])),
 });
 
-const rateLimits = z
-  .string()
-  .transform((raw, ctx) => {
-    try {
-      return JSON.parse(raw) as unknown;
-    } catch {
-      ctx.addIssue({ code: "custom", message: "is not valid JSON" });
-      return z.NEVER;
-    }
-  })
+const rateLimits = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.issues.push({ code: "custom", message: "is not valid JSON", input: raw });
+        return z.NEVER;
+      }
+    }),
+  ),
   // Any capacity ≥ 1 is valid: a request costing more is refused with a 422, not at cold start.
-  .pipe(z.partialRecord(z.enum(RATE_LIMIT_POLICIES), rateLimitPolicy));
+  z.partialRecord(z.enum(RATE_LIMIT_POLICIES), rateLimitPolicy),
+);
 
 export const configSchema = z.object({
   UPSTASH_REDIS_REST_URL: z.url(),
-  UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
+  UPSTASH_REDIS_REST_TOKEN: nonEmpty(),
   /** Per-call budget for Redis over REST, in milliseconds. */
-  REDIS_TIMEOUT_MS: z.coerce.number().int().positive().default(1000),
-  EMAIL_FROM: z.email().optional(),
-  STRIPE_WEBHOOK_SECRET: secretList.optional(),
-  RAZORPAY_WEBHOOK_SECRET: secretList.optional(),
-  PAYU_MERCHANT_KEY: secretList.optional(),
-  PAYU_MERCHANT_SALT: secretList.optional(),
+  REDIS_TIMEOUT_MS: z._default(positiveInt(), 1000),
+  EMAIL_FROM: z.optional(z.email()),
+  STRIPE_WEBHOOK_SECRET: z.optional(secretList),
+  RAZORPAY_WEBHOOK_SECRET: z.optional(secretList),
+  PAYU_MERCHANT_KEY: z.optional(secretList),
+  PAYU_MERCHANT_SALT: z.optional(secretList),
   /**
    * Verify with the provider (docs/payments.md), one switch per provider, off by default: before
    * applying a success or refund, the payment worker asks the provider's own API whether it is
@@ -97,27 +110,27 @@ export const configSchema = z.object({
    * secret; PayU uses PAYU_MERCHANT_KEY and the first PAYU_MERCHANT_SALT. The URLs are the
    * providers' (override them for a test emulator or PayU's test environment).
    */
-  STRIPE_VERIFY_WITH_PROVIDER: z.stringbool().default(false),
-  STRIPE_API_KEY: z.string().min(1).optional(),
-  STRIPE_API_URL: z.url().default("https://api.stripe.com"),
-  RAZORPAY_VERIFY_WITH_PROVIDER: z.stringbool().default(false),
-  RAZORPAY_KEY_ID: z.string().min(1).optional(),
-  RAZORPAY_KEY_SECRET: z.string().min(1).optional(),
-  RAZORPAY_API_URL: z.url().default("https://api.razorpay.com"),
-  PAYU_VERIFY_WITH_PROVIDER: z.stringbool().default(false),
-  PAYU_API_URL: z.url().default("https://info.payu.in"),
+  STRIPE_VERIFY_WITH_PROVIDER: z._default(z.stringbool(), false),
+  STRIPE_API_KEY: z.optional(nonEmpty()),
+  STRIPE_API_URL: z._default(z.url(), "https://api.stripe.com"),
+  RAZORPAY_VERIFY_WITH_PROVIDER: z._default(z.stringbool(), false),
+  RAZORPAY_KEY_ID: z.optional(nonEmpty()),
+  RAZORPAY_KEY_SECRET: z.optional(nonEmpty()),
+  RAZORPAY_API_URL: z._default(z.url(), "https://api.razorpay.com"),
+  PAYU_VERIFY_WITH_PROVIDER: z._default(z.stringbool(), false),
+  PAYU_API_URL: z._default(z.url(), "https://info.payu.in"),
   /** Budget for one verification call, in milliseconds (the worker's timeout is 30 s). */
-  PROVIDER_API_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
-  RATE_LIMITS: rateLimits.optional(),
+  PROVIDER_API_TIMEOUT_MS: z._default(positiveInt(), 5000),
+  RATE_LIMITS: z.optional(rateLimits),
   /**
    * Rate limiter and Redis (shared/ratelimit/breaker.ts): how long one decision may wait for
    * Redis before that counts as an outage (ordinary latency must never trigger it), how many
    * errors in a row open the per-container breaker (a timeout opens it at once), and how long it
    * stays open, deciding without Redis as each policy declares, before one request probes again.
    */
-  RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().positive().default(1000),
-  RATE_LIMIT_BREAKER_FAILURES: z.coerce.number().int().positive().default(3),
-  RATE_LIMIT_BREAKER_COOLDOWN_MS: z.coerce.number().int().positive().default(1000),
+  RATE_LIMIT_TIMEOUT_MS: z._default(positiveInt(), 1000),
+  RATE_LIMIT_BREAKER_FAILURES: z._default(positiveInt(), 3),
+  RATE_LIMIT_BREAKER_COOLDOWN_MS: z._default(positiveInt(), 1000),
   EMAIL_QUEUE_URL: optionalUrl,
   /** The SES events queue (the configuration set's destination delivers there). */
   EVENTS_QUEUE_URL: optionalUrl,
@@ -126,27 +139,27 @@ export const configSchema = z.object({
   WS_CALLBACK_URL: optionalUrl,
   /** The wss:// URL clients connect to. */
   WS_PUBLIC_URL: optionalUrl,
-  AWS_REGION: z.string().min(1).default("us-east-1"),
+  AWS_REGION: z._default(nonEmpty(), "us-east-1"),
   /** Explicit endpoints: set by the local runtime and tests to point the real SDK at emulators. */
   AWS_ENDPOINT_URL_SQS: optionalUrl,
   AWS_ENDPOINT_URL_SESV2: optionalUrl,
   /** Email retries: full-jitter exponential backoff, delay = random(0, min(max, base × 2^(n-1))). */
-  EMAIL_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).default(2),
-  EMAIL_RETRY_MAX_SECONDS: z.coerce.number().int().positive().max(43_200).default(900),
+  EMAIL_RETRY_BASE_SECONDS: z._default(intAtLeast(0), 2),
+  EMAIL_RETRY_MAX_SECONDS: z._default(positiveInt().check(z.lte(43_200)), 900),
   /** An email still held back by an open SES circuit this long after acceptance is given up. */
-  EMAIL_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(86_400),
+  EMAIL_MAX_AGE_SECONDS: z._default(positiveInt(), 86_400),
   /** SES circuit breaker: this many throttles within the window open it for the cooldown. */
-  SES_BREAKER_THRESHOLD: z.coerce.number().int().positive().default(5),
-  SES_BREAKER_WINDOW_MS: z.coerce.number().int().positive().default(10_000),
-  SES_BREAKER_COOLDOWN_MS: z.coerce.number().int().positive().default(5_000),
-  SES_BREAKER_MAX_COOLDOWN_MS: z.coerce.number().int().positive().default(60_000),
+  SES_BREAKER_THRESHOLD: z._default(positiveInt(), 5),
+  SES_BREAKER_WINDOW_MS: z._default(positiveInt(), 10_000),
+  SES_BREAKER_COOLDOWN_MS: z._default(positiveInt(), 5_000),
+  SES_BREAKER_MAX_COOLDOWN_MS: z._default(positiveInt(), 60_000),
   /**
    * SES calls (shared/aws/ses-client.ts): the request timeout of one SendEmail, in ms (a call that
    * gets no answer in time is classified by shared/email/ses-errors.ts), and the configuration set
    * every email is sent with, when the stack configures one.
    */
-  SES_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-  SES_CONFIGURATION_SET: z.string().min(1).optional(),
+  SES_REQUEST_TIMEOUT_MS: z._default(positiveInt(), 10_000),
+  SES_CONFIGURATION_SET: z.optional(nonEmpty()),
   /**
    * Account health (shared/delivery/reputation.ts): bounce and complaint rates over a sliding
    * window, judged once at least REPUTATION_MIN_SENT recipients were sent to in it, against limits
@@ -154,20 +167,16 @@ export const configSchema = z.object({
    * opens the SES circuit breaker with reason `reputation` for REPUTATION_PAUSE_SECONDS: sending
    * stops (emails wait in the queue) before AWS puts the account under review.
    */
-  REPUTATION_WINDOW_SECONDS: z.coerce.number().int().min(60).default(86_400),
-  REPUTATION_MAX_BOUNCE_RATE: z.coerce.number().gt(0).max(1).default(0.04),
-  REPUTATION_MAX_COMPLAINT_RATE: z.coerce.number().gt(0).max(1).default(0.0008),
-  REPUTATION_MIN_SENT: z.coerce.number().int().min(1).default(200),
-  REPUTATION_PAUSE: z.stringbool().default(false),
-  REPUTATION_PAUSE_SECONDS: z.coerce.number().int().positive().default(3600),
+  REPUTATION_WINDOW_SECONDS: z._default(intAtLeast(60), 86_400),
+  REPUTATION_MAX_BOUNCE_RATE: z._default(rate(), 0.04),
+  REPUTATION_MAX_COMPLAINT_RATE: z._default(rate(), 0.0008),
+  REPUTATION_MIN_SENT: z._default(intAtLeast(1), 200),
+  REPUTATION_PAUSE: z._default(z.stringbool(), false),
+  REPUTATION_PAUSE_SECONDS: z._default(positiveInt(), 3600),
   /** Seconds a container trusts the secret it read before reading it again (rotation). */
-  FERRY_SECRETS_TTL_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_SECRETS_TTL_SECONDS),
+  FERRY_SECRETS_TTL_SECONDS: z._default(intAtLeast(0), DEFAULT_SECRETS_TTL_SECONDS),
   /** Request body limit for JSON routes, in bytes. */
-  MAX_BODY_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(256 * 1024),
+  MAX_BODY_BYTES: z._default(positiveInt(), 256 * 1024),
 });
 
 export type Config = z.infer<typeof configSchema>;

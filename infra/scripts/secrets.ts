@@ -17,6 +17,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import "#shared/zod/messages.ts";
 import { stackNameFor, stageProblems } from "#infra/settings.ts";
 import {
   configSchema,

@@ -5,6 +5,8 @@
  * write the variables from, so a function that would fail on AWS for lack of a variable fails
  * the same way locally and in tests. The result is typed: a need's variables are non-optional.
  */
+import * as z from "zod/mini";
+import "#shared/zod/messages.ts";
 import { type Config, ConfigError, configProblems, configSchema, parseConfigValues } from "#shared/config.ts";
 import { type EnvOfNeeds, type EnvSource, isOptionalSource, NEEDS } from "./needs.ts";
 import type { FunctionSpec } from "./types.ts";
@@ -73,7 +75,7 @@ export function functionsConfigProblems(
  * same schema the cold-start check applies, so `cdk synth` refuses what every function would.
  */
 export function settingsProblems(settings: Readonly<Record<string, string | undefined>>): string[] {
-  const result = configSchema.partial().safeParse(settings);
+  const result = z.partial(configSchema).safeParse(settings);
   return result.success
     ? []
     : result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);

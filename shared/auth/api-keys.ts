@@ -3,7 +3,7 @@
  * Lookups hash the presented key and read one record: no secret ever sits in Redis.
  */
 import { createHash, randomBytes } from "node:crypto";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { SCOPES, type Scope } from "#shared/app/types.ts";
 import type { RedisClient } from "#shared/redis/client.ts";
 import { hgetallRecord } from "#shared/redis/hash.ts";
@@ -18,8 +18,8 @@ export const PER_KEY_POLICIES = ["api", "emails"] as const;
 export type PerKeyPolicy = (typeof PER_KEY_POLICIES)[number];
 
 export const keyLimitSchema = z.strictObject({
-  capacity: z.number().int().positive(),
-  refillPerSecond: z.number().positive(),
+  capacity: z.number().check(z.int(), z.positive()),
+  refillPerSecond: z.number().check(z.positive()),
 });
 export type KeyLimit = z.infer<typeof keyLimitSchema>;
 
@@ -33,7 +33,7 @@ const storedKey = z.object({
   scopes: z.array(z.enum(SCOPES)),
   createdAt: z.string(),
   /** This key's own limits, replacing the policies' capacity and refill for it (dynamic: no deploy). */
-  limits: z.partialRecord(z.enum(PER_KEY_POLICIES), keyLimitSchema).optional(),
+  limits: z.optional(z.partialRecord(z.enum(PER_KEY_POLICIES), keyLimitSchema)),
 });
 export type StoredApiKey = z.infer<typeof storedKey>;
 

@@ -4,9 +4,10 @@
  * `z.toJSONSchema`, in draft-07 form (AsyncAPI's default schema format is a JSON Schema draft-07
  * superset).
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { clientMessage } from "#shared/realtime/messages.ts";
 import { taskSchema } from "#shared/tasks/schema.ts";
+import { meta } from "#shared/zod/meta.ts";
 import { componentSchemas, type Json } from "./component-schemas.ts";
 import { API_VERSION } from "./openapi.ts";
 import {
@@ -18,13 +19,14 @@ import {
   unsubscribedMessage,
 } from "./realtime-messages.ts";
 
-const subscribeFrame = clientMessage.options[0].meta({ id: "SubscribeFrame" });
-const unsubscribeFrame = clientMessage.options[1].meta({ id: "UnsubscribeFrame" });
-const pingFrame = clientMessage.options[2].meta({ id: "PingFrame" });
+const [subscribe, unsubscribe, ping] = clientMessage.def.options;
+const subscribeFrame = meta(subscribe, { id: "SubscribeFrame" });
+const unsubscribeFrame = meta(unsubscribe, { id: "UnsubscribeFrame" });
+const pingFrame = meta(ping, { id: "PingFrame" });
 
 const MESSAGES: readonly {
   name: string;
-  schema: z.ZodType;
+  schema: z.ZodMiniType;
   direction: "send" | "receive";
   summary: string;
 }[] = [
@@ -72,7 +74,7 @@ const componentSchemaList = [
   taskSchema,
 ];
 
-const idOf = (schema: z.ZodType) => z.globalRegistry.get(schema)?.id ?? "";
+const idOf = (schema: z.ZodMiniType) => z.globalRegistry.get(schema)?.id ?? "";
 
 export interface AsyncApiOptions {
   /** ws:// or wss:// URL clients connect to (without the ticket); default the local runtime's. */

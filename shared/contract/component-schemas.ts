@@ -1,8 +1,9 @@
 /**
- * Named zod schemas (`.meta({ id })`) as a `components.schemas` map whose `$ref`s point at
- * `#/components/schemas/<id>`: the conversion the OpenAPI and the AsyncAPI documents share.
+ * Named zod schemas (`meta(schema, { id })`, shared/zod/meta.ts) as a `components.schemas` map
+ * whose `$ref`s point at `#/components/schemas/<id>`: the conversion the OpenAPI and the AsyncAPI
+ * documents share.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 
 export type Json = Record<string, unknown>;
 
@@ -14,13 +15,13 @@ export interface ComponentSchemaOptions {
 }
 
 export function componentSchemas(
-  schemas: readonly z.ZodType[],
+  schemas: readonly z.ZodMiniType[],
   options: ComponentSchemaOptions,
 ): Record<string, Json> {
   const registry = z.registry<{ id: string }>();
   for (const schema of schemas) {
     const id = z.globalRegistry.get(schema)?.id;
-    if (!id) throw new Error("a component schema needs .meta({ id })");
+    if (!id) throw new Error("a component schema needs meta(schema, { id })");
     if (!registry.has(schema)) registry.add(schema, { id });
   }
   const out = z.toJSONSchema(registry, {

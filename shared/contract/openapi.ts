@@ -7,12 +7,12 @@
  * (zod-openapi, @asteasolutions/zod-to-openapi): OpenAPI 3.1 schemas ARE JSON Schema 2020-12,
  * which is zod's native target, so no translation layer is needed; it is maintained with zod
  * itself, so a zod upgrade cannot leave it behind; and it costs no dependency. A registry gives
- * named schemas (`.meta({id})`) their place under components.schemas and `$ref`s to them.
+ * named schemas (`meta(schema, { id })`) their place under components.schemas and `$ref`s to them.
  * Request schemas are converted as inputs (a defaulted `limit` is optional), responses as outputs
  * (objects closed with `additionalProperties: false`, so an undocumented field fails the contract
  * tests).
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { AppManifest, HttpRoute } from "#shared/app/manifest.ts";
 import { SCOPES } from "#shared/app/types.ts";
 import { componentSchemas, type Json } from "./component-schemas.ts";
@@ -63,7 +63,7 @@ const HEADERS: Json = {
 const ref = (kind: string, name: string) => ({ $ref: `#/components/${kind}/${name}` });
 
 /** Inline JSON Schema of an un-named schema (parameters). */
-function inline(schema: z.ZodType, io: "input" | "output"): Json {
+function inline(schema: z.ZodMiniType, io: "input" | "output"): Json {
   const out = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Json;
   delete out.$schema;
   return out;
@@ -71,7 +71,7 @@ function inline(schema: z.ZodType, io: "input" | "output"): Json {
 
 function parameters(op: OperationDoc): Json[] {
   const out: Json[] = [];
-  const add = (where: "path" | "query", schema: z.ZodObject | undefined) => {
+  const add = (where: "path" | "query", schema: z.ZodMiniObject | undefined) => {
     if (!schema) return;
     const json = inline(schema, "input") as { properties?: Record<string, Json>; required?: string[] };
     for (const [name, property] of Object.entries(json.properties ?? {})) {
@@ -185,9 +185,9 @@ function operation(route: HttpRoute, op: OperationDoc): Json {
   };
 }
 
-function componentId(schema: z.ZodType): string {
+function componentId(schema: z.ZodMiniType): string {
   const id = z.globalRegistry.get(schema)?.id;
-  if (!id) throw new Error("request and response bodies need .meta({ id }) to be components");
+  if (!id) throw new Error("request and response bodies need meta(schema, { id }) to be components");
   return id;
 }
 
@@ -239,8 +239,8 @@ export function buildOpenApi(manifest: AppManifest, options: OpenApiOptions = {}
   const paths: Record<string, Json> = {};
   const webhooks: Record<string, Json> = {};
   const errorStatusesUsed = new Set<number>();
-  const requestBodies: z.ZodType[] = [];
-  const responseBodies: z.ZodType[] = [problemSchema];
+  const requestBodies: z.ZodMiniType[] = [];
+  const responseBodies: z.ZodMiniType[] = [problemSchema];
   for (const route of manifest.http.routes) {
     const op = OPERATIONS[`${route.method} ${route.path}`] as OperationDoc;
     const built = operation(route, op);

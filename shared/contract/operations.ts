@@ -4,7 +4,7 @@
  * manifest (shared/app/); the schemas are the ones the handlers validate with. The builder
  * (openapi.ts) refuses a manifest route that has no entry here, so no route can be left out.
  */
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { emailRequestSchema } from "#shared/email/request.ts";
 import {
   paymentEmailParams,
@@ -14,6 +14,7 @@ import {
   paymentSchema,
 } from "#shared/payments/schema.ts";
 import { taskIdParams, taskListQuery, taskListSchema, taskSchema } from "#shared/tasks/schema.ts";
+import { meta } from "#shared/zod/meta.ts";
 import { emailAcceptedSchema, healthSchema, ticketSchema, webhookReceivedSchema } from "./responses.ts";
 import { payuCallbackSchema, razorpayEventSchema, stripeEventSchema } from "./webhook-bodies.ts";
 
@@ -29,15 +30,15 @@ export interface OperationDoc {
   readonly summary: string;
   readonly description?: string;
   readonly tag: "Emails" | "Tasks" | "Realtime" | "Payments" | "Webhooks" | "Platform";
-  readonly params?: z.ZodObject;
-  readonly query?: z.ZodObject;
+  readonly params?: z.ZodMiniObject;
+  readonly query?: z.ZodMiniObject;
   readonly headers?: readonly HeaderParamDoc[];
   /** Request bodies by media type; the first is the one to send. */
-  readonly body?: readonly { readonly contentType: string; readonly schema: z.ZodType }[];
+  readonly body?: readonly { readonly contentType: string; readonly schema: z.ZodMiniType }[];
   readonly success: {
     readonly status: number;
     readonly description: string;
-    readonly schema: z.ZodType;
+    readonly schema: z.ZodMiniType;
     /** Names of components.headers this response carries besides the common ones. */
     readonly headers?: readonly string[];
   };
@@ -56,7 +57,7 @@ const idempotencyKey: HeaderParamDoc = {
 const webhook = (
   provider: string,
   signatureHeaders: readonly HeaderParamDoc[],
-  body: { contentType: string; schema: z.ZodType },
+  body: { contentType: string; schema: z.ZodMiniType },
 ): OperationDoc => ({
   operationId: `receive${provider[0]?.toUpperCase()}${provider.slice(1)}Webhook`,
   summary: `Receive a ${provider} webhook`,
@@ -88,8 +89,8 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
       "Queues the send and answers at once with a task; follow it with GET /v1/tasks/{taskId} or over WebSocket. The `emails` policy costs one unit per recipient. The sender is configured, never chosen by the caller.",
     tag: "Emails",
     headers: [idempotencyKey],
-    // .meta() names a copy for components.schemas; the handler validates with the same definition.
-    body: [{ contentType: "application/json", schema: emailRequestSchema.meta({ id: "EmailRequest" }) }],
+    // meta() names a copy for components.schemas; the handler validates with the same definition.
+    body: [{ contentType: "application/json", schema: meta(emailRequestSchema, { id: "EmailRequest" }) }],
     success: {
       status: 202,
       description: "Durably queued",

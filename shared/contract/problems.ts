@@ -4,8 +4,9 @@
  * that status can carry, so a handler that invents a new type fails the contract tests until the
  * type is documented here.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { PROBLEM_BASE } from "#shared/http/errors.ts";
+import { meta } from "#shared/zod/meta.ts";
 
 export interface ProblemTypeDoc {
   readonly statuses: readonly number[];
@@ -127,18 +128,18 @@ export function problemTypesFor(status: number): string[] {
 }
 
 /** RFC 9457 problem details as Ferry sends them. */
-export const problemSchema = z
-  .object({
-    type: z
-      .string()
-      .meta({ description: `A URI under ${PROBLEM_BASE}; see the problem types in the description` }),
+export const problemSchema = meta(
+  z.object({
+    type: meta(z.string(), {
+      description: `A URI under ${PROBLEM_BASE}; see the problem types in the description`,
+    }),
     title: z.string(),
-    status: z.int().min(400).max(599),
-    detail: z.string().optional(),
-    instance: z.string().optional().meta({ description: "The request path" }),
-    errors: z
-      .array(z.object({ path: z.string(), message: z.string() }))
-      .optional()
-      .meta({ description: "One entry per invalid field (validation-failed)" }),
-  })
-  .meta({ id: "Problem", description: "RFC 9457 problem details (application/problem+json)" });
+    status: z.int().check(z.gte(400), z.lte(599)),
+    detail: z.optional(z.string()),
+    instance: meta(z.optional(z.string()), { description: "The request path" }),
+    errors: meta(z.optional(z.array(z.object({ path: z.string(), message: z.string() }))), {
+      description: "One entry per invalid field (validation-failed)",
+    }),
+  }),
+  { id: "Problem", description: "RFC 9457 problem details (application/problem+json)" },
+);

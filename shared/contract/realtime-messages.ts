@@ -4,9 +4,10 @@
  * messages are checked against the handler's ServerMessage type at compile time, so neither
  * side can change without the other.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { ErrorCode, ServerMessage } from "#shared/realtime/messages.ts";
 import { taskSchema } from "#shared/tasks/schema.ts";
+import { meta } from "#shared/zod/meta.ts";
 
 export const REALTIME_ERROR_CODES = [
   "malformed_frame",
@@ -22,28 +23,29 @@ const _allCodes: Exclude<ErrorCode, (typeof REALTIME_ERROR_CODES)[number]> exten
   true;
 void _allCodes;
 
-export const subscribedMessage = z
-  .object({ type: z.literal("subscribed"), taskId: z.string() })
-  .meta({ id: "Subscribed", description: "A subscribe succeeded; the task's current state follows at once" });
-export const unsubscribedMessage = z
-  .object({ type: z.literal("unsubscribed"), taskId: z.string() })
-  .meta({ id: "Unsubscribed" });
-export const taskUpdatedMessage = z.object({ type: z.literal("task.updated"), task: taskSchema }).meta({
+export const subscribedMessage = meta(z.object({ type: z.literal("subscribed"), taskId: z.string() }), {
+  id: "Subscribed",
+  description: "A subscribe succeeded; the task's current state follows at once",
+});
+export const unsubscribedMessage = meta(z.object({ type: z.literal("unsubscribed"), taskId: z.string() }), {
+  id: "Unsubscribed",
+});
+export const taskUpdatedMessage = meta(z.object({ type: z.literal("task.updated"), task: taskSchema }), {
   id: "TaskUpdated",
   description:
     "The task's state: once on subscribe, then on every transition. Ignore one whose `task.version` is not greater than the last seen.",
 });
-export const pongMessage = z.object({ type: z.literal("pong") }).meta({ id: "Pong" });
-export const errorMessage = z
-  .object({
+export const pongMessage = meta(z.object({ type: z.literal("pong") }), { id: "Pong" });
+export const errorMessage = meta(
+  z.object({
     type: z.literal("error"),
     error: z.object({ code: z.enum(REALTIME_ERROR_CODES), message: z.string() }),
-    taskId: z
-      .string()
-      .optional()
-      .meta({ description: "The task a failed subscribe or unsubscribe was about" }),
-  })
-  .meta({ id: "RealtimeError", description: "A frame could not be served; the connection stays open" });
+    taskId: meta(z.optional(z.string()), {
+      description: "The task a failed subscribe or unsubscribe was about",
+    }),
+  }),
+  { id: "RealtimeError", description: "A frame could not be served; the connection stays open" },
+);
 
 export const serverMessageSchemas = [
   subscribedMessage,

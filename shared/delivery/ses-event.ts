@@ -7,55 +7,56 @@
  * Unknown event types (Open, Click, Subscription: not published by Ferry's configuration set) are
  * `ignored`, never an error: SES may grow new ones and they must not end in the DLQ.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
+import "#shared/zod/messages.ts";
 import { RESERVED_TAG } from "#shared/email/request.ts";
 import { type DeliveryDetail, normalizeAddress, type RecipientDelivery } from "./state.ts";
 import type { SuppressionReason, SuppressionSource } from "./suppression.ts";
 
-const instant = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be a timestamp");
-const address = z.string().min(3).max(320);
+const instant = z.string().check(z.refine((s) => !Number.isNaN(Date.parse(s)), "must be a timestamp"));
+const address = z.string().check(z.minLength(3), z.maxLength(320));
 
 const mailSchema = z.looseObject({
   timestamp: instant,
-  messageId: z.string().min(1).max(255),
-  destination: z.array(address).default([]),
-  tags: z.record(z.string(), z.array(z.string())).optional(),
+  messageId: z.string().check(z.minLength(1), z.maxLength(255)),
+  destination: z._default(z.array(address), []),
+  tags: z.optional(z.record(z.string(), z.array(z.string()))),
 });
 
 const detailSchema = z.looseObject({
   eventType: z.string(),
   mail: mailSchema,
-  delivery: z
-    .looseObject({ timestamp: instant, recipients: z.array(address), smtpResponse: z.string().optional() })
-    .optional(),
-  bounce: z
-    .looseObject({
+  delivery: z.optional(
+    z.looseObject({ timestamp: instant, recipients: z.array(address), smtpResponse: z.optional(z.string()) }),
+  ),
+  bounce: z.optional(
+    z.looseObject({
       bounceType: z.string(),
-      bounceSubType: z.string().optional(),
+      bounceSubType: z.optional(z.string()),
       timestamp: instant,
       bouncedRecipients: z.array(
-        z.looseObject({ emailAddress: address, diagnosticCode: z.string().optional() }),
+        z.looseObject({ emailAddress: address, diagnosticCode: z.optional(z.string()) }),
       ),
-    })
-    .optional(),
-  complaint: z
-    .looseObject({
+    }),
+  ),
+  complaint: z.optional(
+    z.looseObject({
       timestamp: instant,
-      complaintFeedbackType: z.string().optional(),
+      complaintFeedbackType: z.optional(z.string()),
       complainedRecipients: z.array(z.looseObject({ emailAddress: address })),
-    })
-    .optional(),
-  deliveryDelay: z
-    .looseObject({
+    }),
+  ),
+  deliveryDelay: z.optional(
+    z.looseObject({
       timestamp: instant,
-      delayType: z.string().optional(),
+      delayType: z.optional(z.string()),
       delayedRecipients: z.array(
-        z.looseObject({ emailAddress: address, diagnosticCode: z.string().optional() }),
+        z.looseObject({ emailAddress: address, diagnosticCode: z.optional(z.string()) }),
       ),
-    })
-    .optional(),
-  reject: z.looseObject({ reason: z.string().optional() }).optional(),
-  failure: z.looseObject({ errorMessage: z.string().optional() }).optional(),
+    }),
+  ),
+  reject: z.optional(z.looseObject({ reason: z.optional(z.string()) })),
+  failure: z.optional(z.looseObject({ errorMessage: z.optional(z.string()) })),
 });
 
 /** The EventBridge envelope (only what Ferry reads). */

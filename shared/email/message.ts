@@ -2,7 +2,7 @@
  * The email queue's message: everything the worker needs to send and to create the task record
  * if it runs before the API's own write lands. Parsed with zod on the way out of the queue.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { EmailContent } from "./request.ts";
 
 /** SQS's payload limit (256 KiB). */
@@ -10,16 +10,16 @@ export const SQS_MAX_MESSAGE_BYTES = 262_144;
 
 export const emailMessageSchema = z.object({
   kind: z.literal("email.send"),
-  taskId: z.string().min(1),
-  ownerKeyId: z.string().min(1),
+  taskId: z.string().check(z.minLength(1)),
+  ownerKeyId: z.string().check(z.minLength(1)),
   createdAt: z.iso.datetime(),
   email: z.object({
-    to: z.array(z.string()).min(1),
+    to: z.array(z.string()).check(z.minLength(1)),
     subject: z.string(),
-    text: z.string().optional(),
-    html: z.string().optional(),
-    replyTo: z.array(z.string()).optional(),
-    tags: z.record(z.string(), z.string()).optional(),
+    text: z.optional(z.string()),
+    html: z.optional(z.string()),
+    replyTo: z.optional(z.array(z.string())),
+    tags: z.optional(z.record(z.string(), z.string())),
   }),
 });
 

@@ -6,7 +6,8 @@
  * in interchange and survive the queue escaped, see sqs-body.ts); a lone surrogate is refused:
  * it has no UTF-8 encoding, so the recipient would get U+FFFD instead of what was sent.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
+import { meta } from "#shared/zod/meta.ts";
 
 export const MAX_RECIPIENTS = 50;
 export const MAX_REPLY_TO = 10;
@@ -15,16 +16,16 @@ export const MAX_REPLY_TO = 10;
 const LONE_SURROGATE = /\p{Cs}/u;
 const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
 const WELL_FORMED = "must be well-formed Unicode: a lone surrogate (\\uD800–\\uDFFF) cannot be sent";
-const text = () => z.string().refine(wellFormed, WELL_FORMED);
+const text = () => z.string().check(z.refine(wellFormed, WELL_FORMED));
 
-const address = z.email({ message: "must be a valid email address" }).max(320);
+const address = z.email({ message: "must be a valid email address" }).check(z.maxLength(320));
 
 /**
  * One address or a list of 1–`max`. A union's own error is a bare "Invalid input", which tells a
  * caller with 51 recipients nothing: say what the limit is and what was sent.
  */
 const oneOrList = (max: number) =>
-  z.union([address, z.array(address).min(1, "needs at least one address").max(max)], {
+  z.union([address, z.array(address).check(z.minLength(1, "needs at least one address"), z.maxLength(max))], {
     error: (issue) => {
       if (issue.code !== "invalid_union") return undefined;
       const input: unknown = issue.input;
@@ -39,44 +40,42 @@ const SES_TAG = /^[A-Za-z0-9_-]+$/;
 /** Ferry tags every message with its task id under this name. */
 export const RESERVED_TAG = "ferry_task";
 
-const tagName = z
-  .string()
-  .min(1)
-  .max(256)
-  .regex(SES_TAG, "tag names may contain only letters, digits, '_' and '-'")
-  .refine((n) => n !== RESERVED_TAG, `the tag name ${RESERVED_TAG} is reserved`);
+const tagName = z.string().check(
+  z.minLength(1),
+  z.maxLength(256),
+  z.regex(SES_TAG, "tag names may contain only letters, digits, '_' and '-'"),
+  z.refine((n) => n !== RESERVED_TAG, `the tag name ${RESERVED_TAG} is reserved`),
+);
 const tagValue = z
   .string()
-  .max(256)
-  .regex(SES_TAG, "tag values may contain only letters, digits, '_' and '-'");
+  .check(z.maxLength(256), z.regex(SES_TAG, "tag values may contain only letters, digits, '_' and '-'"));
 
 export const emailRequestSchema = z
   .strictObject({
     to: oneOrList(MAX_RECIPIENTS),
-    subject: text()
-      .min(1)
-      .max(998)
-      .refine((s) => !/[\r\n]/.test(s), "must not contain line breaks"),
-    text: text().min(1).optional(),
-    html: text().min(1).optional(),
-    replyTo: oneOrList(MAX_REPLY_TO).optional(),
-    tags: z
-      .record(tagName, tagValue)
-      .refine((t) => Object.keys(t).length <= 10, "at most 10 tags")
-      .optional(),
-    suppressed: z
-      .enum(["reject", "skip"])
-      .optional()
-      .meta({
-        description:
-          "What to do with recipients on the suppression list (a hard bounce or a complaint put them there): " +
-          "`reject` (default) answers 422 naming them and sends nothing; `skip` sends to the others and lists the skipped in the 202",
-      }),
+    subject: text().check(
+      z.minLength(1),
+      z.maxLength(998),
+      z.refine((s) => !/[\r\n]/.test(s), "must not contain line breaks"),
+    ),
+    text: z.optional(text().check(z.minLength(1))),
+    html: z.optional(text().check(z.minLength(1))),
+    replyTo: z.optional(oneOrList(MAX_REPLY_TO)),
+    tags: z.optional(
+      z.record(tagName, tagValue).check(z.refine((t) => Object.keys(t).length <= 10, "at most 10 tags")),
+    ),
+    suppressed: meta(z.optional(z.enum(["reject", "skip"])), {
+      description:
+        "What to do with recipients on the suppression list (a hard bounce or a complaint put them there): " +
+        "`reject` (default) answers 422 naming them and sends nothing; `skip` sends to the others and lists the skipped in the 202",
+    }),
   })
-  .refine((b) => b.text !== undefined || b.html !== undefined, {
-    message: "give `text`, `html`, or both",
-    path: ["text"],
-  });
+  .check(
+    z.refine((b) => b.text !== undefined || b.html !== undefined, {
+      message: "give `text`, `html`, or both",
+      path: ["text"],
+    }),
+  );
 
 export type EmailRequest = z.infer<typeof emailRequestSchema>;
 

@@ -10,7 +10,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import type { FunctionConfig } from "#shared/app/function-config.ts";
 import type { FunctionSpec } from "#shared/app/types.ts";
 import { logger } from "#shared/logger.ts";
@@ -40,9 +40,9 @@ export interface HttpInput<B, P, S extends FunctionSpec = FunctionSpec, Q = unde
 
 export interface HttpHandlerOptions<
   S extends FunctionSpec,
-  BS extends z.ZodType | undefined,
-  PS extends z.ZodType | undefined,
-  QS extends z.ZodType | undefined = undefined,
+  BS extends z.ZodMiniType | undefined,
+  PS extends z.ZodMiniType | undefined,
+  QS extends z.ZodMiniType | undefined = undefined,
 > {
   /** Schema of the JSON body; omit for routes that read the raw body or none. */
   readonly body?: BS;
@@ -52,10 +52,10 @@ export interface HttpHandlerOptions<
   readonly query?: QS;
   readonly handle: (
     input: HttpInput<
-      BS extends z.ZodType ? z.infer<BS> : undefined,
-      PS extends z.ZodType ? z.infer<PS> : undefined,
+      BS extends z.ZodMiniType ? z.infer<BS> : undefined,
+      PS extends z.ZodMiniType ? z.infer<PS> : undefined,
       S,
-      QS extends z.ZodType ? z.infer<QS> : undefined
+      QS extends z.ZodMiniType ? z.infer<QS> : undefined
     >,
   ) => Promise<HttpResult>;
 }
@@ -79,9 +79,9 @@ function toResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
 /** `spec` is the function's declaration in its feature's slice (shared/app/<feature>.ts). */
 export function httpHandler<
   S extends FunctionSpec,
-  BS extends z.ZodType | undefined = undefined,
-  PS extends z.ZodType | undefined = undefined,
-  QS extends z.ZodType | undefined = undefined,
+  BS extends z.ZodMiniType | undefined = undefined,
+  PS extends z.ZodMiniType | undefined = undefined,
+  QS extends z.ZodMiniType | undefined = undefined,
 >(spec: S, options: HttpHandlerOptions<S, BS, PS, QS>) {
   const core = async (
     event: APIGatewayProxyEventV2,

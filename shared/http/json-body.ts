@@ -6,12 +6,13 @@
  * has (RFC 8259): a missing or malformed Content-Type, another type or another declared
  * charset is a 415, never a body decoded as something the client did not send.
  */
-import type * as z from "zod";
+import type * as z from "zod/mini";
+import "#shared/zod/messages.ts";
 import { type MediaType, parseMediaType } from "./content-type.ts";
 import type { FieldError } from "./errors.ts";
 import { badRequest, unsupportedMediaType, validationFailed } from "./errors.ts";
 
-export function zodErrors(error: z.ZodError): FieldError[] {
+export function zodErrors(error: z.core.$ZodError): FieldError[] {
   return error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
 }
 
@@ -20,7 +21,7 @@ const UTF8_LABELS = new Set(["utf-8", "utf8"]);
 
 const isJson = (type: MediaType) => type.essence === "application/json" || type.essence.endsWith("+json");
 
-export function parseJsonBody<S extends z.ZodType>(
+export function parseJsonBody<S extends z.ZodMiniType>(
   raw: Buffer,
   contentType: string | undefined,
   schema: S,
@@ -47,7 +48,7 @@ export function parseJsonBody<S extends z.ZodType>(
   return result.data;
 }
 
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+export function parseWith<S extends z.ZodMiniType>(schema: S, value: unknown): z.infer<S> {
   const result = schema.safeParse(value);
   if (!result.success) throw validationFailed(zodErrors(result.error));
   return result.data;

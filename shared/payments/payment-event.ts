@@ -4,7 +4,8 @@
  * acknowledges; the payment worker parses it back with the same schema and applies it. One schema
  * on both sides, so whatever ingest acknowledged the worker can apply.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
+import "#shared/zod/messages.ts";
 
 export const PAYMENT_PROVIDERS = ["stripe", "razorpay", "payu"] as const;
 export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];
@@ -21,7 +22,7 @@ const _PAYMENT_EVENT_KINDS = ["pending", "authorized", "succeeded", "failed", "r
  */
 export const MAX_MINOR_UNITS = 1_000_000_000_000;
 
-const minorUnits = z.number().int().nonnegative().max(MAX_MINOR_UNITS);
+const minorUnits = z.number().check(z.int(), z.nonnegative(), z.lte(MAX_MINOR_UNITS));
 
 /**
  * `Date.prototype.toISOString()` output exactly: fixed width, so the Lua script can order
@@ -31,9 +32,9 @@ export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const refundReportSchema = z.object({
   /** Refunds this event reports, by provider refund id (a refund may be reported more than once). */
-  refunds: z.array(z.object({ id: z.string().min(1).max(255), amount: minorUnits })),
+  refunds: z.array(z.object({ id: z.string().check(z.minLength(1), z.maxLength(255)), amount: minorUnits })),
   /** The provider's own running total of refunded minor units, when it sends one. */
-  totalRefunded: minorUnits.optional(),
+  totalRefunded: z.optional(minorUnits),
   /** The provider says the payment is now fully refunded. */
   full: z.boolean(),
 });
@@ -44,25 +45,25 @@ const common = {
    * The event's identity, from what the provider signed: Stripe's `evt_` id (inside the signed
    * body); for Razorpay and PayU, whose ids are unsigned, `sha256:` of the signed body / fields.
    */
-  eventId: z.string().min(1).max(255),
+  eventId: z.string().check(z.minLength(1), z.maxLength(255)),
   /** Stripe PaymentIntent `pi_`, Razorpay `pay_`, PayU `txnid` (the hashed transaction id). */
-  paymentId: z.string().min(1).max(255),
+  paymentId: z.string().check(z.minLength(1), z.maxLength(255)),
   /** The provider's own id when it is not the payment id and is not signed (PayU `mihpayid`): data only. */
-  reference: z.string().min(1).max(255).optional(),
+  reference: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
   /** The payment's amount in minor units (for refunds: the payment's, not the refund's), when sent. */
-  amount: minorUnits.optional(),
+  amount: z.optional(minorUnits),
   /** ISO 4217, upper case. */
-  currency: z.string().regex(/^[A-Z]{3}$/),
-  email: z.string().min(1).max(320).optional(),
+  currency: z.string().check(z.regex(/^[A-Z]{3}$/)),
+  email: z.optional(z.string().check(z.minLength(1), z.maxLength(320))),
   /** The provider's timestamp for the event (not the time we received it). */
-  occurredAt: z.string().regex(ISO_INSTANT),
+  occurredAt: z.string().check(z.regex(ISO_INSTANT)),
   /**
    * Set when the provider does not sign the timestamp (PayU's addedon): it then only dates the
    * event in the history and never decides which event's amount, email or attempt status wins.
    */
-  unsignedTime: z.literal(true).optional(),
+  unsignedTime: z.optional(z.literal(true)),
   /** The provider's own event type (`payment_intent.succeeded`, `payment.captured`, `success`...). */
-  rawType: z.string().min(1).max(255),
+  rawType: z.string().check(z.minLength(1), z.maxLength(255)),
 };
 
 export const paymentEventSchema = z.discriminatedUnion("kind", [

@@ -3,7 +3,7 @@
  * the public fields of DESIGN.md's Payment, plus `merge` (the facts gathered from every event, from
  * which the status is derived) and `effects` (receipt / refund notice, until confirmed enqueued).
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { PAYMENT_PROVIDERS, type PaymentProvider } from "./payment-event.ts";
 
 export const PAYMENT_STATUSES = [
@@ -26,8 +26,14 @@ export interface PaymentEffect {
 }
 
 /** Lua's cjson writes an empty table as `{}`: read that back as an empty list. */
-export const listOf = <T extends z.ZodType>(item: T) =>
-  z.union([z.array(item), z.strictObject({}).transform((): z.infer<T>[] => [])]);
+export const listOf = <T extends z.ZodMiniType>(item: T) =>
+  z.union([
+    z.array(item),
+    z.pipe(
+      z.strictObject({}),
+      z.transform((): z.infer<T>[] => []),
+    ),
+  ]);
 
 const eventEntrySchema = z.object({ id: z.string(), type: z.string(), at: z.string() });
 
@@ -36,7 +42,7 @@ const storedEffectSchema = z.object({
   enqueued: z.boolean(),
   /** When the effect was last handed to a worker (ms). */
   claimedAt: z.number(),
-  enqueuedAt: z.number().optional(),
+  enqueuedAt: z.optional(z.number()),
 });
 
 export const paymentRecordSchema = z.object({
@@ -45,25 +51,28 @@ export const paymentRecordSchema = z.object({
   status: z.enum(PAYMENT_STATUSES),
   amount: z.number(),
   currency: z.string(),
-  email: z.string().optional(),
+  email: z.optional(z.string()),
   /** The provider's unsigned id of the payment, as data (PayU mihpayid). */
-  reference: z.string().optional(),
+  reference: z.optional(z.string()),
   refundedAmount: z.number(),
   /** Sorted by (at, id), so the same events give the same list whatever order they came in. */
   events: listOf(eventEntrySchema),
-  receipt: z.object({ taskId: z.string() }).optional(),
+  receipt: z.optional(z.object({ taskId: z.string() })),
   merge: z.object({
     succeeded: z.boolean(),
     fullyRefunded: z.boolean(),
     refundFloor: z.number(),
     refunds: z.record(z.string(), z.number()),
-    attempt: z.enum(["pending", "authorized", "failed"]).optional(),
-    attemptKey: z.string().optional(),
-    amountKey: z.string().optional(),
-    emailKey: z.string().optional(),
-    referenceKey: z.string().optional(),
+    attempt: z.optional(z.enum(["pending", "authorized", "failed"])),
+    attemptKey: z.optional(z.string()),
+    amountKey: z.optional(z.string()),
+    emailKey: z.optional(z.string()),
+    referenceKey: z.optional(z.string()),
   }),
-  effects: z.object({ receipt: storedEffectSchema.optional(), refund_notice: storedEffectSchema.optional() }),
+  effects: z.object({
+    receipt: z.optional(storedEffectSchema),
+    refund_notice: z.optional(storedEffectSchema),
+  }),
 });
 
 export type PaymentRecord = z.infer<typeof paymentRecordSchema>;

@@ -4,7 +4,7 @@
  * fixed task id, owned by PAYMENT_EMAIL_OWNER: no API key owns them; a `payments:read` key reads
  * them through the payment (GET /v1/payments/{provider}/{paymentId}/emails/{kind}).
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { EmailContent } from "#shared/email/request.ts";
 import type { EffectKind, Payment } from "./payment.ts";
 import type { PaymentProvider } from "./payment-event.ts";
@@ -19,7 +19,7 @@ const PROVIDER_NAMES: Readonly<Record<PaymentProvider, string>> = {
 };
 
 /** The same address rule POST /v1/emails applies: a provider may hand us anything. */
-const recipient = z.email().max(320);
+const recipient = z.email().check(z.maxLength(320));
 
 /**
  * Minor units as a decimal string in the currency's own exponent (0 for JPY, 3 for KWD), built

@@ -9,7 +9,7 @@
  * payment; the task store turns that into at-most-one email by creating a task id only once.
  */
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { RedisClient } from "#shared/redis/client.ts";
 import { readIndexPage } from "#shared/redis/index-page.ts";
 import { redisKeys } from "#shared/redis/keys.ts";
@@ -48,8 +48,8 @@ const applyResultSchema = z.object({
   duplicate: z.boolean(),
   applied: z.boolean(),
   statusChanged: z.boolean(),
-  previousStatus: z.enum(PAYMENT_STATUSES).optional(),
-  payment: paymentRecordSchema.optional(),
+  previousStatus: z.optional(z.enum(PAYMENT_STATUSES)),
+  payment: z.optional(paymentRecordSchema),
   effects: listOf(z.object({ kind: z.enum(EFFECT_KINDS), taskId: z.string() })),
 });
 

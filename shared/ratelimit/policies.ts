@@ -11,6 +11,7 @@
  * (An API-key route needs Redis to authenticate at all, so without Redis it answers 503 whatever
  * its policies declare: the declared modes decide for routes that do not, such as webhooks.)
  */
+import "#shared/zod/messages.ts";
 import { RATE_LIMIT_POLICIES, type RateLimitPolicyName } from "#shared/app/types.ts";
 import { type Config, ConfigError, configSchema } from "#shared/config.ts";
 

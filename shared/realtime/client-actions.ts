@@ -5,6 +5,7 @@
  * the frame's `action`, so the frame is the single source of truth (and `$default` gets the
  * frames no route matched: malformed ones and unknown actions).
  */
+import "#shared/zod/messages.ts";
 import type { RedisClient } from "#shared/redis/client.ts";
 import {
   CLIENT_ACTIONS,

@@ -2,15 +2,17 @@
  * The WebSocket protocol (DESIGN.md "WebSocket"): client frames, validated with zod, and the
  * messages the server sends. Every server message has a `type`; errors never close the socket.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Task } from "#shared/tasks/task.ts";
 
 /** Task ids are embedded in Redis keys verbatim: printable ASCII, no spaces, bounded. */
 const taskId = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces"),
+  );
 
 export const clientMessage = z.discriminatedUnion("action", [
   z.object({ action: z.literal("subscribe"), taskId }),

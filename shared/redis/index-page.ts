@@ -11,7 +11,7 @@
  * A filter that matches little may end a page early (the scan budget bounds the work per call):
  * such a page has fewer items than asked but still a `nextCursor`. No `nextCursor` means the end.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { badRequest } from "#shared/http/errors.ts";
 import { defineScript } from "./script.ts";
 
@@ -69,7 +69,10 @@ items[#items + 1] = lastMember
 return items
 `);
 
-const cursorSchema = z.tuple([z.string().regex(/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i), z.string().min(1).max(300)]);
+const cursorSchema = z.tuple([
+  z.string().check(z.regex(/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i)),
+  z.string().check(z.minLength(1), z.maxLength(300)),
+]);
 
 export function encodeCursor(score: string, member: string): string {
   return Buffer.from(JSON.stringify([score, member]), "utf8").toString("base64url");

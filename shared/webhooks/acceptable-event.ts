@@ -4,6 +4,7 @@
  * 255 characters, an email over 320...) is refused here with a 400 the provider sees, instead of
  * being acknowledged, queued, and left to die in the payments DLQ.
  */
+import "#shared/zod/messages.ts";
 import { type NormalizedWebhook, paymentEventSchema } from "#shared/payments/payment-event.ts";
 import { MalformedWebhookBodyError } from "./errors.ts";
 

@@ -1,5 +1,5 @@
 /** Body parsing shared by the normalisers: every failure becomes a MalformedWebhookBodyError. */
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { MalformedWebhookBodyError } from "./errors.ts";
 
 export function parseJsonBody(rawBody: Buffer): unknown {
@@ -11,7 +11,7 @@ export function parseJsonBody(rawBody: Buffer): unknown {
 }
 
 /** Validates with a schema; the detail names the fields at fault (values are never echoed). */
-export function expectShape<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+export function expectShape<S extends z.ZodMiniType>(schema: S, value: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
     const fields = result.error.issues.map((i) => i.path.join(".") || "(root)");

@@ -3,16 +3,16 @@
  * the payment script's arithmetic stays exact), ISO 4217 codes, and the table that turns a
  * provider's event type or status into a payment event's kind.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { MAX_MINOR_UNITS } from "#shared/payments/payment-event.ts";
 
-export const minorUnits = z.number().int().nonnegative().max(MAX_MINOR_UNITS);
+export const minorUnits = z.number().check(z.int(), z.nonnegative(), z.lte(MAX_MINOR_UNITS));
 
 /** Three letters, upper-cased: providers send `usd` or `INR`, payments store one form. */
-export const currency = z
-  .string()
-  .regex(/^[a-zA-Z]{3}$/)
-  .transform((c) => c.toUpperCase());
+export const currency = z.pipe(
+  z.string().check(z.regex(/^[a-zA-Z]{3}$/)),
+  z.transform((c: string) => c.toUpperCase()),
+);
 
 /**
  * The kind `table` gives a provider's event type, or undefined for a type Ferry ignores. Own keys

@@ -4,7 +4,7 @@
  * signature covers, so it cannot be the event's identity (anyone holding one signed body could
  * multiply it under fresh ids): the identity is the SHA-256 of the signed body itself.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { NormalizedWebhook, PaymentEvent } from "#shared/payments/payment-event.ts";
 import { signedContentId } from "./event-identity.ts";
 import { expectShape, isoFromUnixSeconds, parseJsonBody } from "./parse-body.ts";
@@ -14,31 +14,31 @@ import { currency, kindFor, minorUnits } from "./provider-fields.ts";
 const PLACEHOLDER_EMAIL = "void@razorpay.com";
 
 const envelopeSchema = z.object({
-  event: z.string().min(1),
-  created_at: z.number().int().nonnegative(),
+  event: z.string().check(z.minLength(1)),
+  created_at: z.number().check(z.int(), z.nonnegative()),
   payload: z.record(z.string(), z.unknown()),
 });
 
 const paymentEntitySchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   amount: minorUnits,
   currency,
-  email: z.string().nullish(),
-  amount_refunded: minorUnits.nullish(),
-  refund_status: z.string().nullish(),
+  email: z.nullish(z.string()),
+  amount_refunded: z.nullish(minorUnits),
+  refund_status: z.nullish(z.string()),
 });
 
 const refundEntitySchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   amount: minorUnits,
   currency,
-  payment_id: z.string().min(1),
+  payment_id: z.string().check(z.minLength(1)),
 });
 
 const paymentPayloadSchema = z.object({ payment: z.object({ entity: paymentEntitySchema }) });
 const refundPayloadSchema = z.object({
   refund: z.object({ entity: refundEntitySchema }),
-  payment: z.object({ entity: paymentEntitySchema }).optional(),
+  payment: z.optional(z.object({ entity: paymentEntitySchema })),
 });
 
 const PAYMENT_KINDS = {

@@ -3,48 +3,52 @@
  * carries the Charge, whose `payment_intent` names the payment. Amounts are already in the
  * currency's smallest unit.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { NormalizedWebhook, PaymentEvent } from "#shared/payments/payment-event.ts";
 import { expectShape, isoFromUnixSeconds, parseJsonBody } from "./parse-body.ts";
 import { currency, kindFor, minorUnits } from "./provider-fields.ts";
 
-const email = z
-  .string()
-  .nullish()
-  .transform((e) => (e ? e : undefined));
+const email = z.pipe(
+  z.nullish(z.string()),
+  z.transform((e: string | null | undefined) => (e ? e : undefined)),
+);
 
 const envelopeSchema = z.object({
-  id: z.string().min(1),
-  type: z.string().min(1),
-  created: z.number().int().nonnegative(),
+  id: z.string().check(z.minLength(1)),
+  type: z.string().check(z.minLength(1)),
+  created: z.number().check(z.int(), z.nonnegative()),
   data: z.object({ object: z.unknown() }),
 });
 
 const paymentIntentSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   amount: minorUnits,
-  amount_received: minorUnits.nullish(),
+  amount_received: z.nullish(minorUnits),
   currency,
   receipt_email: email,
 });
 
 const chargeSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   amount: minorUnits,
-  amount_captured: minorUnits.nullish(),
+  amount_captured: z.nullish(minorUnits),
   amount_refunded: minorUnits,
   currency,
   // A string id unless the event was sent with the field expanded.
-  payment_intent: z.union([z.string().min(1), z.object({ id: z.string().min(1) })]).nullish(),
+  payment_intent: z.nullish(
+    z.union([z.string().check(z.minLength(1)), z.object({ id: z.string().check(z.minLength(1)) })]),
+  ),
   refunded: z.boolean(),
   receipt_email: email,
-  billing_details: z.object({ email }).nullish(),
+  billing_details: z.nullish(z.object({ email })),
   // Only on API versions before 2022-11-15; newer charges carry the running total alone.
-  refunds: z
-    .object({
-      data: z.array(z.object({ id: z.string().min(1), amount: minorUnits, status: z.string().nullish() })),
-    })
-    .nullish(),
+  refunds: z.nullish(
+    z.object({
+      data: z.array(
+        z.object({ id: z.string().check(z.minLength(1)), amount: minorUnits, status: z.nullish(z.string()) }),
+      ),
+    }),
+  ),
 });
 
 const PAYMENT_INTENT_KINDS = {

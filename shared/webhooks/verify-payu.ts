@@ -4,7 +4,7 @@
  * transaction must be `success` with the same amount.
  */
 import { createHash } from "node:crypto";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { decimalToMinorUnits, InvalidAmountError } from "#shared/payments/minor-units.ts";
 import type { PaymentEvent } from "#shared/payments/payment-event.ts";
 import { callProvider, ProviderUnavailableError } from "#shared/payments/provider-api.ts";
@@ -20,7 +20,7 @@ export interface PayuApi {
 const COMMAND = "verify_payment";
 
 const answerSchema = z.object({
-  transaction_details: z.record(z.string(), z.object({ status: z.string(), amt: z.string().optional() })),
+  transaction_details: z.record(z.string(), z.object({ status: z.string(), amt: z.optional(z.string()) })),
 });
 
 export function payuVerifier(api: PayuApi): ProviderVerifier {

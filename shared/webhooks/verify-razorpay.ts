@@ -3,7 +3,7 @@
  * same amount and currency); a refund by GET /v1/refunds/{id} (of this payment, same amount, not
  * failed). HTTP basic auth with the API key id and secret.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { PaymentEvent } from "#shared/payments/payment-event.ts";
 import {
   callProvider,
@@ -30,12 +30,12 @@ const isUnknown = (answer: ProviderAnswer) =>
   answer.status === 404 || (answer.status === 400 && unknownIdSchema.safeParse(answer.body).success);
 
 const paymentSchema = z.object({ status: z.string(), amount: z.number(), currency: z.string() });
-const refundSchema = z.object({ payment_id: z.string(), amount: z.number(), status: z.string().nullish() });
+const refundSchema = z.object({ payment_id: z.string(), amount: z.number(), status: z.nullish(z.string()) });
 
 /** A payment that was captured stays paid when it is later refunded. */
 const PAID = new Set(["captured", "refunded"]);
 
-function read<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+function read<S extends z.ZodMiniType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new ProviderUnavailableError("Razorpay answered with a shape Ferry cannot read");
   return parsed.data;

@@ -4,7 +4,7 @@
  * malformed one, is a 415 problem, never a body decoded in an encoding the client did not use.
  */
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { HttpError } from "#shared/http/errors.ts";
 import { parseJsonBody } from "#shared/http/json-body.ts";
 
@@ -69,5 +69,28 @@ describe("parseJsonBody content types", () => {
     // Assess
     expect(error?.type).toBe("https://ferry.dev/problems/unsupported-media-type");
     expect(error?.detail).toContain('"utf-16"');
+  });
+});
+
+describe("parseJsonBody field errors", () => {
+  it("words them in English, though zod/mini loads no messages of its own", () => {
+    // Arrange: this file loads no classic zod, whose import would install English by itself.
+    const strict = z.strictObject({ a: z.number(), b: z.string().check(z.minLength(2)) });
+
+    // Act
+    const error = (() => {
+      try {
+        parseJsonBody(Buffer.from('{"a":"1","b":"x","c":0}'), "application/json", strict);
+      } catch (e) {
+        return e as HttpError;
+      }
+    })();
+
+    // Assess
+    expect(error?.errors).toEqual([
+      { path: "a", message: "Invalid input: expected number, received string" },
+      { path: "b", message: "Too small: expected string to have >=2 characters" },
+      { path: "", message: 'Unrecognized key: "c"' },
+    ]);
   });
 });
