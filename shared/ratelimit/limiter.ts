@@ -184,15 +184,16 @@ export class RateLimiter {
     if (prefetch && prefetch.fields.length > MAX_PREFETCH_FIELDS) {
       throw new RangeError(`at most ${MAX_PREFETCH_FIELDS} fields per prefetch: ${prefetch.fields.length}`);
     }
-    const fields = prefetch && prefetch.fields.length > 0 ? prefetch : undefined;
     this.metrics.decisions++;
     const now = Math.floor(this.#clock());
     const scopeArgs = [String(requiredScopes.length), ...requiredScopes];
-    const [script, keys, extra] = fields
+    // A route that declares a prefetch always runs the prefetching script, with no fields when it
+    // has nothing to read, so its container loads one script, not two.
+    const [script, keys, extra] = prefetch
       ? [
           AUTH_LIMIT_AND_PREFETCH,
-          [recordKey, fields.key, ...this.#keys(buckets)],
-          [...scopeArgs, String(fields.fields.length), ...fields.fields],
+          [recordKey, prefetch.key, ...this.#keys(buckets)],
+          [...scopeArgs, String(prefetch.fields.length), ...prefetch.fields],
         ]
       : [AUTH_AND_LIMIT, [recordKey, ...this.#keys(buckets)], scopeArgs];
     try {
@@ -205,7 +206,7 @@ export class RateLimiter {
       if (reply[0] !== 2) throw badReply(reply);
       const admitted = reply[2] === 1;
       const decidedLength = 3 + buckets.length * REPLY_FIELDS_PER_POLICY;
-      const values = fields && admitted ? prefetchedValues(reply, decidedLength, fields) : undefined;
+      const values = prefetch && admitted ? prefetchedValues(reply, decidedLength, prefetch) : undefined;
       const rows = rowsOf(values ? reply.slice(0, decidedLength) : reply, 3, buckets.length);
       this.metrics.redisDecisions++;
       const decision = this.#decisionFrom(buckets, admitted, rows);
@@ -213,7 +214,7 @@ export class RateLimiter {
         kind: "decided",
         record,
         decision,
-        ...(fields && values ? { prefetched: { key: fields.key, fields: fields.fields, values } } : {}),
+        ...(prefetch && values ? { prefetched: { key: prefetch.key, fields: prefetch.fields, values } } : {}),
       };
     } catch (error) {
       // Without Redis the key cannot be checked, whatever the policies declare.
