@@ -88,8 +88,8 @@ ${burstRows.join("\n")}
 **Redis round trips per HTTP request**, per route, counted at the Upstash proxy the handlers use (the local runtime,
 requests one at a time, after one warm-up request each; queue workers replaced by a no-op so their traffic is not
 counted). The API-key lookup and the rate-limit decision are one script, so an authenticated route pays one round
-trip before its handler's own. Before this change POST /v1/emails made 3 (key lookup, limit, task record) and every
-other API-key route 2 before its handler's work.
+trip before its handler's own. On POST /v1/emails that script also reads the suppression entries of the body's
+recipients, so the route makes 2 (the script and the task record); before, the suppression lookup was a third.
 
 | route | status | Redis round trips |
 |---|---:|---:|

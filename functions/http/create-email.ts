@@ -1,5 +1,6 @@
 /**
- * POST /v1/emails: validate, honour Idempotency-Key, enqueue, answer 202 with the task id.
+ * POST /v1/emails: validate, honour Idempotency-Key, screen against the suppression list, enqueue,
+ * answer 202 with the task id.
  * With an Idempotency-Key the task id is derived from it (see idempotentTaskId), so a retry after
  * a 503 can never produce a second email. A failed enqueue throws; the error table
  * (shared/http/error-table.ts) answers for it.
@@ -7,6 +8,7 @@
 import { email } from "#shared/app/email.ts";
 import { sqsClient } from "#shared/aws/sqs-client.ts";
 import { screenRecipients } from "#shared/delivery/screen.ts";
+import { suppressionPrefetch } from "#shared/delivery/suppression-prefetch.ts";
 import { enqueueEmail, idempotentTaskId } from "#shared/email/enqueue.ts";
 import { emailRequestSchema, normalizeEmail } from "#shared/email/request.ts";
 import { httpHandler } from "#shared/http/handler.ts";
@@ -17,6 +19,8 @@ import { countMetric, METRIC } from "#shared/metrics/metrics.ts";
 
 export const handler = httpHandler(email.functions.createEmail, {
   body: emailRequestSchema,
+  // The recipients' suppression entries, read by the API-key step's script in its round trip.
+  prefetch: suppressionPrefetch,
   handle: async ({ event, ferry, config, body }) => {
     const ownerKeyId = ferry.principal?.keyId ?? "";
     const idempotencyKey = event.headers?.["idempotency-key"];
@@ -29,6 +33,7 @@ export const handler = httpHandler(email.functions.createEmail, {
         ferry.redis,
         normalizeEmail(body),
         body.suppressed ?? "reject",
+        ferry.prefetched,
       );
       if (skipped.length > 0) countMetric(METRIC.suppressedRecipientsRefused, { value: skipped.length });
       const task = await enqueueEmail(

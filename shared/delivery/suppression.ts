@@ -53,7 +53,11 @@ export async function suppressedAmong(
 ): Promise<SuppressionEntry[]> {
   if (addresses.length === 0) return [];
   const keys = addresses.map(normalizeAddress);
-  const values: unknown = await redis.hmget(redisKeys.suppression(), ...keys);
+  return entriesOf(keys, await redis.hmget(redisKeys.suppression(), ...keys));
+}
+
+/** The entries among normalized `keys`, from an HMGET of them (an array in their order, or a map). */
+export function entriesOf(keys: readonly string[], values: unknown): SuppressionEntry[] {
   if (!values) return [];
   return keys.flatMap((key, i) => {
     const value = Array.isArray(values) ? values[i] : (values as Record<string, unknown>)[key];

@@ -6,9 +6,13 @@
  * Missing or unknown key → 401; key without the route's scopes → 403 (neither consumes anything);
  * then the rate-limit decision (429 / 422 / headers, see shared/http/rate-limit.ts);
  * Redis unreachable → 503 (a server fault, never reported as the caller's).
+ * A route may declare hash fields its handler will read (`prefetch`, from httpHandler's options):
+ * the same script reads them once the key is valid, scoped and admitted, and they are left on
+ * `context.ferry.prefetched` for the handler, which then needs no round trip of its own for them.
  */
 import { hashApiKey, parseStoredKey, principalOf } from "#shared/auth/api-keys.ts";
 import { logger } from "#shared/logger.ts";
+import type { HashFieldsRequest } from "#shared/redis/hash-prefetch.ts";
 import { redisKeys } from "#shared/redis/keys.ts";
 import type { HttpMiddleware } from "./context.ts";
 import { forbidden, serviceUnavailable, unauthorized } from "./errors.ts";
@@ -17,9 +21,16 @@ import { type RouteRateLimiter, sharedRouteLimiter } from "./rate-limit-routes.t
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
+/**
+ * The hash fields a route's handler will read, from the raw body (the body is not validated
+ * yet: it must read it leniently and bound what it asks for; no fields when it finds none).
+ */
+export type RoutePrefetch = (rawBody: Buffer) => HashFieldsRequest;
+
 export interface ApiKeyAuthOptions {
   /** The container's rate limiter (default: the one the rate-limit step uses too). */
   readonly rateLimiter?: RouteRateLimiter;
+  readonly prefetch?: RoutePrefetch;
 }
 
 export function apiKeyAuth(options: ApiKeyAuthOptions = {}): HttpMiddleware {
@@ -42,6 +53,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions = {}): HttpMiddleware {
           redisKeys.apiKeyByHash(hash),
           auth.scopes,
           limits.requestsFor(state, event, hash),
+          options.prefetch?.(state.rawBody),
         );
       if (outcome.kind === "unavailable") {
         throw serviceUnavailable("Authentication is temporarily unavailable.", 1);
@@ -54,7 +66,10 @@ export function apiKeyAuth(options: ApiKeyAuthOptions = {}): HttpMiddleware {
       }
       state.principal = principalOf(key);
       logger.appendKeys({ keyId: key.keyId });
-      if (outcome.kind === "decided") applyDecision(state, limits.policiesOf(state), outcome.decision);
+      if (outcome.kind === "decided") {
+        applyDecision(state, limits.policiesOf(state), outcome.decision);
+        if (outcome.prefetched) state.prefetched = outcome.prefetched;
+      }
     },
   };
 }

@@ -9,6 +9,7 @@ import type { RouteSpec } from "#shared/app/types.ts";
 import type { Principal } from "#shared/auth/principal.ts";
 import type { Config } from "#shared/config.ts";
 import type { RedisClient } from "#shared/redis/client.ts";
+import type { HashFields } from "#shared/redis/hash-prefetch.ts";
 
 export interface FerryRequestState {
   readonly requestId: string;
@@ -18,6 +19,8 @@ export interface FerryRequestState {
   readonly redis: RedisClient;
   /** Set by the auth middleware on apiKey routes. */
   principal?: Principal;
+  /** The hash fields the route declared (httpHandler's `prefetch`), read by the auth script. */
+  prefetched?: HashFields;
   /** The raw request body bytes, decoded from base64 when API Gateway encoded them. */
   rawBody: Buffer;
   /** Response headers every middleware may add to (rate-limit headers, for instance). */

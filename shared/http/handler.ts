@@ -14,7 +14,7 @@ import type * as z from "zod/mini";
 import type { FunctionConfig } from "#shared/app/function-config.ts";
 import type { FunctionSpec } from "#shared/app/types.ts";
 import { logger } from "#shared/logger.ts";
-import { apiKeyAuth } from "./api-key-auth.ts";
+import { apiKeyAuth, type RoutePrefetch } from "./api-key-auth.ts";
 import type { FerryContext, FerryRequestState } from "./context.ts";
 import { parseJsonBody, parseWith } from "./json-body.ts";
 import { rateLimitMiddleware } from "./rate-limit.ts";
@@ -50,6 +50,11 @@ export interface HttpHandlerOptions<
   readonly params?: PS;
   /** Schema of the query string parameters (a repeated name arrives comma-joined, as API Gateway v2 sends it). */
   readonly query?: QS;
+  /**
+   * Hash fields the handler will read, taken from the raw body and read by the API-key step's
+   * script in its round trip (found on `ferry.prefetched` when it could). apiKey routes only.
+   */
+  readonly prefetch?: RoutePrefetch;
   readonly handle: (
     input: HttpInput<
       BS extends z.ZodMiniType ? z.infer<BS> : undefined,
@@ -108,7 +113,7 @@ export function httpHandler<
       .use(responseFinalizer())
       .use(injectLambdaContext(logger, { resetKeys: true }))
       .use(requestState(spec))
-      .use(apiKeyAuth())
+      .use(apiKeyAuth(options.prefetch ? { prefetch: options.prefetch } : {}))
       // One per handler module (so per container): its denied-subject cache and counters persist.
       .use(rateLimitMiddleware())
   );

@@ -3,6 +3,7 @@
  * The deciding logic lives in limiter.ts.
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
+import type { HashFields } from "#shared/redis/hash-prefetch.ts";
 import type { BreakerOptions } from "./breaker.ts";
 import type { DeniedCache } from "./denied-cache.ts";
 import type { FailureMode, RateLimitPolicy } from "./policies.ts";
@@ -75,7 +76,13 @@ export type AuthenticatedDecision =
   | { readonly kind: "unknown-key" }
   /** The key lacks a required scope: nothing was consumed. `record` is the stored JSON. */
   | { readonly kind: "missing-scope"; readonly record: string }
-  | { readonly kind: "decided"; readonly record: string; readonly decision: Decision }
+  | {
+      readonly kind: "decided";
+      readonly record: string;
+      readonly decision: Decision;
+      /** The hash fields asked for, read in the same script: only when the decision admitted. */
+      readonly prefetched?: HashFields;
+    }
   /** Redis could not answer (or the breaker is open): the key cannot be checked. */
   | { readonly kind: "unavailable"; readonly failure: RedisFailure };
 

@@ -11,11 +11,27 @@
  * see redis-client.ts); every fallback is counted, and each outage is logged when it is found.
  */
 import { logger as sharedLogger } from "#shared/logger.ts";
+import type { HashFieldsRequest } from "#shared/redis/hash-prefetch.ts";
 import { RedisBreaker } from "./breaker.ts";
 import { DeniedCache } from "./denied-cache.ts";
 import { bucketKey, RATE_LIMIT_KEY_PREFIX } from "./keys.ts";
 import { type FailureMode, intervalMicros, type RateLimitPolicy } from "./policies.ts";
-import { AUTH_AND_LIMIT, DELETE_KEYS, GCRA, type LuaScript, REPLY_FIELDS_PER_POLICY } from "./script.ts";
+import {
+  AUTH_AND_LIMIT,
+  AUTH_LIMIT_AND_PREFETCH,
+  DELETE_KEYS,
+  GCRA,
+  type LuaScript,
+  REPLY_FIELDS_PER_POLICY,
+} from "./script.ts";
+import {
+  badReply,
+  isInteger,
+  MAX_PREFETCH_FIELDS,
+  prefetchedValues,
+  type Row,
+  rowsOf,
+} from "./script-reply.ts";
 
 export * from "./limiter-types.ts";
 
@@ -43,14 +59,6 @@ interface Bucket {
   /** The configured interval (an API key's own limit may replace it inside the script). */
   readonly intervalUs: number;
   readonly shadow: boolean;
-}
-
-/** One policy's part of a script reply. */
-interface Row {
-  readonly dUs: number;
-  readonly fits: boolean;
-  readonly intervalUs: number;
-  readonly capacity: number;
 }
 
 const ceilMs = (us: number) => Math.max(0, Math.ceil(us / 1000));
@@ -91,26 +99,6 @@ function overallRetry(states: readonly PolicyState[]): number | null {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const isNoScript = (error: unknown) => /noscript/i.test(messageOf(error));
-const isInteger = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
-
-function rowsOf(reply: readonly unknown[], offset: number, count: number): Row[] {
-  if (reply.length !== offset + count * REPLY_FIELDS_PER_POLICY) throw badReply(reply);
-  const rows: Row[] = [];
-  for (let i = 0; i < count; i++) {
-    const [dUs, fits, intervalUs, capacity] = reply.slice(
-      offset + i * REPLY_FIELDS_PER_POLICY,
-      offset + (i + 1) * REPLY_FIELDS_PER_POLICY,
-    );
-    if (!isInteger(dUs) || !isInteger(fits) || !isInteger(intervalUs) || !isInteger(capacity)) {
-      throw badReply(reply);
-    }
-    rows.push({ dUs, fits: fits === 1, intervalUs, capacity });
-  }
-  return rows;
-}
-
-const badReply = (reply: unknown) =>
-  new RateLimiterUnavailableError("error", `unexpected script reply: ${JSON.stringify(reply)}`);
 
 export class RateLimiter {
   readonly metrics: RateLimitMetrics;
@@ -183,31 +171,51 @@ export class RateLimiter {
    * decides `requests` under the key's own limits (the record's `limits`) or the policies', all in
    * one script and one round trip. Never throws for Redis trouble: the key cannot be checked then,
    * which the caller must treat as closed (see AuthenticatedDecision).
+   * With `prefetch`, the same script also reads those hash fields, returned (as `prefetched`)
+   * only when the key is valid, has the scopes and the decision admitted.
    */
   async authenticateAndLimit(
     recordKey: string,
     requiredScopes: readonly string[],
     requests: readonly LimitRequest[],
+    prefetch?: HashFieldsRequest,
   ): Promise<AuthenticatedDecision> {
     const buckets = this.#consuming(requests);
+    if (prefetch && prefetch.fields.length > MAX_PREFETCH_FIELDS) {
+      throw new RangeError(`at most ${MAX_PREFETCH_FIELDS} fields per prefetch: ${prefetch.fields.length}`);
+    }
     this.metrics.decisions++;
     const now = Math.floor(this.#clock());
     const scopeArgs = [String(requiredScopes.length), ...requiredScopes];
+    // A route that declares a prefetch always runs the prefetching script, with no fields when it
+    // has nothing to read, so its container loads one script, not two.
+    const [script, keys, extra] = prefetch
+      ? [
+          AUTH_LIMIT_AND_PREFETCH,
+          [recordKey, prefetch.key, ...this.#keys(buckets)],
+          [...scopeArgs, String(prefetch.fields.length), ...prefetch.fields],
+        ]
+      : [AUTH_AND_LIMIT, [recordKey, ...this.#keys(buckets)], scopeArgs];
     try {
-      const reply = await this.#call(
-        AUTH_AND_LIMIT,
-        [recordKey, ...this.#keys(buckets)],
-        this.#args(buckets, now, scopeArgs),
-      );
+      const reply = await this.#call(script, keys, this.#args(buckets, now, extra));
       if (!Array.isArray(reply) || !isInteger(reply[0])) throw badReply(reply);
       if (reply[0] === 0 && reply.length === 1) return { kind: "unknown-key" };
       const record = reply[1];
       if (typeof record !== "string") throw badReply(reply);
       if (reply[0] === 1 && reply.length === 2) return { kind: "missing-scope", record };
       if (reply[0] !== 2) throw badReply(reply);
-      const rows = rowsOf(reply, 3, buckets.length);
+      const admitted = reply[2] === 1;
+      const decidedLength = 3 + buckets.length * REPLY_FIELDS_PER_POLICY;
+      const values = prefetch && admitted ? prefetchedValues(reply, decidedLength, prefetch) : undefined;
+      const rows = rowsOf(values ? reply.slice(0, decidedLength) : reply, 3, buckets.length);
       this.metrics.redisDecisions++;
-      return { kind: "decided", record, decision: this.#decisionFrom(buckets, reply[2] === 1, rows) };
+      const decision = this.#decisionFrom(buckets, admitted, rows);
+      return {
+        kind: "decided",
+        record,
+        decision,
+        ...(prefetch && values ? { prefetched: { key: prefetch.key, fields: prefetch.fields, values } } : {}),
+      };
     } catch (error) {
       // Without Redis the key cannot be checked, whatever the policies declare.
       const decision = this.#fallback(buckets, error, "closed");

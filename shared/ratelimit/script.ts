@@ -155,6 +155,30 @@ return out
 `;
 
 /**
+ * The API-key lookup (shared by both authenticating scripts): the key's record, its scopes
+ * checked against ARGV[4 .. 3 + k]. Returns the early reply for an unknown key or a missing scope,
+ * else nil, the raw record and the key's own limits (or nil).
+ */
+const AUTHENTICATE = `
+local function authenticate(k)
+  local raw = redis.call('GET', KEYS[1])
+  if not raw then return {0} end
+  local ok, record = pcall(cjson.decode, raw)
+  if not ok or type(record) ~= 'table' then return {0} end
+  local have = {}
+  if type(record.scopes) == 'table' then
+    for _, s in ipairs(record.scopes) do have[s] = true end
+  end
+  for i = 1, k do
+    if not have[ARGV[3 + i]] then return {1, raw} end
+  end
+  local limits = record.limits
+  if type(limits) ~= 'table' then limits = nil end
+  return nil, raw, limits
+end
+`;
+
+/**
  * The API-key lookup and the limit decision in one script (one round trip per request).
  * KEYS    [1] the key's record (JSON: shared/auth/api-keys.ts; this script reads its `scopes`
  *         and `limits`), then one bucket per policy.
@@ -164,21 +188,36 @@ return out
  * Nothing is consumed for an unknown key or a missing scope.
  */
 const AUTH_ENTRY = `
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {0} end
-local ok, record = pcall(cjson.decode, raw)
-if not ok or type(record) ~= 'table' then return {0} end
 local k = tonumber(ARGV[3])
-local have = {}
-if type(record.scopes) == 'table' then
-  for _, s in ipairs(record.scopes) do have[s] = true end
-end
-for i = 1, k do
-  if not have[ARGV[3 + i]] then return {1, raw} end
-end
-local limits = record.limits
-if type(limits) ~= 'table' then limits = nil end
+local refused, raw, limits = authenticate(k)
+if refused then return refused end
 local admitted, out = decide(2, 4 + k, #KEYS - 1, limits)
+table.insert(out, 1, admitted)
+table.insert(out, 1, raw)
+table.insert(out, 1, 2)
+return out
+`;
+
+/**
+ * AUTH_AND_LIMIT, plus m fields of one hash read for a later step of the request (see
+ * shared/redis/hash-prefetch.ts), in the same round trip. A separate script so that the routes
+ * which read nothing more pass no extra argument and run no extra command.
+ * KEYS    [1] the key's record, [2] the hash, then one bucket per policy.
+ * ARGV    now (ms), clock slack (ms), k, k required scopes, m, m fields, then 5 per policy.
+ * Returns as AUTH_AND_LIMIT; when decided AND admitted, the m values (nil where absent) follow
+ * the policies. An unknown key, a missing scope or a refusal reads nothing of the hash: a caller
+ * that may not send learns nothing from it.
+ */
+const AUTH_PREFETCH_ENTRY = `
+local k = tonumber(ARGV[3])
+local refused, raw, limits = authenticate(k)
+if refused then return refused end
+local m = tonumber(ARGV[4 + k])
+local admitted, out = decide(3, 5 + k + m, #KEYS - 2, limits)
+if admitted == 1 and m > 0 then
+  local values = redis.call('HMGET', KEYS[2], unpack(ARGV, 5 + k, 4 + k + m))
+  for i = 1, m do out[#out + 1] = values[i] end
+end
 table.insert(out, 1, admitted)
 table.insert(out, 1, raw)
 table.insert(out, 1, 2)
@@ -204,7 +243,9 @@ function script(body: string): LuaScript {
 
 export const GCRA = script(DECIDE + GCRA_ENTRY);
 
-export const AUTH_AND_LIMIT = script(DECIDE + AUTH_ENTRY);
+export const AUTH_AND_LIMIT = script(DECIDE + AUTHENTICATE + AUTH_ENTRY);
+
+export const AUTH_LIMIT_AND_PREFETCH = script(DECIDE + AUTHENTICATE + AUTH_PREFETCH_ENTRY);
 
 /** Deletes exactly the keys given: resetting a subject never matches a pattern. */
 export const DELETE_KEYS = script("return redis.call('DEL', unpack(KEYS))");
