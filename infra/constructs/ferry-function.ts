@@ -31,13 +31,18 @@ export { DEFAULT_FUNCTION_ENVIRONMENT } from "#infra/function-environment.ts";
  * dynamic import, and only after the environment provider found nothing; Lambda puts the role's
  * credentials in the environment (and Ferry sets no AWS_PROFILE), so they never load there.
  * Leaving them out of the bundle drops them and the STS/SSO clients they pull in (~85 KB each).
- * The container-credentials and IMDS providers stay bundled.
+ * The container-credentials (HTTP) and EC2 instance-metadata providers are the chain's last
+ * links, reached the same way: Lambda's execution environment has no instance metadata service and
+ * sets no container-credentials URI, so they never load there either (~11 KB). Running these
+ * bundles anywhere else (a container, EC2) would need them back.
  */
 export const NEVER_LOADED_IN_LAMBDA = [
   "@aws-sdk/credential-provider-sso",
   "@aws-sdk/credential-provider-ini",
   "@aws-sdk/credential-provider-process",
   "@aws-sdk/credential-provider-web-identity",
+  "@aws-sdk/credential-provider-http",
+  "@smithy/credential-provider-imds",
 ] as const;
 
 /**
