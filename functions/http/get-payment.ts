@@ -7,8 +7,8 @@ import { payments } from "#shared/app/payments.ts";
 import { notFound } from "#shared/http/errors.ts";
 import { httpHandler } from "#shared/http/handler.ts";
 import { parseWith } from "#shared/http/json-body.ts";
+import { getPayment } from "#shared/payments/payment-reads.ts";
 import { PAYMENT_EMAIL_OWNER } from "#shared/payments/receipt-email.ts";
-import { getPayment } from "#shared/payments/repository.ts";
 import { paymentEmailParams, paymentParams } from "#shared/payments/schema.ts";
 import { getTask, publicTask } from "#shared/tasks/store.ts";
 

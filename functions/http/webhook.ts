@@ -11,8 +11,8 @@ import { httpHandler } from "#shared/http/handler.ts";
 import { logger } from "#shared/logger.ts";
 import { countMetric, METRIC } from "#shared/metrics/metrics.ts";
 import { enqueuePaymentEvent } from "#shared/payments/enqueue-event.ts";
+import { recordIgnoredEvent } from "#shared/payments/ignored-events.ts";
 import { PAYMENT_PROVIDERS, type PaymentProvider } from "#shared/payments/payment-event.ts";
-import { recordIgnoredEvent } from "#shared/payments/repository.ts";
 import { ingestWebhook, webhookSecretsFromConfig } from "#shared/webhooks/ingest.ts";
 
 const isProvider = (value: string | undefined): value is PaymentProvider =>

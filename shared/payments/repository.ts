@@ -1,6 +1,7 @@
 /**
  * The payment worker's domain entry points: apply an event (one atomic script), confirm an effect
- * once it is enqueued, read a payment, and record an ignored event.
+ * once it is enqueued, read the payment worker's writes (reads are in payment-reads.ts and ignored events in
+ * ignored-events.ts, so the functions that need only those do not bundle these scripts).
  *
  * Exactly-once effects: the script decides an effect (receipt, refund notice) and stores it as
  * unconfirmed; the worker enqueues it and then calls `confirmEffect`. If the worker dies between
@@ -11,12 +12,11 @@
 
 import * as z from "zod/mini";
 import type { RedisClient } from "#shared/redis/client.ts";
-import { readIndexPage } from "#shared/redis/index-page.ts";
 import { redisKeys } from "#shared/redis/keys.ts";
+import { asString } from "#shared/redis/reply.ts";
 import { APPLY_PAYMENT_EVENT_SCRIPT, CONFIRM_EFFECT_SCRIPT } from "./apply-event-script.ts";
 import {
   DEFAULT_EFFECT_CLAIM_MS,
-  PAYMENT_KEY_PREFIX,
   paymentKey,
   receiptTaskId,
   refundNoticeTaskId,
@@ -34,12 +34,7 @@ import {
   paymentRecordSchema,
   toPublicPayment,
 } from "./payment.ts";
-import {
-  type IgnoredWebhook,
-  type PaymentEvent,
-  type PaymentProvider,
-  paymentEventSchema,
-} from "./payment-event.ts";
+import { type PaymentEvent, type PaymentProvider, paymentEventSchema } from "./payment-event.ts";
 
 /** The Upstash client calls this module makes (the production client satisfies it). */
 export type PaymentsRedis = Pick<RedisClient, "createScript" | "get" | "set">;
@@ -70,12 +65,6 @@ export interface ApplyResult {
 export interface ApplyOptions {
   /** See DEFAULT_EFFECT_CLAIM_MS: must stay below the payments queue's visibility timeout. */
   readonly effectClaimMs?: number;
-}
-
-function asString(value: unknown): string {
-  // automaticDeserialization is off, so scripts and GETs come back as the strings Redis holds.
-  if (typeof value !== "string") throw new Error(`Unexpected Redis reply type: ${typeof value}`);
-  return value;
 }
 
 export async function applyPaymentEvent(
@@ -128,63 +117,4 @@ export async function confirmEffect(redis: PaymentsRedis, effect: EffectRef, now
     [effect.kind, effect.taskId, String(now.getTime())],
   );
   return Number(reply) === 1;
-}
-
-export async function getPayment(
-  redis: PaymentsRedis,
-  provider: PaymentProvider,
-  paymentId: string,
-): Promise<Payment | undefined> {
-  const raw = await redis.get(paymentKey(provider, paymentId));
-  if (raw === null || raw === undefined) return undefined;
-  return toPublicPayment(paymentRecordSchema.parse(JSON.parse(asString(raw))));
-}
-
-export interface PaymentPage {
-  readonly items: readonly Payment[];
-  readonly nextCursor: string | null;
-}
-
-/** Payments newest first (by when Ferry first recorded them), optionally filtered. */
-export async function listPayments(
-  redis: PaymentsRedis,
-  options: {
-    limit: number;
-    cursor?: string | undefined;
-    provider?: PaymentProvider | undefined;
-    status?: PaymentStatus | undefined;
-  },
-): Promise<PaymentPage> {
-  const page = await readIndexPage(redis, {
-    index: redisKeys.paymentsIndex(),
-    // Index members are `provider:paymentId`, so the record key is the prefix plus the member.
-    recordPrefix: PAYMENT_KEY_PREFIX,
-    limit: options.limit,
-    cursor: options.cursor,
-    filters: {
-      ...(options.provider ? { provider: options.provider } : {}),
-      ...(options.status ? { status: options.status } : {}),
-    },
-  });
-  return {
-    items: page.records.map((raw) => toPublicPayment(paymentRecordSchema.parse(JSON.parse(raw)))),
-    nextCursor: page.nextCursor,
-  };
-}
-
-/**
- * Records a verified event we do not act on, so it is acknowledged once and never reprocessed.
- * Returns whether it had been recorded before.
- */
-export async function recordIgnoredEvent(
-  redis: PaymentsRedis,
-  ignored: IgnoredWebhook,
-  now: Date,
-): Promise<{ duplicate: boolean }> {
-  const value = JSON.stringify({ ignored: true, type: ignored.type, at: now.getTime() });
-  const reply = await redis.set(webhookEventKey(ignored.provider, ignored.eventId), value, {
-    nx: true,
-    ex: WEBHOOK_EVENT_TTL_SECONDS,
-  });
-  return { duplicate: reply === null };
 }

@@ -1,8 +1,10 @@
 /** The durable dedupe records: key names, lifetimes, and what still catches a late duplicate. */
 
 import { describe, expect, it } from "vitest";
+import { recordIgnoredEvent } from "#shared/payments/ignored-events.ts";
 import { paymentKey, webhookEventKey } from "#shared/payments/keys.ts";
-import { applyPaymentEvent, getPayment, recordIgnoredEvent } from "#shared/payments/repository.ts";
+import { getPayment } from "#shared/payments/payment-reads.ts";
+import { applyPaymentEvent } from "#shared/payments/repository.ts";
 import { forFile } from "#test/support/for-file.ts";
 import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 import { randomId, statusEvent } from "./support/events.ts";

@@ -5,7 +5,8 @@
 
 import { describe, expect, it } from "vitest";
 import { receiptTaskId } from "#shared/payments/keys.ts";
-import { applyPaymentEvent, confirmEffect, getPayment } from "#shared/payments/repository.ts";
+import { getPayment } from "#shared/payments/payment-reads.ts";
+import { applyPaymentEvent, confirmEffect } from "#shared/payments/repository.ts";
 import { forFile } from "#test/support/for-file.ts";
 import { startTestRedis, type TestRedis } from "#test/support/upstash.ts";
 import { randomId, refundEvent, statusEvent } from "./support/events.ts";
