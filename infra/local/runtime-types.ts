@@ -62,8 +62,8 @@ export interface LocalRuntimeOptions {
    */
   readonly sesEvents?: boolean;
   /**
-   * Most sandboxes each function without a reservedConcurrency runs at once (past it, its
-   * invocations queue); default FERRY_LOCAL_SANDBOXES, else one per core and at least 2.
+   * Most sandboxes each function without a reservedConcurrency starts (past it, its
+   * invocations share the least busy one); default FERRY_LOCAL_SANDBOXES, else one per core and at least 2.
    */
   readonly localSandboxes?: number;
   /** Directory function entries are relative to; default the repository root. */

@@ -65,31 +65,44 @@ describe("local function sandboxes", () => {
     expect(h.coldStarts).toBe(1);
   }, 30_000);
 
-  it("starts a sandbox per concurrent invocation up to the cap, one invocation each at a time", async () => {
+  it("starts a sandbox per concurrent invocation up to the cap, one invocation in each", async () => {
     // Prepare
     const h = host({ cap: 3 });
 
-    // Act: 6 at once, each long enough that the first three are still running when the rest arrive
-    const results = await Promise.all(Array.from({ length: 6 }, () => run(h, 400)));
+    // Act
+    const results = await Promise.all(Array.from({ length: 3 }, () => run(h, 400)));
 
-    // Assess: three sandboxes (the others queued for them), none ever running two at once
+    // Assess
     expect(sandboxesOf(results).size).toBe(3);
     expect(h.coldStarts).toBe(3);
-    expect(Math.max(...results.map((r) => r.mostAtOnce))).toBe(1);
-    // The three queued invocations ran in warm sandboxes (which ones depends on their cold starts)
-    expect(results.filter((r) => r.invocations > 1)).toHaveLength(3);
+    expect(results.map((r) => r.mostAtOnce)).toEqual([1, 1, 1]);
   }, 30_000);
 
-  it("with a cap of 1 runs every invocation in the one sandbox, in turn", async () => {
+  it("past the local cap, shares the least busy sandboxes instead of starting more", async () => {
+    // Prepare: three warm sandboxes
+    const h = host({ cap: 3 });
+    await Promise.all(Array.from({ length: 3 }, () => run(h, 400)));
+
+    // Act
+    const results = await Promise.all(Array.from({ length: 6 }, () => run(h, 400)));
+
+    // Assess: no new sandbox, and the six spread two to each
+    expect(sandboxesOf(results).size).toBe(3);
+    expect(h.coldStarts).toBe(3);
+    expect(Math.max(...results.map((r) => r.mostAtOnce))).toBe(2);
+  }, 30_000);
+
+  it("with a cap of 1 runs every invocation in the one sandbox, as before the pool", async () => {
     // Prepare
     const h = host({ cap: 1 });
 
     // Act
-    const results = await Promise.all(Array.from({ length: 3 }, () => run(h, 100)));
+    const results = await Promise.all(Array.from({ length: 3 }, () => run(h, 300)));
 
-    // Assess
+    // Assess: all three at once in one module instance
     expect(sandboxesOf(results).size).toBe(1);
     expect(h.coldStarts).toBe(1);
+    expect(Math.max(...results.map((r) => r.mostAtOnce))).toBe(3);
   }, 30_000);
 
   it("retires only the sandbox of a timed-out invocation", async () => {
@@ -153,20 +166,23 @@ describe("local function sandboxes", () => {
     expect(h.coldStarts).toBe(1);
   }, 30_000);
 
-  it("runs queued invocations in new sandboxes when the pool's sandboxes crash", async () => {
-    // Prepare: one sandbox, busy, and one invocation queued behind it
-    const h = host({ cap: 1 });
-    const running = run(h, 2000);
-    const queued = run(h, 0);
+  it("ends every sandbox on a crash: running invocations fail, the next one starts cold", async () => {
+    // Prepare: two sandboxes, both busy
+    const h = host({ cap: 2 });
+    const running = Promise.allSettled([run(h, 3000), run(h, 3000)]);
     await new Promise((r) => setTimeout(r, 200));
 
     // Act
     await h.crash();
 
     // Assess
-    await expect(running).rejects.toMatchObject({ name: "Runtime.ExitError" });
-    expect((await queued).invocations).toBe(1);
-    expect(h.coldStarts).toBe(2);
+    const settled = await running;
+    expect(settled.map((r) => r.status === "rejected" && (r.reason as Error).name)).toEqual([
+      "Runtime.ExitError",
+      "Runtime.ExitError",
+    ]);
+    expect((await run(h, 0)).invocations).toBe(1);
+    expect(h.coldStarts).toBe(3);
   }, 30_000);
 });
 

@@ -1,24 +1,24 @@
 /**
  * One local function as the Lambda service scales it: a pool of sandboxes (function-sandbox.ts,
- * each a worker thread with its own module instances), one invocation per sandbox at a time.
- * An invocation goes to an idle warm sandbox; when every sandbox is busy and the pool is below
- * its cap, a new sandbox is started (a cold start, with its own init budget) and the invocation
- * waits for it, as Lambda starts a new execution environment. So a sequential caller sees one
- * sandbox, and 16 concurrent callers see up to 16, each with its own caches and breakers.
+ * each a worker thread with its own module instances). An invocation goes to an idle warm
+ * sandbox (the most recently used); when every sandbox is busy and the pool is below its cap, a
+ * new sandbox is started (a cold start, with its own init budget) and the invocation waits for
+ * it, as Lambda starts a new execution environment. So a sequential caller sees one sandbox, and
+ * 16 concurrent callers see up to 16, each with its own caches and breakers.
  *
- * At the cap:
+ * At the cap, with every sandbox busy:
  *   - the cap is the function's reservedConcurrency: the invocation is throttled, as Lambda
  *     throttles it (TooManyRequestsException, 429). API Gateway then answers its 500 for the
- *     failed integration, and an event source mapping never gets there: its maxConcurrency may
- *     not exceed the reservation (shared/app/validate.ts), and a throttled batch would fail whole
- *     and come back after its visibility timeout, as the local poller does with any failure;
+ *     failed integration; an event source mapping never gets there, as its maxConcurrency may
+ *     not exceed the reservation (shared/app/validate.ts), and a throttled batch would fail
+ *     whole and come back after its visibility timeout, as the local poller does with any failure;
  *   - the cap is the local one (FERRY_LOCAL_SANDBOXES, a limit of this machine, not of the
- *     function): the invocation queues for the first sandbox to free up. Queueing keeps every
- *     sandbox's history one Lambda could have (one invocation at a time through its module
- *     state: Powertools' per-invocation metrics and trace segment, the breaker, the caches);
- *     sharing a busy sandbox would interleave two invocations in one module instance, which
- *     Lambda never does. What queueing costs is latency, and that is the machine's limit.
- *     The function's timeout does not count the wait (it starts when its handler is called).
+ *     function): the invocation shares the least busy sandbox. Lambda would run it now, in an
+ *     environment of its own; queueing it for a free sandbox would run it later instead, and
+ *     serialise the I/O waits Lambda overlaps (200 `$disconnect`s two at a time, each waiting on
+ *     Redis, where one thread interleaves them at no cost). Sharing keeps the timing and costs
+ *     only this: past the cap, invocations meet in one module instance, as every invocation
+ *     did before the pool. FERRY_LOCAL_SANDBOXES=1 is exactly that: one sandbox per function.
  * Idle sandboxes stay until stop().
  */
 import { availableParallelism } from "node:os";
@@ -45,14 +45,8 @@ export function parseLocalSandboxes(value: string | undefined): number {
 export interface FunctionHostOptions extends FunctionSandboxOptions {
   /** The function's reserved concurrency: its cap, past which invocations are throttled. */
   readonly reservedConcurrency?: number | undefined;
-  /** The cap when there is no reservation (default defaultLocalSandboxes()); past it, invocations queue. */
+  /** The cap when there is no reservation (default defaultLocalSandboxes()); past it, invocations share the least busy sandbox. */
   readonly localSandboxes?: number | undefined;
-}
-
-interface Waiting {
-  readonly event: unknown;
-  readonly resolve: (payload: unknown) => void;
-  readonly reject: (error: Error) => void;
 }
 
 /** What Lambda's Invoke answers at a function's reserved concurrency. */
@@ -63,11 +57,10 @@ export class TooManyRequestsError extends Error {
 }
 
 export class FunctionHost {
-  /** Sandboxes that take invocations, busy or idle. */
+  /** Sandboxes that take invocations (not retired). */
   private readonly live = new Set<FunctionSandbox>();
-  /** Warm and free, the most recently used last (it is the one reused, as Lambda tends to). */
-  private readonly idle: FunctionSandbox[] = [];
-  private readonly waiting: Waiting[] = [];
+  /** Every sandbox whose thread may still run, retired ones draining included. */
+  private readonly all = new Set<FunctionSandbox>();
   private readonly cap: number;
   private readonly throttles: boolean;
   private started = 0;
@@ -77,78 +70,52 @@ export class FunctionHost {
     this.cap = options.reservedConcurrency ?? options.localSandboxes ?? defaultLocalSandboxes();
   }
 
-  /** Sandboxes started so far (each a cold start): for tests and the benchmark's notes. */
+  /** Sandboxes started so far (each a cold start). */
   get coldStarts(): number {
     return this.started;
   }
 
-  /** Sandboxes alive now (busy or idle). */
+  /** Sandboxes taking invocations now (busy or idle). */
   get size(): number {
     return this.live.size;
   }
 
-  invoke(event: unknown): Promise<unknown> {
-    return new Promise<unknown>((resolve, reject) => {
-      const job: Waiting = { event, resolve, reject };
-      const sandbox = this.idle.pop() ?? (this.live.size < this.cap ? this.start() : undefined);
-      if (sandbox) this.runOn(sandbox, job);
-      else if (this.throttles) reject(new TooManyRequestsError("Rate Exceeded."));
-      else this.waiting.push(job);
-    });
+  async invoke(event: unknown): Promise<unknown> {
+    return this.pick().run(event);
   }
 
   /**
    * Ends every sandbox at once, as a crash of the function's containers would: their running
-   * invocations fail with Runtime.ExitError; queued ones run in new sandboxes.
+   * invocations fail with Runtime.ExitError, and the next invocation starts cold.
    */
   async crash(): Promise<void> {
-    await Promise.all([...this.live].map((s) => s.terminate()));
+    await Promise.all([...this.all].map((s) => s.terminate()));
   }
 
-  /** Ends every sandbox (the runtime is stopping); queued invocations fail. */
+  /** Ends every sandbox (the runtime is stopping). */
   async stop(): Promise<void> {
-    const exit = Object.assign(new Error("The local runtime is stopping"), { name: "Runtime.ExitError" });
-    for (const job of this.waiting.splice(0)) job.reject(exit);
     await this.crash();
   }
 
+  private pick(): FunctionSandbox {
+    let idle: FunctionSandbox | undefined;
+    let leastBusy: FunctionSandbox | undefined;
+    for (const sandbox of this.live) {
+      if (sandbox.load === 0 && (!idle || sandbox.lastUsed > idle.lastUsed)) idle = sandbox;
+      if (!leastBusy || sandbox.load < leastBusy.load) leastBusy = sandbox;
+    }
+    if (idle) return idle;
+    if (this.live.size < this.cap) return this.start();
+    if (this.throttles || !leastBusy) throw new TooManyRequestsError("Rate Exceeded.");
+    return leastBusy;
+  }
+
   private start(): FunctionSandbox {
-    const sandbox = new FunctionSandbox(this.options, (ended) => this.ended(ended));
+    const sandbox = new FunctionSandbox(this.options, (retired) => this.live.delete(retired));
+    sandbox.onExit(() => this.all.delete(sandbox));
     this.started++;
     this.live.add(sandbox);
+    this.all.add(sandbox);
     return sandbox;
-  }
-
-  /** Released before the caller hears back, so a caller's next invocation finds it warm. */
-  private runOn(sandbox: FunctionSandbox, job: Waiting): void {
-    sandbox.run(job.event).then(
-      (payload) => {
-        this.release(sandbox);
-        job.resolve(payload);
-      },
-      (error: Error) => {
-        this.release(sandbox);
-        job.reject(error);
-      },
-    );
-  }
-
-  /** An invocation is over: its sandbox, if it lives on, takes the next queued one or waits. */
-  private release(sandbox: FunctionSandbox): void {
-    if (!this.live.has(sandbox) || sandbox.busy) return;
-    const next = this.waiting.shift();
-    if (next) this.runOn(sandbox, next);
-    else this.idle.push(sandbox);
-  }
-
-  /** A sandbox timed out or exited: it leaves the pool, and a queued invocation may start a new one. */
-  private ended(sandbox: FunctionSandbox): void {
-    this.live.delete(sandbox);
-    const at = this.idle.indexOf(sandbox);
-    if (at >= 0) this.idle.splice(at, 1);
-    while (this.waiting.length > 0 && this.live.size < this.cap) {
-      const next = this.waiting.shift();
-      if (next) this.runOn(this.start(), next);
-    }
   }
 }

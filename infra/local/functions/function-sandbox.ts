@@ -1,12 +1,12 @@
 /**
  * One execution environment of a local function, as Lambda runs one: its handler in a worker
  * thread of its own, with exactly its function's environment and its own module instances
- * (configuration caches, breakers, SDK clients), running one invocation at a time. The pool
- * that hands it invocations is function-host.ts.
+ * (configuration caches, breakers, SDK clients). The pool that hands it invocations
+ * (function-host.ts) gives it one at a time until the pool is at its local cap.
  *
  * The timeout is enforced as Lambda does: the invocation fails with "Task timed out" and the
- * sandbox is thrown away (its thread terminated at once), so the function's next invocation
- * finds another sandbox or starts a cold one.
+ * sandbox is thrown away (it takes no new invocation, and its thread is terminated once no other
+ * invocation is running in it), so the function's next invocation runs elsewhere.
  *
  * As on Lambda, the init (loading the entry module: the cold start) has a budget of its own,
  * INIT_TIMEOUT_MS, and the function's timeout counts from the moment its handler is called.
@@ -32,11 +32,10 @@ export interface FunctionSandboxOptions {
   readonly env: Readonly<Record<string, string>>;
 }
 
-interface Running {
-  readonly id: number;
-  handlerCalled: boolean;
+interface Pending {
   /** The handler was called (the init is over): the function's timeout starts. */
   readonly started: () => void;
+  handlerCalled: boolean;
   readonly resolve: (payload: unknown) => void;
   readonly reject: (error: Error) => void;
 }
@@ -48,14 +47,17 @@ function revive(error: SerializedError): Error {
 
 export class FunctionSandbox {
   private readonly worker: Worker;
-  private running: Running | undefined;
+  private readonly pending = new Map<number, Pending>();
   private nextId = 0;
-  private ended = false;
+  /** Takes no new invocation (timed out, init failed, or exited); the thread ends once idle. */
+  private retired = false;
+  /** When its last invocation ended: the pool reuses the most recently used idle sandbox. */
+  lastUsed = 0;
 
-  /** `onEnd` is called once, when the sandbox takes no more invocations (timed out or exited). */
+  /** `onRetire` is called once, when the sandbox stops taking invocations. */
   constructor(
     private readonly options: FunctionSandboxOptions,
-    private readonly onEnd: (sandbox: FunctionSandbox) => void,
+    private readonly onRetire: (sandbox: FunctionSandbox) => void,
   ) {
     const workerData: FunctionWorkerData = {
       functionName: options.functionName,
@@ -66,25 +68,26 @@ export class FunctionSandbox {
     };
     this.worker = new Worker(BOOT, { workerData, env: { ...options.env } });
     this.worker.on("message", (reply: InvokeReply) => {
-      const running = this.running;
-      if (!running || running.id !== reply.id) return;
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
       if ("started" in reply) {
-        running.started();
+        waiting.started();
         return;
       }
-      this.running = undefined;
+      this.pending.delete(reply.id);
       // Failed before its handler was called: the init failed. Lambda resets the environment
       // and runs the init again on the next invocation; a worker cannot (Node keeps a module
-      // whose evaluation threw as failed), so the sandbox ends and the next one starts cold.
-      if (!reply.ok && !running.handlerCalled) this.end();
-      if (reply.ok) running.resolve(reply.payload);
-      else running.reject(revive(reply.error));
+      // whose evaluation threw as failed), so the sandbox retires and the next one starts cold.
+      if (!reply.ok && !waiting.handlerCalled) this.retire();
+      if (reply.ok) waiting.resolve(reply.payload);
+      else waiting.reject(revive(reply.error));
+      this.ended();
     });
     const fail = (error: Error) => {
-      const running = this.running;
-      this.running = undefined;
-      this.end();
-      running?.reject(error);
+      const waiting = [...this.pending.values()];
+      this.pending.clear();
+      this.retire();
+      for (const w of waiting) w.reject(error);
     };
     this.worker.on("error", (error) =>
       fail(Object.assign(error, { name: error.name || "Runtime.ExitError" })),
@@ -98,22 +101,22 @@ export class FunctionSandbox {
     );
   }
 
-  get busy(): boolean {
-    return this.running !== undefined;
+  /** Invocations running in it now. */
+  get load(): number {
+    return this.pending.size;
   }
 
-  /** Runs one invocation; the pool never hands a busy sandbox another one. */
   run(event: unknown): Promise<unknown> {
-    if (this.running) throw new Error("a sandbox runs one invocation at a time");
-    if (this.ended) throw new Error("this sandbox has ended");
+    if (this.retired) throw new Error("this sandbox takes no more invocations");
     const id = this.nextId++;
     const timeoutMs = this.options.settings.timeoutSeconds * 1000;
     return new Promise<unknown>((resolve, reject) => {
       let startedAt = Date.now();
       const expire = (message: () => string) => () => {
-        this.running = undefined;
+        this.pending.delete(id);
         // Lambda ends the sandbox of a timed-out invocation; the next one runs elsewhere.
-        this.end();
+        this.retire();
+        this.ended();
         reject(new LambdaTimeoutError(message()));
       };
       // Until the handler is called, only the init budget runs (a warm sandbox calls it at once).
@@ -121,11 +124,10 @@ export class FunctionSandbox {
         expire(() => `Init timed out after ${(INIT_TIMEOUT_MS / 1000).toFixed(2)} seconds`),
         INIT_TIMEOUT_MS,
       );
-      const running: Running = {
-        id,
+      const pending: Pending = {
         handlerCalled: false,
         started: () => {
-          running.handlerCalled = true;
+          pending.handlerCalled = true;
           clearTimeout(timer);
           startedAt = Date.now();
           timer = setTimeout(
@@ -142,20 +144,30 @@ export class FunctionSandbox {
           reject(error);
         },
       };
-      this.running = running;
+      this.pending.set(id, pending);
       this.worker.postMessage({ id, event } satisfies InvokeMessage);
     });
   }
 
-  /** Ends the sandbox: a running invocation fails with Runtime.ExitError. */
+  /** Calls `listener` once the thread has ended. */
+  onExit(listener: () => void): void {
+    this.worker.once("exit", listener);
+  }
+
+  /** Ends the sandbox now: its running invocations fail with Runtime.ExitError. */
   async terminate(): Promise<void> {
     await this.worker.terminate();
   }
 
-  private end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    void this.worker.terminate();
-    this.onEnd(this);
+  private retire(): void {
+    if (this.retired) return;
+    this.retired = true;
+    this.onRetire(this);
+  }
+
+  /** An invocation is over: a retired sandbox's thread ends with its last one. */
+  private ended(): void {
+    this.lastUsed = performance.now();
+    if (this.retired && this.pending.size === 0) void this.worker.terminate();
   }
 }
