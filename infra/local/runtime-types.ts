@@ -61,6 +61,11 @@ export interface LocalRuntimeOptions {
    * events queue; default true (FERRY_LOCAL_SES_EVENTS=off: false).
    */
   readonly sesEvents?: boolean;
+  /**
+   * Most sandboxes each function without a reservedConcurrency starts (past it, its
+   * invocations share the least busy one); default FERRY_LOCAL_SANDBOXES, else one per core and at least 2.
+   */
+  readonly localSandboxes?: number;
   /** Directory function entries are relative to; default the repository root. */
   readonly rootDir?: string;
 }

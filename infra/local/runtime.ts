@@ -43,6 +43,7 @@ import {
   type LocalTargets,
   localSettings,
 } from "./functions/function-env.ts";
+import { parseLocalSandboxes, SANDBOXES_VARIABLE } from "./functions/function-host.ts";
 import { consoleLog, LOCAL_ACCOUNT_ID, type LocalLog, silentLog } from "./functions/lambda-context.ts";
 import { createFunctionInvoker } from "./functions/load-handler.ts";
 import { createConsoleSite } from "./gateways/console-site.ts";
@@ -85,6 +86,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const region = options.env?.AWS_REGION ?? localRegionFrom(outerEnv);
   // FERRY_LOCAL_*_ENDPOINT: SQS, SES, Secrets Manager outside this process (malformed: refused now).
   const external = externalAwsFrom(outerEnv);
+  // FERRY_LOCAL_SANDBOXES: each function's local sandbox cap (malformed: refused now).
+  const localSandboxes = options.localSandboxes ?? parseLocalSandboxes(outerEnv[SANDBOXES_VARIABLE]);
   const externalCredentials = external.credentials;
   const stateFile = options.stateFile === undefined ? defaultLocalStatePath() : options.stateFile;
   const localDir = stateFile ? dirname(stateFile) : undefined;
@@ -207,6 +210,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       log,
       environmentOf,
       ready,
+      localSandboxes,
     });
     // Registered before the servers and pollers, so it runs after them: $disconnect handlers and
     // in-flight batches still have their sandboxes.

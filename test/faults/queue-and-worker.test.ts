@@ -56,7 +56,7 @@ describe("fault suite: SQS", () => {
       stuck: 0,
       sentAnyway: 0,
     });
-  });
+  }, 60_000); // Its first requests cold-start a sandbox per concurrent invocation: slow on a loaded machine.
 });
 
 describe("fault suite: worker killed mid-batch", () => {

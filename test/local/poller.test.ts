@@ -12,7 +12,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { SQSRecord } from "aws-lambda";
+import type { SQSEvent, SQSRecord } from "aws-lambda";
 import type { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import type { LocalLog } from "#infra/local/functions/lambda-context.ts";
@@ -311,6 +311,104 @@ describe("SQS poller (on its own)", () => {
     expect(finished).toBe(true);
     expect(await queueDepth(url)).toBe(0);
   });
+
+  /** A poller on a queue of its own (so the runtime's pollers take none of its messages). */
+  async function ownQueuePoller(
+    name: string,
+    invoke: (event: SQSEvent) => Promise<unknown>,
+    maxConcurrency?: number,
+  ) {
+    const created = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-${randomUUID()}` }));
+    const url = created.QueueUrl ?? "";
+    const poller = startQueuePoller({
+      queue: {
+        name,
+        url,
+        arn: `arn:aws:sqs:us-east-1:000000000000:${name}`,
+        fifo: false,
+        batchSize: 1,
+        maxBatchingWindowSeconds: 0,
+        worker: "w",
+        ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
+      },
+      sqs,
+      region: "us-east-1",
+      log: recordingLog().log,
+      invoke: (_name, event) => invoke(event as SQSEvent),
+    });
+    const send = (count: number) =>
+      sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: url,
+          Entries: Array.from({ length: count }, (_, i) => ({ Id: String(i), MessageBody: String(i) })),
+        }),
+      );
+    return { url, poller, send };
+  }
+
+  it("keeps two batches in flight at once, as the mapping's default maximum concurrency allows", async () => {
+    // Prepare: a worker that finishes only once two batches are running at the same time
+    let running = 0;
+    let bothRunning: () => void = () => undefined;
+    const together = new Promise<void>((resolve) => {
+      bothRunning = resolve;
+    });
+    const { url, poller, send } = await ownQueuePoller("poller-two", async () => {
+      running++;
+      if (running === 2) bothRunning();
+      const met = await Promise.race([
+        together.then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), 10_000)),
+      ]);
+      running--;
+      if (!met) throw new Error("only one batch was in flight");
+      return { batchItemFailures: [] };
+    });
+
+    // Act
+    await send(2);
+    await together;
+
+    // Assess: both batches succeeded and were deleted
+    await eventually(
+      () => queueDepth(url),
+      (depth) => depth === 0,
+      "both messages deleted",
+    );
+    await poller.stop();
+  }, 30_000);
+
+  it("never has more batches in flight than the queue's maxConcurrency", async () => {
+    // Prepare
+    let running = 0;
+    let most = 0;
+    let handled = 0;
+    const { url, poller, send } = await ownQueuePoller(
+      "poller-cap",
+      async () => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 200));
+        running--;
+        handled++;
+        return { batchItemFailures: [] };
+      },
+      3,
+    );
+
+    // Act
+    await send(9);
+    await eventually(
+      async () => handled,
+      (n) => n === 9,
+      "nine batches handled",
+    );
+    await poller.stop();
+
+    // Assess
+    expect(most).toBe(3);
+    expect(await queueDepth(url)).toBe(0);
+  }, 30_000);
 
   it("logs SQS errors and keeps retrying instead of crashing", async () => {
     // Prepare: an endpoint where nothing listens

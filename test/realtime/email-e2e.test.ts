@@ -62,7 +62,16 @@ describe("live results for an email", () => {
     await ws.close();
     sends.release();
 
-    const updates = ws.messages.filter((m): m is Required<ServerMessageJson> => m.type === "task.updated");
+    const received = ws.messages.filter((m): m is Required<ServerMessageJson> => m.type === "task.updated");
+    // docs/realtime.md: the subscribe snapshot may race with a transition at the same moment, and
+    // a client ignores any version not above the last it saw. Only that one update may be stale.
+    let lastVersion = 0;
+    const updates = received.filter((m) => {
+      if (m.task.version <= lastVersion) return false;
+      lastVersion = m.task.version;
+      return true;
+    });
+    expect(received.length - updates.length).toBeLessThanOrEqual(1);
     const statuses = updates.map((m) => m.task.status);
     expect(ws.messages[0]).toEqual({ type: "subscribed", taskId: accepted.body.taskId });
     expect(statuses).toContain("retrying");
@@ -75,5 +84,5 @@ describe("live results for an email", () => {
       const order = (t: typeof prev) => t.attempts * 10 + (PHASE[t.status] ?? 0);
       expect(order(next)).toBeGreaterThan(order(prev));
     }
-  });
+  }, 60_000); // A cold start per function, and another for the retry if the first is still busy.
 });

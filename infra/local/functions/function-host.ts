@@ -1,160 +1,121 @@
 /**
- * One local function as the Lambda service runs it: its handler in a worker thread of its own,
- * with exactly its function's environment and its own module instances (configuration caches,
- * SDK clients), so a handler that reads a variable its function does not get fails here as it
- * would on AWS. The host enforces the timeout as Lambda does: the invocation fails with "Task
- * timed out" and the sandbox is thrown away (the thread is terminated once no other invocation
- * is running in it), so the next invocation starts cold.
+ * One local function as the Lambda service scales it: a pool of sandboxes (function-sandbox.ts,
+ * each a worker thread with its own module instances). An invocation goes to an idle warm
+ * sandbox (the most recently used); when every sandbox is busy and the pool is below its cap, a
+ * new sandbox is started (a cold start, with its own init budget) and the invocation waits for
+ * it, as Lambda starts a new execution environment. So a sequential caller sees one sandbox, and
+ * 16 concurrent callers see up to 16, each with its own caches and breakers.
  *
- * As on Lambda, the init (loading the entry module: the cold start) has a budget of its own,
- * INIT_TIMEOUT_MS, and the function's timeout counts from the moment its handler is called.
- * Counting the init against the timeout would time out cold starts locally (a worker thread
- * loading TypeScript under a busy CPU) that Lambda lets finish.
+ * At the cap, with every sandbox busy:
+ *   - the cap is the function's reservedConcurrency: the invocation is throttled, as Lambda
+ *     throttles it (TooManyRequestsException, 429). API Gateway then answers its 500 for the
+ *     failed integration; an event source mapping never gets there, as its maxConcurrency may
+ *     not exceed the reservation (shared/app/validate.ts), and a throttled batch would fail
+ *     whole and come back after its visibility timeout, as the local poller does with any failure;
+ *   - the cap is the local one (FERRY_LOCAL_SANDBOXES, a limit of this machine, not of the
+ *     function): the invocation shares the least busy sandbox. Lambda would run it now, in an
+ *     environment of its own; queueing it for a free sandbox would run it later instead, and
+ *     serialise the I/O waits Lambda overlaps (200 `$disconnect`s two at a time, each waiting on
+ *     Redis, where one thread interleaves them at no cost). Sharing keeps the timing and costs
+ *     only this: past the cap, invocations meet in one module instance, as every invocation
+ *     did before the pool. FERRY_LOCAL_SANDBOXES=1 is exactly that: one sandbox per function.
+ * Idle sandboxes stay until stop().
  */
-import { Worker } from "node:worker_threads";
-import type { FunctionWorkerData, InvokeMessage, InvokeReply, SerializedError } from "./function-worker.ts";
-import { type LambdaFunctionSettings, type LambdaIdentity, LambdaTimeoutError } from "./lambda-context.ts";
+import { availableParallelism } from "node:os";
+import { FunctionSandbox, type FunctionSandboxOptions } from "./function-sandbox.ts";
 
-const BOOT = new URL("./function-worker-boot.mjs", import.meta.url);
+export { INIT_TIMEOUT_MS } from "./function-sandbox.ts";
 
-/** Lambda's init phase limit for on-demand functions. */
-export const INIT_TIMEOUT_MS = 10_000;
+/** The variable that caps each function's local sandboxes (1: one sandbox per function). */
+export const SANDBOXES_VARIABLE = "FERRY_LOCAL_SANDBOXES";
 
-export interface FunctionHostOptions {
-  readonly functionName: string;
-  readonly entry: string;
-  readonly rootDir: string;
-  readonly settings: LambdaFunctionSettings;
-  readonly identity: LambdaIdentity;
-  /** The function's whole environment: nothing else is visible to its handler. */
-  readonly env: Readonly<Record<string, string>>;
-}
+/** The local cap by default: one sandbox per core, and at least 2 so concurrency is exercised. */
+export const defaultLocalSandboxes = (): number => Math.max(2, availableParallelism());
 
-interface Pending {
-  /** The handler was called (the init is over): the function's timeout starts. */
-  readonly started: () => void;
-  readonly resolve: (payload: unknown) => void;
-  readonly reject: (error: Error) => void;
-}
-
-/** The error an invocation failed with inside the worker, with its name and stack kept. */
-function revive(error: SerializedError): Error {
-  return Object.assign(new Error(error.message), { name: error.name, stack: error.stack });
-}
-
-class Sandbox {
-  readonly worker: Worker;
-  readonly pending = new Map<number, Pending>();
-  /** Set after a timeout: takes no new invocation and ends once the running ones have. */
-  retired = false;
-
-  constructor(options: FunctionHostOptions, onExit: (sandbox: Sandbox) => void) {
-    const workerData: FunctionWorkerData = {
-      functionName: options.functionName,
-      entry: options.entry,
-      rootDir: options.rootDir,
-      settings: options.settings,
-      identity: options.identity,
-    };
-    this.worker = new Worker(BOOT, { workerData, env: { ...options.env } });
-    this.worker.on("message", (reply: InvokeReply) => {
-      const waiting = this.pending.get(reply.id);
-      if (!waiting) return;
-      if ("started" in reply) {
-        waiting.started();
-        return;
-      }
-      this.pending.delete(reply.id);
-      if (reply.ok) waiting.resolve(reply.payload);
-      else waiting.reject(revive(reply.error));
-      this.endIfRetiredAndIdle();
-    });
-    const fail = (error: Error) => {
-      for (const waiting of this.pending.values()) waiting.reject(error);
-      this.pending.clear();
-      onExit(this);
-    };
-    this.worker.on("error", (error) =>
-      fail(Object.assign(error, { name: error.name || "Runtime.ExitError" })),
-    );
-    this.worker.on("exit", (code) =>
-      fail(
-        Object.assign(new Error(`Runtime exited with error: exit status ${code}`), {
-          name: "Runtime.ExitError",
-        }),
-      ),
-    );
+/** The local cap from FERRY_LOCAL_SANDBOXES: unset or empty is the default; anything else must be a whole number ≥ 1. */
+export function parseLocalSandboxes(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return defaultLocalSandboxes();
+  const cap = Number(value);
+  if (!Number.isInteger(cap) || cap < 1) {
+    throw new Error(`${SANDBOXES_VARIABLE} must be a whole number of at least 1 (got "${value}")`);
   }
+  return cap;
+}
 
-  endIfRetiredAndIdle(): void {
-    if (this.retired && this.pending.size === 0) void this.worker.terminate();
-  }
+export interface FunctionHostOptions extends FunctionSandboxOptions {
+  /** The function's reserved concurrency: its cap, past which invocations are throttled. */
+  readonly reservedConcurrency?: number | undefined;
+  /** The cap when there is no reservation (default defaultLocalSandboxes()); past it, invocations share the least busy sandbox. */
+  readonly localSandboxes?: number | undefined;
+}
+
+/** What Lambda's Invoke answers at a function's reserved concurrency. */
+export class TooManyRequestsError extends Error {
+  override readonly name = "TooManyRequestsException";
+  readonly statusCode = 429;
+  readonly reason = "ReservedFunctionConcurrentInvocationLimitExceeded";
 }
 
 export class FunctionHost {
-  private sandbox: Sandbox | undefined;
-  private nextId = 0;
-  private readonly sandboxes = new Set<Sandbox>();
+  /** Sandboxes that take invocations (not retired). */
+  private readonly live = new Set<FunctionSandbox>();
+  /** Every sandbox whose thread may still run, retired ones draining included. */
+  private readonly all = new Set<FunctionSandbox>();
+  private readonly cap: number;
+  private readonly throttles: boolean;
+  private started = 0;
 
-  constructor(private readonly options: FunctionHostOptions) {}
+  constructor(private readonly options: FunctionHostOptions) {
+    this.throttles = options.reservedConcurrency !== undefined;
+    this.cap = options.reservedConcurrency ?? options.localSandboxes ?? defaultLocalSandboxes();
+  }
 
-  invoke(event: unknown): Promise<unknown> {
-    const sandbox = this.current();
-    const id = this.nextId++;
-    const timeoutMs = this.options.settings.timeoutSeconds * 1000;
-    return new Promise<unknown>((resolve, reject) => {
-      let startedAt = Date.now();
-      const expire = (message: () => string) => () => {
-        sandbox.pending.delete(id);
-        // Lambda ends the sandbox of a timed-out invocation; the next one starts cold.
-        sandbox.retired = true;
-        if (this.sandbox === sandbox) this.sandbox = undefined;
-        sandbox.endIfRetiredAndIdle();
-        reject(new LambdaTimeoutError(message()));
-      };
-      // Until the handler is called, only the init budget runs (a warm sandbox calls it at once).
-      let timer = setTimeout(
-        expire(() => `Init timed out after ${(INIT_TIMEOUT_MS / 1000).toFixed(2)} seconds`),
-        INIT_TIMEOUT_MS,
-      );
-      sandbox.pending.set(id, {
-        started: () => {
-          clearTimeout(timer);
-          startedAt = Date.now();
-          timer = setTimeout(
-            expire(() => `Task timed out after ${((Date.now() - startedAt) / 1000).toFixed(2)} seconds`),
-            timeoutMs,
-          );
-        },
-        resolve: (payload) => {
-          clearTimeout(timer);
-          resolve(payload);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-      sandbox.worker.postMessage({ id, event } satisfies InvokeMessage);
-    });
+  /** Sandboxes started so far (each a cold start). */
+  get coldStarts(): number {
+    return this.started;
+  }
+
+  /** Sandboxes taking invocations now (busy or idle). */
+  get size(): number {
+    return this.live.size;
+  }
+
+  async invoke(event: unknown): Promise<unknown> {
+    return this.pick().run(event);
+  }
+
+  /**
+   * Ends every sandbox at once, as a crash of the function's containers would: their running
+   * invocations fail with Runtime.ExitError, and the next invocation starts cold.
+   */
+  async crash(): Promise<void> {
+    await Promise.all([...this.all].map((s) => s.terminate()));
   }
 
   /** Ends every sandbox (the runtime is stopping). */
   async stop(): Promise<void> {
-    const all = [...this.sandboxes];
-    this.sandbox = undefined;
-    await Promise.all(all.map((s) => s.worker.terminate()));
+    await this.crash();
   }
 
-  private current(): Sandbox {
-    if (!this.sandbox) {
-      const sandbox = new Sandbox(this.options, (ended) => {
-        this.sandboxes.delete(ended);
-        if (this.sandbox === ended) this.sandbox = undefined;
-      });
-      this.sandboxes.add(sandbox);
-      this.sandbox = sandbox;
+  private pick(): FunctionSandbox {
+    let idle: FunctionSandbox | undefined;
+    let leastBusy: FunctionSandbox | undefined;
+    for (const sandbox of this.live) {
+      if (sandbox.load === 0 && (!idle || sandbox.lastUsed > idle.lastUsed)) idle = sandbox;
+      if (!leastBusy || sandbox.load < leastBusy.load) leastBusy = sandbox;
     }
-    return this.sandbox;
+    if (idle) return idle;
+    if (this.live.size < this.cap) return this.start();
+    if (this.throttles || !leastBusy) throw new TooManyRequestsError("Rate Exceeded.");
+    return leastBusy;
+  }
+
+  private start(): FunctionSandbox {
+    const sandbox = new FunctionSandbox(this.options, (retired) => this.live.delete(retired));
+    sandbox.onExit(() => this.all.delete(sandbox));
+    this.started++;
+    this.live.add(sandbox);
+    this.all.add(sandbox);
+    return sandbox;
   }
 }

@@ -55,7 +55,7 @@ function loadHandler(): Promise<LambdaHandler> {
     }
     return mod.handler as LambdaHandler;
   });
-  // Like a failed Lambda init, a failed import is retried by the next invocation.
+  // The host ends a sandbox whose init failed (function-sandbox.ts); this is only a safeguard.
   handler.catch(() => {
     handler = undefined;
   });

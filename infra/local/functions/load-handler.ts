@@ -1,8 +1,9 @@
 /**
- * Invokes manifest functions by name the way the Lambda service would: each function in its own
- * sandbox (function-host.ts: a worker thread with exactly that function's environment), started
- * on its first invocation (its cold start), with a fresh context per call and the timeout
- * enforced. Sandboxes start only after `ready`: the environment is final by then.
+ * Invokes manifest functions by name the way the Lambda service would: each function in
+ * sandboxes of its own (function-host.ts: a pool of worker threads with exactly that function's
+ * environment, one invocation each at a time), the first started on its first invocation (its
+ * cold start), with a fresh context per call and the timeout enforced. Sandboxes start only
+ * after `ready`: the environment is final by then.
  */
 import type { FunctionNeed } from "#shared/app/manifest.ts";
 import { FunctionHost } from "./function-host.ts";
@@ -14,6 +15,8 @@ export interface LocalFunctionSpec extends LambdaFunctionSettings {
   readonly entry: string;
   /** Its needs (shared/app/needs.ts): their variables are all of the stack's it gets. */
   readonly needs?: readonly FunctionNeed[];
+  /** At most this many sandboxes; past it, invocations are throttled (function-host.ts). */
+  readonly reservedConcurrency?: number;
 }
 
 /** Invokes a manifest function by name and resolves to its (JSON round-tripped) result. */
@@ -39,6 +42,8 @@ export interface FunctionInvokerOptions {
   readonly environmentOf: (functionName: string) => Readonly<Record<string, string>>;
   /** Resolves when it is safe to start sandboxes (the environment is final). */
   readonly ready?: Promise<void>;
+  /** Each function's sandbox cap without a reservedConcurrency (default: function-host.ts). */
+  readonly localSandboxes?: number;
 }
 
 export function createFunctionInvoker(options: FunctionInvokerOptions): FunctionInvoker {
@@ -53,6 +58,8 @@ export function createFunctionInvoker(options: FunctionInvokerOptions): Function
         settings: { timeoutSeconds: spec.timeoutSeconds, memoryMb: spec.memoryMb },
         identity: options.identity,
         env: options.environmentOf(functionName),
+        reservedConcurrency: spec.reservedConcurrency,
+        localSandboxes: options.localSandboxes,
       });
       hosts.set(functionName, host);
     }
@@ -74,7 +81,7 @@ export function createFunctionInvoker(options: FunctionInvokerOptions): Function
       await Promise.all([...hosts.values()].map((h) => h.stop()));
     },
     crash: async (functionName) => {
-      await hosts.get(functionName)?.stop();
+      await hosts.get(functionName)?.crash();
     },
   };
 }

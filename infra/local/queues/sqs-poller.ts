@@ -7,8 +7,13 @@
  *   - a malformed `batchItemFailures` (unknown or empty id), a thrown error or a timeout → the
  *     whole batch failed, nothing is deleted (as Lambda does);
  *   - moving a message to the DLQ after maxReceiveCount is the queue's job (its redrive policy).
- * One batch is in flight per queue at a time, which keeps FIFO group order. SQS errors are
- * logged and retried after a pause; they never end the loop.
+ * Up to the queue's maxConcurrency batches are in flight at once (the mapping's
+ * ScalingConfig.MaximumConcurrency, the same manifest field the stack writes; default
+ * DEFAULT_MAX_CONCURRENCY), each in a sandbox of its own (function-host.ts). Batches are gathered
+ * one after another, and a new one only once a slot is free, so no message sits received (its
+ * visibility timeout running) while no worker has it. FIFO group order holds as on AWS: SQS
+ * hands out no message of a group while an earlier one of that group is in flight. SQS errors
+ * are logged and retried after a pause; they never end the loop.
  */
 import {
   DeleteMessageBatchCommand,
@@ -24,6 +29,7 @@ import type {
   SQSRecord,
   SQSRecordAttributes,
 } from "aws-lambda";
+import { DEFAULT_MAX_CONCURRENCY } from "#shared/app/types.ts";
 import type { LocalLog } from "../functions/lambda-context.ts";
 import type { InvokeFunction } from "../functions/load-handler.ts";
 
@@ -37,6 +43,8 @@ export interface PolledQueue {
   readonly maxBatchingWindowSeconds: number;
   /** The manifest function invoked with each batch. */
   readonly worker: string;
+  /** Most batches in flight at once (the mapping's maximum concurrency); default DEFAULT_MAX_CONCURRENCY. */
+  readonly maxConcurrency?: number | undefined;
 }
 
 export interface QueuePollerOptions {
@@ -52,7 +60,7 @@ export interface QueuePollerOptions {
 }
 
 export interface QueuePoller {
-  /** Stops polling and waits for the batch in flight to finish (and its deletes). */
+  /** Stops polling and waits for the batches in flight to finish (and their deletes). */
   stop(): Promise<void>;
 }
 
@@ -142,6 +150,8 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
   const retryPauseMs = options.retryPauseMs ?? 1000;
   const maxBatch = queue.fifo ? Math.min(queue.batchSize, SQS_MAX_MESSAGES) : queue.batchSize;
   const windowMs = queue.fifo ? 0 : queue.maxBatchingWindowSeconds * 1000;
+  const maxConcurrency = queue.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+  const inFlight = new Set<Promise<void>>();
   let stopping = false;
   let wakeUp: (() => void) | undefined;
 
@@ -214,17 +224,35 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
     if (done.length > 0) await deleteMessages(done);
   }
 
+  function dispatch(batch: readonly Message[]): void {
+    const running: Promise<void> = processBatch(batch)
+      .catch((error: unknown) => {
+        // Its messages stay in flight and come back after their visibility timeout.
+        log.error(
+          `[${queue.name}] SQS poller error after a batch; its undeleted messages will come back`,
+          error,
+        );
+      })
+      .finally(() => inFlight.delete(running));
+    inFlight.add(running);
+  }
+
   async function loop(): Promise<void> {
     while (!stopping) {
       try {
+        if (inFlight.size >= maxConcurrency) {
+          await Promise.race(inFlight);
+          continue;
+        }
         const batch = await collectBatch();
-        if (batch.length > 0) await processBatch(batch);
+        if (batch.length > 0) dispatch(batch);
       } catch (error) {
         if (stopping) break;
         log.error(`[${queue.name}] SQS poller error; retrying in ${retryPauseMs} ms`, error);
         await pause(retryPauseMs);
       }
     }
+    await Promise.all(inFlight);
   }
 
   const running = loop();
