@@ -63,7 +63,7 @@ export interface LocalRuntimeOptions {
   readonly sesEvents?: boolean;
   /**
    * Most sandboxes each function without a reservedConcurrency starts (past it, its
-   * invocations share the least busy one); default FERRY_LOCAL_SANDBOXES, else one per core and at least 2.
+   * invocations share the least busy one); default FERRY_LOCAL_SANDBOXES, else one per core but one (at least 1).
    */
   readonly localSandboxes?: number;
   /** Directory function entries are relative to; default the repository root. */

@@ -4,7 +4,7 @@
  * its own module instances. The fixture (sandbox-identity.ts) says which sandbox ran it.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -194,9 +194,10 @@ describe("FERRY_LOCAL_SANDBOXES", () => {
     expect(parseLocalSandboxes(value)).toBe(cap);
   });
 
-  it("defaults to one sandbox per core, at least 2", () => {
-    expect(parseLocalSandboxes(undefined)).toBeGreaterThanOrEqual(2);
-    expect(parseLocalSandboxes("")).toBeGreaterThanOrEqual(2);
+  it("defaults to one sandbox per core but one (the runtime's own thread), at least 1", () => {
+    const expected = Math.max(1, availableParallelism() - 1);
+    expect(parseLocalSandboxes(undefined)).toBe(expected);
+    expect(parseLocalSandboxes("")).toBe(expected);
   });
 
   it.each(["0", "-1", "2.5", "many"])("refuses %s", (value) => {

@@ -29,8 +29,14 @@ export { INIT_TIMEOUT_MS } from "./function-sandbox.ts";
 /** The variable that caps each function's local sandboxes (1: one sandbox per function). */
 export const SANDBOXES_VARIABLE = "FERRY_LOCAL_SANDBOXES";
 
-/** The local cap by default: one sandbox per core, and at least 2 so concurrency is exercised. */
-export const defaultLocalSandboxes = (): number => Math.max(2, availableParallelism());
+/**
+ * The local cap by default: one sandbox per core but one, which the runtime's own thread (gateway,
+ * emulators, proxies, pollers) keeps busy. Measured on 2 cores (BENCHMARKS.md, "Pipeline"), a
+ * second createEmail sandbox made ingest slower (186 against 218 requests/s, 9.9 against 7.2 ms
+ * of CPU per request): two isolates warming up and contending for the cores the runtime needs.
+ * So on 2 cores the default is one sandbox per function, as before the pool.
+ */
+export const defaultLocalSandboxes = (): number => Math.max(1, availableParallelism() - 1);
 
 /** The local cap from FERRY_LOCAL_SANDBOXES: unset or empty is the default; anything else must be a whole number ≥ 1. */
 export function parseLocalSandboxes(value: string | undefined): number {
