@@ -209,3 +209,9 @@ export async function closedLoop(
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** CPU (user + system, every thread of this process) since `before`, in ms. */
+export const cpuMsSince = (before: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+};

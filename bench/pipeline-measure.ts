@@ -3,21 +3,22 @@
  * same emulators (see pipeline.ts for what each means and BENCHMARKS.md for the method).
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
-import {
-  DeleteMessageBatchCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-} from "@aws-sdk/client-sqs";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { Redis } from "ioredis";
 import Stripe from "stripe";
 import { redisKeys } from "#shared/redis/keys.ts";
 import type { StoredTask } from "#shared/tasks/store.ts";
-import { closedLoop, type Harness, type Latencies, latencies, sleep } from "./pipeline-harness.ts";
+import {
+  closedLoop,
+  cpuMsSince,
+  type Harness,
+  type Latencies,
+  latencies,
+  sleep,
+} from "./pipeline-harness.ts";
 import { type FinalSeen, type Swarm, wallClockMs } from "./pipeline-swarm.ts";
 
-const EMAIL = { to: ["bench@example.com"], subject: "Bench", text: "Hello" };
+export const EMAIL = { to: ["bench@example.com"], subject: "Bench", text: "Hello" };
 
 /** Waits for `count` terminal updates of `taskId` (or a deadline: the benchmark stops by itself). */
 function finalsOf(swarm: Swarm, taskId: string, count: number, timeoutMs = 30_000): Promise<FinalSeen[]> {
@@ -287,11 +288,6 @@ export interface EndToEndResult {
   readonly cpuMsPerEmail: number;
 }
 
-const cpuMsSince = (before: NodeJS.CpuUsage) => {
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000;
-};
-
 /** POST /v1/emails × n at concurrency 16, from the first request to the last task's `succeeded`. */
 export async function endToEnd(h: Harness, emails: number): Promise<EndToEndResult> {
   const inspector = new Redis(h.redisUrl);
@@ -315,70 +311,6 @@ export async function endToEnd(h: Harness, emails: number): Promise<EndToEndResu
     };
   } finally {
     inspector.disconnect();
-  }
-}
-
-/**
- * The emulators' ceiling for the same work with no Ferry code: 16 producers send the messages
- * (SendMessage), one consumer loop plays the event source mapping as the local poller does (one
- * batch of up to 10 in flight), and for each message makes one Upstash round trip (the task's
- * final state must be written somewhere) and one SES SendEmail, then deletes the batch.
- */
-export async function endToEndCeiling(h: Harness, emails: number): Promise<EndToEndResult> {
-  const queueUrl = await h.benchQueue(false);
-  const ses = new SESv2Client({
-    endpoint: h.runtime.aws.ses.endpoint,
-    region: h.runtime.sqs.region,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
-  try {
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    let consumed = 0;
-    const consumer = (async () => {
-      while (consumed < emails) {
-        if (performance.now() - started > 120_000) throw new Error("ceiling run did not finish in 120 s");
-        const out = await h.sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
-        const batch: Message[] = out.Messages ?? [];
-        if (batch.length === 0) continue;
-        await Promise.all(
-          batch.map(async (m) => {
-            await h.redis.set(`bench:ceiling:${m.MessageId}`, "done", { ex: 60 });
-            await ses.send(
-              new SendEmailCommand({
-                FromEmailAddress: "bench@ferry.test",
-                Destination: { ToAddresses: EMAIL.to },
-                Content: {
-                  Simple: { Subject: { Data: EMAIL.subject }, Body: { Text: { Data: EMAIL.text } } },
-                },
-              }),
-            );
-          }),
-        );
-        await h.sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-          }),
-        );
-        consumed += batch.length;
-      }
-      return performance.now();
-    })();
-    await closedLoop(emails, 16, async () => {
-      await h.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(EMAIL) }));
-    });
-    const done = await consumer;
-    return {
-      emails,
-      perSecond: (emails / (done - started)) * 1000,
-      succeeded: consumed,
-      cpuMsPerEmail: cpuMsSince(cpu) / emails,
-    };
-  } finally {
-    ses.destroy();
   }
 }
 

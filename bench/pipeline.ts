@@ -12,10 +12,10 @@
 import { NEEDS } from "#shared/app/needs.ts";
 import type { BenchOptions, BenchSection } from "./main.ts";
 import { bundleFigures } from "./pipeline-bundles.ts";
+import { endToEndCeiling } from "./pipeline-ceiling.ts";
 import { type Harness, startHarness } from "./pipeline-harness.ts";
 import {
   endToEnd,
-  endToEndCeiling,
   httpRoundTrips,
   ingest,
   ingestFloor,
