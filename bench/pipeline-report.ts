@@ -1,5 +1,6 @@
 /** The pipeline section of BENCHMARKS.md: figures, their floors or ceilings, targets, method. */
 import type { BundleFigure } from "./pipeline-bundles.ts";
+import { CEILING_CONSUMERS } from "./pipeline-ceiling.ts";
 import type { Latencies } from "./pipeline-harness.ts";
 import type {
   AckResult,
@@ -145,75 +146,59 @@ enqueue → seen p50 / p99 ${ms(c.enqueueToSeen.p50)} / ${ms(c.enqueueToSeen.p99
 process, which holds the gateway (and the function sandboxes' threads, in RSS), after a GC.
 
 **Load**: this machine's two cores are shared with other users (the load average is in the
-machine section), which stretches every wall-clock figure. While this section's profiles were
-taken (1-minute loads of 8–16), the same code measured submit → \`succeeded\` p50 from 28 to 195 ms
-across runs; the quiet run before (BENCHMARKS.md of the previous commit) met the submit and fan-out
-targets (33.3 / 78.9 ms; 138.7 ms) with the same design, and CPU per email end to end did not grow
-(the previous commit against this one, alternating: 17.8–18.0 against 14.0–18.1 ms). Read the
-ratios and the CPU columns first; a throughput target counts as met only when its CPU ratio agrees.
+machine section), which stretches every wall-clock figure: floors and ceilings measured in the
+same run stretch with it, so read the ratios and the CPU columns first. A throughput target
+counts as met only when its CPU ratio agrees.
 
 What bounds the figures that miss their targets (measured here, not guessed):
-- **Bundles** (the *largest parts* column is esbuild's metafile). Removed in this change: the AWS
-  SDK from functions whose one AWS call is the secret read (a SigV4-signed fetch now,
-  shared/aws/secrets.ts: −210 KB each: \`@smithy/core\`, \`@aws-sdk/core\`, the credential chain and
-  the Secrets Manager client) and the X-Ray SDK from all (own subsegments over UDP,
-  shared/aws/tracer.ts: −130 KB each: \`aws-xray-sdk-core\`, \`semver\`, \`cls-hooked\`, Powertools
-  Tracer). Before: 583–739 KB; secret-only now ~250–300 KB. What is left over the targets, in every
-  function: zod ~105–111 KB (the classic API; the same kinds of schema built with \`zod/mini\` bundle
-  to 34.5 KB against 102.7 KB, measured with esbuild, but Ferry's ~500 schema calls in 26 files
-  would have to be rewritten, and the contract's OpenAPI generation with them) and
-  \`@upstash/redis\` 93 KB (one chunk holding every command class; Ferry uses about fifteen
-  commands, MULTI and pipelines). With both replaced (zod/mini, a thin REST client of ~5 KB),
-  secret-only bundles would come to ~95–135 KB by these figures. The functions
-  with SQS, SES or \`@connections\` clients carry the SDK core besides (\`@smithy/core\` 126–138 KB,
-  \`@aws-sdk/core\` 23–26 KB, their clients 11–61 KB), ~170–250 KB on its own: with both replacements
-  they would come to ~305–420 KB, the email worker (three clients) still over 350 KB.
-- **Module init**: a CPU profile of the email worker's bundle import (unminified build, 7 fresh
-  processes) put 32–36 % of the samples in V8 compiling the bundle (\`compileSourceTextModule\`,
-  which grows with its size), 15–26 % in the bundle's own code, 7–11 % in Node compiling its
-  internal modules and ~7 % in GC; within the bundle's code, zod building the schemas at module
-  load took 46 % of the ticks, the modules' top-level statements 27 % and \`@smithy/core\` 8 %. Moving
-  schema construction to the first invocation would only move that cost inside the cold start (the
-  configuration is checked there), so it was not done; the cuts above are what shrank init. *Init
-  CPU ms* is the steadier figure: wall time here stretched to 2–4× the CPU time at loads of 7–16
-  on the 2 cores this machine's users share.
+- **Ingest at concurrency 16**: ${pct(ingestShare)} of the floor by requests/s, ${pct(ingestCpuShare)} by CPU per
+  request. The floor the target names is one Upstash round trip and one SendMessage; the route
+  must also receive the client's request (the floor has no HTTP server) and make its second
+  round trip, the task record, after the enqueue (the suppression lookup now rides in the
+  auth + rate-limit script: 2 round trips, was 3). Counted in HTTP exchanges on the same cores,
+  that is 4 against the floor's 2, so the CPU ratio is bounded near 50 % before any of Ferry's own
+  code runs. A CPU profile of the route (\`node --cpu-prof\`, every thread, the previous run's code)
+  put Ferry's own code, zod, middy and Powertools together at ~7 % of the CPU and Node's HTTP,
+  socket and stream code, undici's \`fetch\` and the AWS SDK at the rest. The local runtime can
+  now run several sandboxes per function as Lambda does (FERRY_LOCAL_SANDBOXES); on these 2
+  cores a second createEmail sandbox made this figure worse (186 against 218 requests/s and 9.9
+  against 7.2 ms of CPU per request, back to back), since the runtime's own thread needs a core,
+  so the default here is one sandbox per function.
+- **End to end**: ${pct(e2eShare)} of the ceiling by emails/s, ${pct(e2eCpuShare)} by CPU per email. The ceiling
+  does by construction half the HTTP work per email: one SendMessage, one Upstash round trip and
+  one SendEmail (SQS and SES through the local AWS edge: 5 requests), where Ferry's path makes the
+  client's POST, two Upstash round trips and a SendMessage at ingest, then three round trips and a
+  SendEmail in the worker (10 requests), plus the gateway → sandbox and poller → sandbox hops.
+  A profile of the previous run's code (500 emails) found the pipeline bound by CPU on the 2
+  cores, Node's HTTP, socket and stream code 23 %, undici \`fetch\` 11 %, the AWS SDK 9 %, and
+  Ferry, zod, middy and Powertools 5 %. Both sides now overlap the same number of batches (the
+  email queue's maxConcurrency, ${CEILING_CONSUMERS}).
+- **Bundles**: the email worker alone is over 350 KB. What fills it (the *largest parts* column is
+  esbuild's metafile): the AWS SDK's shared core (\`@smithy/core\` ~136 KB, \`@aws-sdk/core\` ~26 KB)
+  and its three clients: SESv2 61 KB, of which 47 KB is one schema module holding every SESv2
+  shape (it registers the service's error classes at load, so esbuild cannot drop the shapes
+  SendEmail does not use), SQS 25 KB and \`@connections\` 11 KB. Without the SDK the same function
+  would be ~150 KB. Cut in this change, from every function: \`@upstash/redis\` (93 KB) for
+  Ferry's own REST client (~3 KB, shared/redis/upstash-rest.ts), zod's classic API (~109 KB) for
+  \`zod/mini\` (35–47 KB), and the SDK's container and instance-metadata credential providers
+  (~11 KB, never loaded on Lambda); the webhook and payment reads no longer bundle the payment
+  worker's scripts. Before: 252–587 KB, 15 of 15 over their targets.
+- **Module init**: a CPU profile of createEmail's bundle import (unminified, 3 fresh processes,
+  ~147 ms of CPU each including Node's own start) put 24 % in V8 compiling the bundle
+  (\`compileSourceTextModule\`, which grows with its size), 9 % in Node loading its internal
+  modules (HTTP, crypto, streams, which the SDK and \`fetch\` need) and ~40 ms in the bundle's own
+  top level, of which zod building the schemas ~15 ms, the SDK ~3 ms and Powertools ~3 ms. The
+  functions without the SDK import in ~40 ms when the machine is quiet (the health bundle, 7
+  fresh processes, measured beside this run); the SDK's clients add 25–60 ms. Node's
+  \`--enable-source-maps\` is no longer set: parsing the source map at load cost 8–15 ms of each
+  init (health 54 against 40 ms of CPU, createEmail 107 against 87). Moving schema construction to
+  the first invocation would only move its cost inside the same cold start (the configuration is
+  checked there), so it was not done.
 - **Fan-out**: each push is one PostToConnection. A CPU profile of 2,000 of them through the local
   \`@connections\` endpoint put ~0.5 ms per call in the SDK's middleware stack (\`@smithy/core\`),
   ~0.13 ms in SigV4 signing and most of the rest in Node's HTTP client and the gateway's own
-  socket writes, all on the same 2 cores; 200 pushes cost ~1–2 ms each of CPU, so raising
-  PUBLISH_CONCURRENCY (25) did not help (25, 50, 100 and 200 in flight measured alike). The
-  worker's own Redis part of a push is now nothing: the subscriber list comes back from the
-  transition's script.
-- **Ingest at concurrency 16** stands at the target's edge: by CPU per request the route cost 1.9–2.1×
-  the floor over the runs of this change (50–53 %; 33 % before it, with the messages consumed on
-  the same cores and a Metrics object built per metric). A CPU profile (\`node --cpu-prof\` of the
-  benchmark process, 1,500 requests, every thread): the createEmail sandbox's one thread, which the local runtime gives all 16 concurrent
-  invocations, was busy 94 % of the run (20.4 of 21.8 s) while the main thread (client, gateway,
-  Upstash proxy, AWS edge, emulators) was busy 56 %. In that sandbox, self time went 24 % to Node's
-  HTTP, socket and stream code, 15 % to the AWS SDK (SendMessage), 14 % to undici's \`fetch\` (the
-  Upstash client's two round trips) and 2.5 % to \`@upstash/redis\`; Ferry's own code (shared/,
-  functions/) took 6.1 %, zod 2.7 %, Powertools 2.4 %, middy 0.7 %, GC 4.6 %. Over all threads,
-  Ferry, zod, middy and Powertools together were 6.8 % of the CPU. So what bounds the route is the
-  HTTP work it must do (two Upstash round trips and one SendMessage, against the floor's one and
-  one, plus the client → gateway request) on one emulated execution environment, where Lambda would
-  run the 16 invocations in 16 environments. Fixed on the way: metrics built a new Powertools
-  Metrics (env reads, a new Console) per metric, ~8 % of the sandbox's CPU (shared/metrics); and
-  the ingest harness no longer consumes the route's messages on the same cores (1.5–4 ms of CPU per
-  request that the floor never paid). Running several sandboxes per function under concurrent
-  invocations, as Lambda does, is the local runtime's change that would lift this figure.
-- **End to end** (same profiling, 500 emails): main thread 26.8 s, createEmail 18.4 s, emailWorker
-  12.0 s busy over ~40 s of wall time on 2 cores, so the pipeline is bound by CPU. Over all threads:
-  Node's HTTP, socket and stream code 23 %, undici \`fetch\` 11 %, the AWS SDK 9 %; Ferry, zod, middy
-  and Powertools 5 %. The ceiling does by construction half the HTTP work per email: one
-  SendMessage, one Upstash round trip and one SendEmail (SQS and SES each two hops, through the
-  local AWS edge: 5 requests), where Ferry's path makes the client's POST, two Upstash round trips
-  and a SendMessage at ingest, then three round trips and a SendEmail in the worker (10 requests),
-  plus the gateway → sandbox and poller → sandbox hops. 50 % of the ceiling would need all of
-  Ferry's other work to cost nothing; by CPU per email (the steadier ratio) it stood at 25–40 %
-  over six runs at loads of 8–16, while the wall-clock ratio moved between 24 % and 62 %.
-  Locally one batch per queue is in flight (the manifest allows 2 concurrent batches on Lambda),
-  and the email queue's three sequential round trips plus SendEmail per email set each batch's
-  latency. No Ferry-owned cost larger than the metrics one was found in the profile.
+  socket writes, all on the same 2 cores; raising PUBLISH_CONCURRENCY (25) did not help (25, 50,
+  100 and 200 in flight measured alike).
 
 On AWS (not measured here: nothing is deployed from this machine), the same path is POST through
 API Gateway and a warm createEmail (two Upstash round trips, one SendMessage), the SQS event
@@ -232,8 +217,8 @@ Method notes:
   ${f.submitMany.toLast.count} tasks after 2 warm-ups.
 - *End to end*: ${f.endToEnd.emails} POST /v1/emails at concurrency 16, timed from the first request to the last
   task's \`succeeded\` (read from redis-server directly, not through the counted proxy). The ceiling
-  does the same work without Ferry's code: 16 producers SendMessage, one consumer loop plays the
-  event source mapping as the local poller does (one batch of up to 10 in flight), one Upstash round
+  does the same work without Ferry's code: 16 producers SendMessage, ${CEILING_CONSUMERS} consumer loops play the
+  event source mapping as the local poller does (as many batches of up to 10 in flight), one Upstash round
   trip and one SES SendEmail per message, DeleteMessageBatch.
 - *Round trips* are REST requests counted at the Upstash proxy (a pipeline or script counts once);
   *commands* counts the commands in them. Worker: one email at a time (no auto-pipelining across
