@@ -157,21 +157,27 @@ What bounds the figures that miss their targets (measured here, not guessed):
   round trip, the task record, after the enqueue (the suppression lookup now rides in the
   auth + rate-limit script: 2 round trips, was 3). Counted in HTTP exchanges on the same cores,
   that is 4 against the floor's 2, so the CPU ratio is bounded near 50 % before any of Ferry's own
-  code runs. A CPU profile of the route (\`node --cpu-prof\`, every thread, the previous run's code)
-  put Ferry's own code, zod, middy and Powertools together at ~7 % of the CPU and Node's HTTP,
-  socket and stream code, undici's \`fetch\` and the AWS SDK at the rest. The local runtime can
-  now run several sandboxes per function as Lambda does (FERRY_LOCAL_SANDBOXES); on these 2
-  cores a second createEmail sandbox made this figure worse (186 against 218 requests/s and 9.9
-  against 7.2 ms of CPU per request, back to back), since the runtime's own thread needs a core,
-  so the default here is one sandbox per function.
+  code runs. A CPU profile of this code (\`node --cpu-prof\`, every thread, 2,000 requests at
+  concurrency 16 after a warm-up): the createEmail sandbox's thread was busy 89 % of the run
+  (13.5 of 15.2 s), the main thread (client, gateway, Upstash proxy, AWS edge, emulators) 63 %.
+  In the sandbox, self time went 17 % to the AWS SDK (SendMessage), 16 % to Node's HTTP, socket and
+  stream code, 15 % to undici's \`fetch\` (the two Upstash round trips), 14 % to V8 natives (socket
+  writes, JSON), 5 % to GC; Ferry's own code (shared/, functions/) 8.7 %, Powertools 2.3 %, zod
+  1.9 %, middy 0.5 %. So the route is bound by the HTTP work it must do on one emulated execution
+  environment. The local runtime can now run several sandboxes per function as Lambda does
+  (FERRY_LOCAL_SANDBOXES); on these 2 cores a second createEmail sandbox made this figure worse
+  (186 against 218 requests/s and 9.9 against 7.2 ms of CPU per request, back to back), since the
+  runtime's own thread needs a core, so the default here is one sandbox per function.
 - **End to end**: ${pct(e2eShare)} of the ceiling by emails/s, ${pct(e2eCpuShare)} by CPU per email. The ceiling
   does by construction half the HTTP work per email: one SendMessage, one Upstash round trip and
   one SendEmail (SQS and SES through the local AWS edge: 5 requests), where Ferry's path makes the
   client's POST, two Upstash round trips and a SendMessage at ingest, then three round trips and a
   SendEmail in the worker (10 requests), plus the gateway → sandbox and poller → sandbox hops.
-  A profile of the previous run's code (500 emails) found the pipeline bound by CPU on the 2
-  cores, Node's HTTP, socket and stream code 23 %, undici \`fetch\` 11 %, the AWS SDK 9 %, and
-  Ferry, zod, middy and Powertools 5 %. Both sides now overlap the same number of batches (the
+  A CPU profile of this code (500 emails after 50): main thread 13.3 s busy, createEmail 8.4 s,
+  the email worker 6.7 s and the delivery-events worker 3.1 s (the SES events of every email, work
+  the ceiling does not do) over ~16 s of wall time on 2 cores: bound by CPU. Over all threads:
+  Node's HTTP, socket, stream and other internals 39 %, the AWS SDK 14 %, V8 natives 13 %, undici
+  \`fetch\` 10 %; Ferry's own code 4.2 %, Powertools 2.3 %, zod 1.7 %. Both sides now overlap the same number of batches (the
   email queue's maxConcurrency, ${CEILING_CONSUMERS}).
 - **Bundles**: the email worker alone is over 350 KB. What fills it (the *largest parts* column is
   esbuild's metafile): the AWS SDK's shared core (\`@smithy/core\` ~136 KB, \`@aws-sdk/core\` ~26 KB)
