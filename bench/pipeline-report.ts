@@ -43,6 +43,11 @@ const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "—");
 const kb = (bytes: number) => (bytes / 1024).toFixed(0);
 const pct = (n: number) => `${(n * 100).toFixed(0)} %`;
 const met = (ok: boolean) => (ok ? "met" : "**missed**");
+/** The lowest and highest init CPU median of some bundles, e.g. "25–55". */
+const initRange = (bundles: readonly BundleFigure[]) => {
+  const cpu = bundles.map((b) => b.initCpuMs ?? Number.NaN).filter(Number.isFinite);
+  return cpu.length === 0 ? "—" : `${Math.min(...cpu).toFixed(0)}–${Math.max(...cpu).toFixed(0)}`;
+};
 
 export function renderPipelineReport(f: PipelineFigures): string {
   const [c1, c16] = f.ingest;
@@ -150,14 +155,14 @@ machine section), which stretches every wall-clock figure: floors and ceilings m
 same run stretch with it, so read the ratios and the CPU columns first. A throughput target
 counts as met only when its CPU ratio agrees.
 
-What bounds the figures that miss their targets (measured here, not guessed):
+What bounds each figure that misses its target or stands near it (measured here, not guessed):
 - **Ingest at concurrency 16**: ${pct(ingestShare)} of the floor by requests/s, ${pct(ingestCpuShare)} by CPU per
   request. The floor the target names is one Upstash round trip and one SendMessage; the route
   must also receive the client's request (the floor has no HTTP server) and make its second
   round trip, the task record, after the enqueue (the suppression lookup now rides in the
   auth + rate-limit script: 2 round trips, was 3). Counted in HTTP exchanges on the same cores,
-  that is 4 against the floor's 2, so the CPU ratio is bounded near 50 % before any of Ferry's own
-  code runs. A CPU profile of this code (\`node --cpu-prof\`, every thread, 2,000 requests at
+  that is 4 against the floor's 2, so the CPU ratio cannot stand far above 50 % however little
+  Ferry's own code costs. A CPU profile of this code (\`node --cpu-prof\`, every thread, 2,000 requests at
   concurrency 16 after a warm-up): the createEmail sandbox's thread was busy 89 % of the run
   (13.5 of 15.2 s), the main thread (client, gateway, Upstash proxy, AWS edge, emulators) 63 %.
   In the sandbox, self time went 17 % to the AWS SDK (SendMessage), 16 % to Node's HTTP, socket and
@@ -193,9 +198,9 @@ What bounds the figures that miss their targets (measured here, not guessed):
   ~147 ms of CPU each including Node's own start) put 24 % in V8 compiling the bundle
   (\`compileSourceTextModule\`, which grows with its size), 9 % in Node loading its internal
   modules (HTTP, crypto, streams, which the SDK and \`fetch\` need) and ~40 ms in the bundle's own
-  top level, of which zod building the schemas ~15 ms, the SDK ~3 ms and Powertools ~3 ms. The
-  functions without the SDK import in ~40 ms when the machine is quiet (the health bundle, 7
-  fresh processes, measured beside this run); the SDK's clients add 25–60 ms. Node's
+  top level, of which zod building the schemas ~15 ms, the SDK ~3 ms and Powertools ~3 ms. In this
+  run the functions without the SDK imported in ${initRange(f.bundles.filter((b) => b.secretOnly))} ms (CPU medians) and those
+  with it in ${initRange(f.bundles.filter((b) => !b.secretOnly))} ms. Node's
   \`--enable-source-maps\` is no longer set: parsing the source map at load cost 8–15 ms of each
   init (health 54 against 40 ms of CPU, createEmail 107 against 87). Moving schema construction to
   the first invocation would only move its cost inside the same cold start (the configuration is
