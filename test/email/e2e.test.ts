@@ -324,13 +324,16 @@ describe("SES faults", () => {
 
   it("shows `retrying` with the error and the next attempt's time while backing off", async () => {
     const subject = uniqueSubject("retrying");
-    let n = 0;
-    ses.setPlan((c) => (c.subject === subject && n++ < 2 ? throttle("Rate exceeded") : { kind: "forward" }));
+    // SES throttles until the test has seen `retrying`: a full-jitter delay can be a few ms, so a
+    // fixed number of throttles could all fall between two polls (seen under CI load).
+    let seen = false;
+    ses.setPlan((c) => (c.subject === subject && !seen ? throttle("Rate exceeded") : { kind: "forward" }));
 
     const accepted = await send({ to: "a@example.com", subject, text: "t" });
     const retrying = await eventually(
       async () => {
         const t = await task(accepted.body.taskId);
+        seen ||= t.status === "retrying";
         return t.status === "retrying" ? t : undefined;
       },
       { intervalMs: 20, what: "a retrying state" },
