@@ -16,6 +16,7 @@ import { RedisBreaker } from "./breaker.ts";
 import { DeniedCache } from "./denied-cache.ts";
 import { bucketKey, RATE_LIMIT_KEY_PREFIX } from "./keys.ts";
 import { type FailureMode, intervalMicros, type RateLimitPolicy } from "./policies.ts";
+import { type Bucket, overallRetry, stateOf } from "./policy-state.ts";
 import {
   AUTH_AND_LIMIT,
   AUTH_LIMIT_AND_PREFETCH,
@@ -51,51 +52,6 @@ import {
   type RedisFailure,
   type ScriptClient,
 } from "./limiter-types.ts";
-
-interface Bucket {
-  readonly request: LimitRequest;
-  readonly key: string;
-  readonly cost: number;
-  /** The configured interval (an API key's own limit may replace it inside the script). */
-  readonly intervalUs: number;
-  readonly shadow: boolean;
-}
-
-const ceilMs = (us: number) => Math.max(0, Math.ceil(us / 1000));
-
-function stateOf(bucket: Bucket, row: Row): PolicyState {
-  const { dUs, fits, intervalUs, capacity } = row;
-  const tauUs = capacity * intervalUs;
-  const remaining = Math.min(capacity, Math.max(0, Math.floor((tauUs - dUs) / intervalUs)));
-  const units = Math.max(1, bucket.cost);
-  const nextAdmitMs = units > capacity ? null : ceilMs(dUs + units * intervalUs - tauUs);
-  // A denial always waits at least 1 ms: retrying at the same millisecond cannot succeed.
-  const retryAfterMs = fits ? 0 : nextAdmitMs === null ? null : Math.max(1, nextAdmitMs);
-  return {
-    policy: bucket.request.policy,
-    subject: bucket.request.subject,
-    cost: bucket.cost,
-    capacity,
-    intervalUs,
-    shadow: bucket.shadow,
-    remaining,
-    admits: fits,
-    retryAfterMs,
-    nextAdmitMs,
-    fullInMs: ceilMs(dUs),
-  };
-}
-
-/** The longest wait among the enforced denying states; null if any of them can never admit. */
-function overallRetry(states: readonly PolicyState[]): number | null {
-  let longest = 0;
-  for (const s of states) {
-    if (s.admits || s.shadow) continue;
-    if (s.retryAfterMs === null) return null;
-    longest = Math.max(longest, s.retryAfterMs);
-  }
-  return longest;
-}
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const isNoScript = (error: unknown) => /noscript/i.test(messageOf(error));
