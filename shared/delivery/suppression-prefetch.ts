@@ -9,6 +9,8 @@
  * this reads, correctness does not depend on it: the screen falls back to its own HMGET whenever
  * the prefetch is missing (a 4xx, Redis answering without the script) or names other recipients.
  */
+
+import { jsonOf } from "#shared/body-json.ts";
 import { MAX_RECIPIENTS } from "#shared/email/request.ts";
 import type { HashFields, HashFieldsRequest } from "#shared/redis/hash-prefetch.ts";
 import { redisKeys } from "#shared/redis/keys.ts";
@@ -23,13 +25,9 @@ const recipientsIn = (body: unknown): unknown[] => {
 /** The suppression fields of the raw body's recipients: none for a body that names none. */
 export function suppressionPrefetch(rawBody: Buffer): HashFieldsRequest {
   const key = redisKeys.suppression();
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody.toString("utf8"));
-  } catch {
-    return { key, fields: [] };
-  }
-  const to = recipientsIn(body);
+  const json = jsonOf(rawBody);
+  if (!json) return { key, fields: [] };
+  const to = recipientsIn(json.value);
   const readable = to.length <= MAX_RECIPIENTS && to.every((address) => typeof address === "string");
   return { key, fields: readable ? (to as string[]).map(normalizeAddress) : [] };
 }

@@ -8,6 +8,7 @@
  */
 import type * as z from "zod/mini";
 import "#shared/zod/messages.ts";
+import { jsonOf, validatedOnce } from "#shared/body-json.ts";
 import { type MediaType, parseMediaType } from "./content-type.ts";
 import type { FieldError } from "./errors.ts";
 import { badRequest, unsupportedMediaType, validationFailed } from "./errors.ts";
@@ -37,13 +38,9 @@ export function parseJsonBody<S extends z.ZodMiniType>(
     );
   }
   if (raw.byteLength === 0) throw badRequest("The request body is empty; a JSON object is required.");
-  let value: unknown;
-  try {
-    value = JSON.parse(raw.toString("utf8"));
-  } catch {
-    throw badRequest("The request body is not valid JSON.");
-  }
-  const result = schema.safeParse(value);
+  const json = jsonOf(raw);
+  if (!json) throw badRequest("The request body is not valid JSON.");
+  const result = validatedOnce(raw, json.value, schema);
   if (!result.success) throw validationFailed(zodErrors(result.error));
   return result.data;
 }

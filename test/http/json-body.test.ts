@@ -3,10 +3,13 @@
  * application/json in UTF-8 (declared or not) is read; anything else, including no header or a
  * malformed one, is a 415 problem, never a body decoded in an encoding the client did not use.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as z from "zod/mini";
+import { suppressionPrefetch } from "#shared/delivery/suppression-prefetch.ts";
+import { emailRequestSchema } from "#shared/email/request.ts";
 import { HttpError } from "#shared/http/errors.ts";
 import { parseJsonBody } from "#shared/http/json-body.ts";
+import { validatedRecipients } from "#shared/http/rate-limit-cost.ts";
 
 const schema = z.object({ a: z.number() });
 const body = Buffer.from('{"a":1}');
@@ -92,5 +95,32 @@ describe("parseJsonBody field errors", () => {
       { path: "b", message: "Too small: expected string to have >=2 characters" },
       { path: "", message: 'Unrecognized key: "c"' },
     ]);
+  });
+});
+
+describe("one parse per request body", () => {
+  it("parses and validates POST /v1/emails' body once for the rate-limit cost, the prefetch and the handler", () => {
+    const raw = Buffer.from(
+      JSON.stringify({ to: ["a@example.com", "b@example.com"], subject: "s", text: "t" }),
+    );
+    const parse = vi.spyOn(JSON, "parse");
+    const validate = vi.spyOn(emailRequestSchema, "safeParse");
+    try {
+      expect(validatedRecipients(raw, "application/json")).toBe(2);
+      expect(suppressionPrefetch(raw).fields).toEqual(["a@example.com", "b@example.com"]);
+      expect(parseJsonBody(raw, "application/json", emailRequestSchema).to).toHaveLength(2);
+      expect(parse.mock.calls.filter(([text]) => text === raw.toString("utf8"))).toHaveLength(1);
+      expect(validate).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+      validate.mockRestore();
+    }
+  });
+
+  it("still answers each reader of an invalid body as before", () => {
+    const raw = Buffer.from("{");
+    expect(validatedRecipients(raw, "application/json")).toBe(0);
+    expect(suppressionPrefetch(raw).fields).toEqual([]);
+    expect(() => parseJsonBody(raw, "application/json", emailRequestSchema)).toThrow(HttpError);
   });
 });
