@@ -312,6 +312,65 @@ describe("SQS poller (on its own)", () => {
     expect(await queueDepth(url)).toBe(0);
   });
 
+  it("invokes what it received when a later receive in the batching window fails", async () => {
+    // Prepare: a queue of its own; its second ReceiveMessage (inside the window) fails, a fault
+    // fauxqs cannot produce on demand, so this client wrapper throws it
+    const created = await sqs.send(new CreateQueueCommand({ QueueName: `poller-window-${randomUUID()}` }));
+    const url = created.QueueUrl ?? "";
+    const { log, errors } = recordingLog();
+    let receives = 0;
+    const flaky = {
+      send: (command: unknown) => {
+        if (command instanceof ReceiveMessageCommand && ++receives === 2) {
+          return Promise.reject(new Error("receive failed"));
+        }
+        return sqs.send(command as ReceiveMessageCommand);
+      },
+    } as unknown as SQSClient;
+    const invoked: string[] = [];
+    const poller = startQueuePoller({
+      queue: {
+        name: "window-test",
+        url,
+        arn: "arn:aws:sqs:us-east-1:000000000000:window-test",
+        fifo: false,
+        batchSize: 10,
+        maxBatchingWindowSeconds: 2,
+        worker: "w",
+      },
+      sqs: flaky,
+      region: "us-east-1",
+      log,
+      invoke: async (_name, event) => {
+        invoked.push(...(event as SQSEvent).Records.map((r) => r.body));
+        return { batchItemFailures: [] };
+      },
+    });
+    try {
+      // Act
+      await sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: "0", MessageBody: "kept" }] }),
+      );
+
+      // Assess: invoked at once, not after its visibility timeout, and deleted
+      // (a dropped message would come back only after the queue's 30 s visibility timeout)
+      await eventually(
+        async () => invoked,
+        (names) => names.includes("kept"),
+        "the received message invoked",
+      );
+      await eventually(
+        () => queueDepth(url),
+        (depth) => depth === 0,
+        "the queue drained",
+      );
+      expect(invoked).toEqual(["kept"]);
+      expect(errors.some((e) => e.includes("batching window"))).toBe(true);
+    } finally {
+      await poller.stop();
+    }
+  });
+
   /** A poller on a queue of its own (so the runtime's pollers take none of its messages). */
   async function ownQueuePoller(
     name: string,

@@ -185,7 +185,18 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
     while (!stopping && batch.length < maxBatch) {
       const left = windowEnds - Date.now();
       if (left <= 0) break;
-      const more = await receive(maxBatch - batch.length, Math.min(waitTimeSeconds, Math.floor(left / 1000)));
+      let more: Message[];
+      try {
+        more = await receive(maxBatch - batch.length, Math.min(waitTimeSeconds, Math.floor(left / 1000)));
+      } catch (error) {
+        // What is already received must still be invoked: dropping it would leave it invisible
+        // until its visibility timeout, one receive closer to the DLQ without being processed.
+        log.error(
+          `[${queue.name}] SQS receive failed in the batching window; invoking the ${batch.length} received`,
+          error,
+        );
+        break;
+      }
       if (more.length === 0 && left < 1000) await pause(Math.min(left, 100));
       batch.push(...more);
     }
