@@ -114,7 +114,10 @@ export class UpstashRest {
       signal: this.#signal(),
     });
     const text = await res.text();
-    this.#syncToken = res.headers.get("upstash-sync-token") ?? "";
+    // An answer without one (an error page, a proxy's 5xx) keeps the last token: clearing it would
+    // send the next read without read-your-writes.
+    const token = res.headers.get("upstash-sync-token");
+    if (token) this.#syncToken = token;
     let body: unknown;
     try {
       body = JSON.parse(text);

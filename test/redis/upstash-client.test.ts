@@ -326,4 +326,29 @@ describe("Upstash client: wire", () => {
     expect(seen[0]?.["upstash-sync-token"]).toBeUndefined();
     expect(seen[1]?.["upstash-sync-token"]).toBe("sync-1");
   });
+
+  it("keeps the last read-your-writes token across an answer that carries none", async () => {
+    // Prepare: the second answer is an error page without a token (a proxy's 503)
+    const seen: IncomingMessage["headers"][] = [];
+    const url = await serve((req, res) => {
+      seen.push(req.headers);
+      req.resume();
+      if (seen.length === 2) {
+        res.writeHead(503, { "content-type": "text/plain" });
+        res.end("unavailable");
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json", "upstash-sync-token": `sync-${seen.length}` });
+      res.end(JSON.stringify([{ result: "OK" }]));
+    });
+    const client = createRedisClient({ url: `${url}/`, token: "secret-token", timeoutMs: 2000 });
+
+    // Act
+    await client.set("k", "v");
+    await failureOf(client.set("k", "v"));
+    await client.set("k", "v");
+
+    // Assess
+    expect(seen[2]?.["upstash-sync-token"]).toBe("sync-1");
+  });
 });
